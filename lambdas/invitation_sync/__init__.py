@@ -1,0 +1,1 @@
+"""invitation-sync: mirror AWS Partner Central engagement invitations into DynamoDB and SNS."""

@@ -1,0 +1,73 @@
+"""Client construction and fault classification shared by the adapters.
+
+Endpoints are never set here: botocore reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
+itself, which is how tests, the demo and emulators redirect every client.
+"""
+
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_partnercentral_selling import PartnerCentralSellingAPIClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+PARTNER_CENTRAL_REGION: Final = "us-east-1"  # the API exists only there
+TRANSIENT_CODES: Final = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerException",
+        "InternalServerError",
+        "InternalError",
+        "ServiceUnavailable",
+        "KMSThrottlingException",
+    }
+)
+
+# Adaptive mode adds a client-side token bucket that backs off after throttles: right for the
+# read quota Partner Central shares with the partner's other integrations.
+PARTNER_CENTRAL_CONFIG: Final = Config(
+    retries={"mode": "adaptive", "max_attempts": 6}, connect_timeout=3, read_timeout=10
+)
+AWS_CONFIG: Final = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=5)
+
+
+def partner_central_client() -> "PartnerCentralSellingAPIClient":
+    return boto3.client(
+        "partnercentral-selling", region_name=PARTNER_CENTRAL_REGION, config=PARTNER_CENTRAL_CONFIG
+    )
+
+
+def dynamodb_client() -> "DynamoDBClient":
+    return boto3.client("dynamodb", config=AWS_CONFIG)
+
+
+def sns_client() -> "SNSClient":
+    return boto3.client("sns", config=AWS_CONFIG)
+
+
+def sqs_client() -> "SQSClient":
+    return boto3.client("sqs", config=AWS_CONFIG)
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_transient(error: Exception) -> bool:
+    """Throttling, 5xx, timeouts and dropped connections: worth another try later."""
+    if isinstance(error, ClientError):
+        status: Any = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(error) in TRANSIENT_CODES or int(status or 0) >= 500
+    return isinstance(error, ConnectionError | HTTPClientError) or (
+        isinstance(error, BotoCoreError) and "timeout" in type(error).__name__.lower()
+    )

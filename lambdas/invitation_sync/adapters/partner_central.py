@@ -1,0 +1,46 @@
+"""Partner Central Selling API adapter: one Get per invitation, typed errors."""
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Tracer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from invitation_sync.adapters.aws import error_code, is_transient
+from invitation_sync.errors import (
+    InvitationNotAccessibleError,
+    PartnerCentralRequestError,
+    PartnerCentralUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_partnercentral_selling import PartnerCentralSellingAPIClient
+
+tracer = Tracer()
+
+_NOT_ACCESSIBLE = frozenset({"ResourceNotFoundException", "AccessDeniedException"})
+
+
+class PartnerCentralInvitations:
+    """Reads engagement invitations; botocore's retry mode absorbs short throttling bursts."""
+
+    def __init__(self, client: "PartnerCentralSellingAPIClient") -> None:
+        self._client = client
+
+    @tracer.capture_method(capture_response=False)
+    def get(self, catalog: str, invitation_id: str) -> dict[str, Any]:
+        """The GetEngagementInvitation response as botocore parsed it (datetimes, unions as dicts)."""
+        try:
+            response = self._client.get_engagement_invitation(Catalog=catalog, Identifier=invitation_id)
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error, f"GetEngagementInvitation {catalog}/{invitation_id}") from error
+        return dict(response)
+
+
+def _classify(error: ClientError | BotoCoreError, call: str) -> Exception:
+    """Map botocore's error to ours; the message names the call and the code, never response data."""
+    code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+    if code in _NOT_ACCESSIBLE:
+        return InvitationNotAccessibleError(f"{call}: {code}")
+    if is_transient(error):
+        return PartnerCentralUnavailableError(f"{call}: {code} persisted after retries")
+    return PartnerCentralRequestError(f"{call}: {code}")

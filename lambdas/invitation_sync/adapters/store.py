@@ -1,0 +1,168 @@
+"""DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from aws_lambda_powertools import Tracer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from invitation_sync.adapters.aws import error_code, is_transient
+from invitation_sync.adapters.table_design import (
+    PARTITION_KEY,
+    SORT_KEY,
+    catalog_status_key,
+    project_title_key,
+)
+from invitation_sync.domain import FINAL_STATUSES
+from invitation_sync.errors import StoreUnavailableError
+from invitation_sync.models.invitation import Invitation
+from invitation_sync.models.stored import StoredInvitation
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+tracer = Tracer()
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+_CONDITION_FAILED: Final = "ConditionalCheckFailedException"
+_FINALS: Final = sorted(FINAL_STATUSES)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """`saved`: our change is now the stored version. Otherwise `current` is what refused it."""
+
+    saved: bool
+    current: StoredInvitation
+
+
+class InvitationStore:
+    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @tracer.capture_method(capture_response=False)
+    def save(
+        self, invitation: Invitation, content_hash: str, synced_at: str, source_event_id: str
+    ) -> SaveResult:
+        """Store a new version unless it is a duplicate, older than the stored fetch, a status regression
+        (final back to non-final), or an earlier change is still waiting to be published."""
+        values: dict[str, Any] = {
+            ":invitation": invitation.model_dump(mode="json", by_alias=True, exclude_none=True),
+            ":hash": content_hash,
+            ":syncedAt": synced_at,
+            ":sourceEventId": source_event_id,
+            ":true": True,
+            ":zero": 0,
+            ":one": 1,
+            ":null": None,
+        }
+        sets = [
+            "invitation = :invitation",
+            "contentHash = :hash",
+            "syncedAt = :syncedAt",
+            "sourceEventId = :sourceEventId",
+            "publishPending = :true",
+            "version = if_not_exists(version, :zero) + :one",
+            "previousStatus = if_not_exists(#status, :null)",
+        ]
+        removes = []
+        for name, value in _index_attributes(invitation).items():
+            if value is None:
+                removes.append(f"#{name}")
+            else:
+                values[f":{name}"] = value
+                sets.append(f"#{name} = :{name}")
+        condition = "contentHash <> :hash AND syncedAt < :syncedAt AND attribute_not_exists(publishPending)"
+        if invitation.status not in FINAL_STATUSES:
+            values.update({f":final{i}": status for i, status in enumerate(_FINALS)})
+            condition += f" AND NOT #status IN ({', '.join(f':final{i}' for i in range(len(_FINALS)))})"
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_key(invitation.catalog, invitation.id),
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_not_exists({SORT_KEY}) OR ({condition})",
+                ExpressionAttributeNames={f"#{name}": name for name in _index_attributes(invitation)},
+                ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return SaveResult(saved=False, current=_from_item(error.response["Item"]))  # type: ignore[typeddict-item]
+            raise _unavailable(error, "UpdateItem") from error
+        except BotoCoreError as error:
+            raise _unavailable(error, "UpdateItem") from error
+        return SaveResult(saved=True, current=_from_item(response["Attributes"]))
+
+    @tracer.capture_method(capture_response=False)
+    def clear_publish_pending(self, stored: StoredInvitation) -> bool:
+        """Drop the marker of exactly this version; False if a newer version replaced it meanwhile."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(stored.invitation.catalog, stored.invitation.id),
+                UpdateExpression="REMOVE publishPending",
+                ConditionExpression="version = :version",
+                ExpressionAttributeValues={":version": _serialize(stored.version)},
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return False
+            raise _unavailable(error, "UpdateItem") from error
+        except BotoCoreError as error:
+            raise _unavailable(error, "UpdateItem") from error
+        return True
+
+    @tracer.capture_method(capture_response=False)
+    def get(self, catalog: str, invitation_id: str) -> StoredInvitation | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._table, Key=_key(catalog, invitation_id), ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "GetItem") from error
+        item = response.get("Item")
+        return _from_item(item) if item else None
+
+
+def _key(catalog: str, invitation_id: str) -> dict[str, Any]:
+    return {PARTITION_KEY: {"S": catalog}, SORT_KEY: {"S": invitation_id}}
+
+
+def _index_attributes(invitation: Invitation) -> dict[str, str | None]:
+    """Top-level copies of the queried fields; None means the attribute is removed (sparse index)."""
+    title = invitation.project_title
+    return {
+        "status": invitation.status,
+        "catalogStatus": catalog_status_key(invitation.catalog, invitation.status)
+        if invitation.status
+        else None,
+        "invitationDate": invitation.invitation_date,
+        "expirationDate": invitation.expiration_date,
+        "engagementId": invitation.engagement_id or None,
+        "projectTitleKey": project_title_key(title) or None if title else None,
+    }
+
+
+def _from_item(item: dict[str, Any]) -> StoredInvitation:
+    plain = {name: _deserialize(value) for name, value in item.items()}
+    return StoredInvitation(
+        invitation=Invitation.model_validate(plain["invitation"]),
+        version=int(plain["version"]),
+        content_hash=plain["contentHash"],
+        synced_at=plain["syncedAt"],
+        previous_status=plain.get("previousStatus"),
+        source_event_id=plain.get("sourceEventId"),
+        publish_pending=bool(plain.get("publishPending", False)),
+    )
+
+
+def _unavailable(error: Exception, call: str) -> Exception:
+    code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+    if is_transient(error):
+        return StoreUnavailableError(f"DynamoDB {call}: {code} persisted after retries")
+    return error

@@ -1,0 +1,47 @@
+"""The invitations table's keys and indexes: one definition for the store, the stack and the tests.
+
+Items are keyed on (catalog, id). Every index projects ALL so a reader needs no second lookup;
+the derived key attributes exist only when their source does, so each index is sparse.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+PARTITION_KEY: Final = "catalog"
+SORT_KEY: Final = "id"
+
+
+@dataclass(frozen=True)
+class IndexDesign:
+    name: str
+    partition_key: str
+    sort_key: str
+    question: str
+
+
+BY_STATUS: Final = IndexDesign(
+    "byStatus", "catalogStatus", "invitationDate", "invitations with a status, newest invitation date first"
+)
+BY_STATUS_EXPIRATION: Final = IndexDesign(
+    "byStatusExpiration", "catalogStatus", "expirationDate", "PENDING invitations, soonest expiration first"
+)
+BY_ENGAGEMENT: Final = IndexDesign(
+    "byEngagement", "engagementId", "invitationDate", "invitations of one engagement"
+)
+BY_PROJECT_TITLE: Final = IndexDesign(
+    "byProjectTitle", "projectTitleKey", "invitationDate", "invitations whose project title matches"
+)
+INDEXES: Final = (BY_STATUS, BY_STATUS_EXPIRATION, BY_ENGAGEMENT, BY_PROJECT_TITLE)
+KEY_ATTRIBUTES: Final = tuple(
+    dict.fromkeys([PARTITION_KEY, SORT_KEY, *(a for i in INDEXES for a in (i.partition_key, i.sort_key))])
+)
+
+
+def catalog_status_key(catalog: str, status: str) -> str:
+    """`AWS#PENDING`: statuses are queried per catalog, so Sandbox tests never mix with live data."""
+    return f"{catalog}#{status}"
+
+
+def project_title_key(title: str) -> str:
+    """Case- and surrounding-space-insensitive title, the way the API links invitations to opportunities."""
+    return title.strip().lower()

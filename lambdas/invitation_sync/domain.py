@@ -1,0 +1,30 @@
+"""Vocabulary shared by every layer: catalogs, statuses, participant types, invitation ids."""
+
+import re
+from typing import Final, Literal, get_args
+
+Catalog = Literal["AWS", "Sandbox"]
+CATALOGS: Final = frozenset(get_args(Catalog))
+
+ParticipantType = Literal["SENDER", "RECEIVER"]
+
+PENDING: Final = "PENDING"
+ACCEPTED: Final = "ACCEPTED"
+REJECTED: Final = "REJECTED"
+EXPIRED: Final = "EXPIRED"
+FINAL_STATUSES: Final = frozenset({ACCEPTED, REJECTED, EXPIRED})
+
+INVITATION_ID_PATTERN: Final = re.compile(r"engi-[0-9a-z]{13}")
+# arn:aws:partnercentral:us-east-1::catalog/AWS/engagement-invitation/engi-v7p8z56whnauo
+INVITATION_ARN_PATTERN: Final = re.compile(
+    r"arn:aws[a-z-]*:partnercentral:[a-z0-9-]*:[0-9]*:catalog/(?P<catalog>[A-Za-z]+)"
+    r"/engagement-invitation/(?P<id>engi-[0-9a-z]{13})"
+)
+
+
+def invitation_id_from(value: str) -> str | None:
+    """The invitation id in `value` (a bare id or an invitation ARN), or None if it is neither."""
+    if INVITATION_ID_PATTERN.fullmatch(value):
+        return value
+    match = INVITATION_ARN_PATTERN.fullmatch(value)
+    return match["id"] if match else None

@@ -1,0 +1,41 @@
+"""Typed failures. The handler maps each class to one behaviour: retry, dead-letter, or skip."""
+
+
+class InvitationSyncError(Exception):
+    """Base class: every failure the sync raises on purpose is one of these."""
+
+
+class RetryableError(InvitationSyncError):
+    """Transient: botocore already retried; let Lambda's async retries and on-failure destination act."""
+
+
+class PermanentError(InvitationSyncError):
+    """Retrying cannot help: the input or the request is wrong. Goes to the dead-letter queue."""
+
+
+class InvalidEventError(PermanentError):
+    """The EventBridge event is not a well-formed Partner Central invitation event."""
+
+
+class PartnerCentralUnavailableError(RetryableError):
+    """Partner Central kept throttling or failing after botocore's retries."""
+
+
+class PartnerCentralRequestError(PermanentError):
+    """Partner Central refused the request itself (ValidationException)."""
+
+
+class InvitationNotAccessibleError(InvitationSyncError):
+    """Partner Central answers not-found or access-denied: usual after a rejection or an expiry."""
+
+
+class StoreUnavailableError(RetryableError):
+    """DynamoDB kept throttling or failing after botocore's retries."""
+
+
+class PublishError(RetryableError):
+    """SNS did not accept the change event; the stored item keeps its publish-pending marker."""
+
+
+class ConcurrentChangeError(RetryableError):
+    """Other deliveries kept changing the invitation while this one tried to store it."""

@@ -1,0 +1,1 @@
+"""One model per concept: incoming event, normalized invitation, stored item, published event."""

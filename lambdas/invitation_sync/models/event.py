@@ -1,0 +1,114 @@
+"""The EventBridge event Partner Central sends when an engagement invitation changes."""
+
+from typing import Final, Literal
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from invitation_sync.domain import (
+    ACCEPTED,
+    EXPIRED,
+    PENDING,
+    REJECTED,
+    Catalog,
+    ParticipantType,
+    invitation_id_from,
+)
+from invitation_sync.errors import InvalidEventError
+from invitation_sync.models.base import describe
+
+SOURCE: Final = "aws.partnercentral-selling"
+InvitationDetailType = Literal[
+    "Engagement Invitation Created",
+    "Engagement Invitation Accepted",
+    "Engagement Invitation Rejected",
+    "Engagement Invitation Expired",
+]
+STATUS_BY_DETAIL_TYPE: Final[dict[str, str]] = {
+    "Engagement Invitation Created": PENDING,
+    "Engagement Invitation Accepted": ACCEPTED,
+    "Engagement Invitation Rejected": REJECTED,
+    "Engagement Invitation Expired": EXPIRED,
+}
+
+
+class EngagementInvitationDetail(BaseModel):
+    """`detail.engagementInvitation`: ids only; the content comes from GetEngagementInvitation."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str | None = Field(None, max_length=255)
+    arn: str | None = Field(None, max_length=2048)
+    engagement_id: str | None = Field(None, alias="engagementId", max_length=255)
+    payload_type: str | None = Field(None, alias="payloadType", max_length=255)
+    participant_type: ParticipantType | None = Field(None, alias="participantType")
+
+    @field_validator("participant_type", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        # The events document Sender/Receiver, the API answers SENDER/RECEIVER.
+        return value.upper() if isinstance(value, str) else value
+
+
+class InvitationEventDetail(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    catalog: Catalog
+    engagement_invitation: EngagementInvitationDetail = Field(
+        default_factory=EngagementInvitationDetail, alias="engagementInvitation"
+    )
+
+
+class InvitationEvent(EventBridgeModel):
+    """An `Engagement Invitation *` event, with the invitation id resolved from id, arn or resources[0]."""
+
+    source: Literal["aws.partnercentral-selling"]
+    detail_type: InvitationDetailType = Field(alias="detail-type")
+    detail: InvitationEventDetail
+    resources: list[str] = Field(default_factory=list, max_length=10)
+    _invitation_id: str = PrivateAttr("")
+
+    @model_validator(mode="after")
+    def _resolve_invitation_id(self) -> "InvitationEvent":
+        invitation = self.detail.engagement_invitation
+        candidates = [invitation.id, invitation.arn, *self.resources[:1]]
+        for candidate in candidates:
+            if candidate and (resolved := invitation_id_from(candidate)):
+                self._invitation_id = resolved
+                return self
+        raise ValueError(
+            "no invitation id: detail.engagementInvitation.id, detail.engagementInvitation.arn and "
+            "resources[0] hold neither an id matching engi-[0-9a-z]{13} nor an invitation ARN"
+        )
+
+    @property
+    def invitation_id(self) -> str:
+        return self._invitation_id
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.detail.catalog
+
+    @property
+    def status(self) -> str:
+        """The status this event announces (Created announces PENDING)."""
+        return STATUS_BY_DETAIL_TYPE[self.detail_type]
+
+
+def parse_invitation_event(raw: object) -> InvitationEvent:
+    """Parse with Powertools' parser; any problem becomes an InvalidEventError naming the field."""
+    if not isinstance(raw, dict):
+        raise InvalidEventError(f"event: expected a JSON object, got {type(raw).__name__}")
+    try:
+        return parse(event=raw, model=InvitationEvent)
+    except ValidationError as error:
+        raise InvalidEventError(describe(error)) from error

@@ -1,0 +1,146 @@
+"""The normalized invitation: every GetEngagementInvitation field, camelCase, payload flattened."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag
+
+from invitation_sync.models.base import CamelModel
+
+
+class Contact(CamelModel):
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    business_title: str | None = None
+    phone: str | None = None
+
+
+class Customer(CamelModel):
+    """The customer as each payload type describes it; absent members stay null."""
+
+    company_name: str | None = None
+    industry: str | None = None
+    website_url: str | None = None
+    country_code: str | None = None
+    aws_maturity: str | None = None
+    market_segment: str | None = None
+
+
+class CustomerSpend(CamelModel):
+    amount: str | None = Field(None, description="Exact decimal string, never a float.")
+    currency_code: str | None = None
+    frequency: str | None = None
+    target_company: str | None = None
+    estimation_url: str | None = None
+
+
+class Project(CamelModel):
+    title: str | None = None
+    business_problem: str | None = None
+    target_completion_date: str | None = Field(None, description="YYYY-MM-DD")
+    expected_customer_spend: list[CustomerSpend] = Field(default_factory=list)
+
+
+class OpportunityPayload(CamelModel):
+    type: Literal["OpportunityInvitation"]
+    customer: Customer | None = None
+    project: Project | None = None
+    sender_contacts: list[Contact] = Field(default_factory=list)
+    receiver_responsibilities: list[str] = Field(default_factory=list)
+    opportunity_type: str | None = None
+
+
+class LeadInteraction(CamelModel):
+    source_type: str | None = None
+    source_id: str | None = None
+    source_name: str | None = None
+    usecase: str | None = None
+    contact_business_title: str | None = None
+
+
+class LeadPayload(CamelModel):
+    type: Literal["LeadInvitation"]
+    customer: Customer | None = None
+    interaction: LeadInteraction | None = None
+
+
+class PreferredContact(CamelModel):
+    window: str | None = None
+    timezone: str | None = None
+
+
+class AccountPlanningPayload(CamelModel):
+    type: Literal["AccountPlanningInvitation"]
+    account_identifier: str | None = None
+    customer: Customer | None = None
+    sender_contacts: list[Contact] = Field(default_factory=list)
+    preferred_contact: PreferredContact | None = None
+
+
+class UnknownPayload(CamelModel):
+    """A payload type this release does not know (or botocore's SDK_UNKNOWN_MEMBER): kept raw."""
+
+    type: str
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+KNOWN_PAYLOAD_TYPES = frozenset({"OpportunityInvitation", "LeadInvitation", "AccountPlanningInvitation"})
+
+
+def _payload_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in KNOWN_PAYLOAD_TYPES else "Unknown"
+
+
+Payload = Annotated[
+    Annotated[OpportunityPayload, Tag("OpportunityInvitation")]
+    | Annotated[LeadPayload, Tag("LeadInvitation")]
+    | Annotated[AccountPlanningPayload, Tag("AccountPlanningInvitation")]
+    | Annotated[UnknownPayload, Tag("Unknown")],
+    Discriminator(_payload_tag),
+]
+
+
+class Receiver(CamelModel):
+    type: str = Field(description="The Receiver union member, e.g. Account.")
+    aws_account_id: str | None = None
+    alias: str | None = None
+
+
+class ExistingMember(CamelModel):
+    company_name: str | None = None
+    website_url: str | None = None
+
+
+class Invitation(CamelModel):
+    """One engagement invitation as Partner Central describes it. Only id and catalog are guaranteed."""
+
+    id: str
+    catalog: str
+    arn: str | None = None
+    payload_type: str | None = None
+    status: str | None = Field(None, description="PENDING, ACCEPTED, REJECTED or EXPIRED.")
+    engagement_id: str | None = None
+    engagement_title: str | None = None
+    engagement_description: str | None = None
+    invitation_date: str | None = Field(None, description="ISO-8601 UTC, millisecond precision.")
+    expiration_date: str | None = Field(None, description="ISO-8601 UTC, millisecond precision.")
+    sender_aws_account_id: str | None = Field(None, description="'aws' when AWS sent the invitation.")
+    sender_company_name: str | None = None
+    receiver: Receiver | None = None
+    rejection_reason: str | None = None
+    invitation_message: str | None = None
+    existing_members: list[ExistingMember] = Field(default_factory=list)
+    payload: Payload | None = None
+    enrichment_context: dict[str, Any] | None = Field(
+        None, description="Partner Central's enrichment data, members camelCased, otherwise as received."
+    )
+    details_retrievable: bool = Field(
+        True, description="False once Partner Central stopped serving the details (after a rejection)."
+    )
+
+    @property
+    def project_title(self) -> str | None:
+        """The opportunity's project title: the API's documented link from invitation to opportunity."""
+        project = getattr(self.payload, "project", None)
+        return project.title if isinstance(project, Project) else None

@@ -1,0 +1,88 @@
+"""The event published to SNS for every stored change. Its JSON Schema is generated from this model."""
+
+import json
+from pathlib import Path
+from typing import Final, Literal
+
+from pydantic import ConfigDict, Field
+
+from invitation_sync.models.base import CamelModel
+from invitation_sync.models.invitation import Invitation
+from invitation_sync.models.stored import StoredInvitation
+
+SCHEMA_VERSION: Final = "1.0"
+EventType = Literal[
+    "invitation.created",
+    "invitation.accepted",
+    "invitation.rejected",
+    "invitation.expired",
+    "invitation.updated",
+]
+UNKNOWN: Final = "UNKNOWN"
+
+
+class InvitationChangedEvent(CamelModel):
+    """One stored change of one invitation. Subscribers deduplicate on `eventId`."""
+
+    model_config = ConfigDict(extra="forbid", title="InvitationChangedEvent")
+
+    schema_version: Literal["1.0"] = Field(description="Changes only when a field's meaning changes.")
+    event_id: str = Field(description="UUID, the same for every delivery of this change.")
+    event_type: EventType
+    occurred_at: str = Field(description="When the sync observed the change, ISO-8601 UTC.")
+    version: int = Field(ge=1, description="The invitation's stored version: +1 per stored change.")
+    previous_status: str | None = Field(description="Status before this change; null when created.")
+    invitation: Invitation
+
+    @classmethod
+    def from_stored(cls, stored: StoredInvitation) -> "InvitationChangedEvent":
+        return cls(
+            schema_version=SCHEMA_VERSION,
+            event_id=stored.event_id,
+            event_type=_event_type(stored),
+            occurred_at=stored.synced_at,
+            version=stored.version,
+            previous_status=None if stored.version == 1 else stored.previous_status,
+            invitation=stored.invitation,
+        )
+
+    def message_attributes(self) -> dict[str, str]:
+        """SNS string attributes for subscription filter policies."""
+        return {
+            "eventType": self.event_type,
+            "catalog": self.invitation.catalog,
+            "status": self.invitation.status or UNKNOWN,
+            "payloadType": self.invitation.payload_type or UNKNOWN,
+        }
+
+
+_EVENT_TYPE_BY_FINAL_STATUS: Final[dict[str, EventType]] = {
+    "ACCEPTED": "invitation.accepted",
+    "REJECTED": "invitation.rejected",
+    "EXPIRED": "invitation.expired",
+}
+
+
+def _event_type(stored: StoredInvitation) -> EventType:
+    """What changed in the stored state: first version, a move to a final status, or anything else."""
+    if stored.version == 1:
+        return "invitation.created"
+    status = stored.invitation.status
+    if status != stored.previous_status and status in _EVENT_TYPE_BY_FINAL_STATUS:
+        return _EVENT_TYPE_BY_FINAL_STATUS[status]
+    return "invitation.updated"
+
+
+SCHEMA_PATH: Final = Path("schemas/invitation-changed-event.schema.json")
+
+
+def json_schema_text() -> str:
+    """The published event's JSON Schema, as committed at SCHEMA_PATH."""
+    schema = InvitationChangedEvent.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(json_schema_text())
+    print(f"wrote {SCHEMA_PATH}")  # noqa: T201

@@ -1,0 +1,32 @@
+"""Environment the stack gives each function, validated once at cold start."""
+
+import os
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from invitation_sync.domain import Catalog
+from invitation_sync.models.base import describe
+
+
+class SyncSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    table_name: Annotated[str, Field(alias="INVITATIONS_TABLE_NAME", min_length=3, max_length=255)]
+    topic_arn: Annotated[str, Field(alias="INVITATION_EVENTS_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")]
+    catalogs: Annotated[frozenset[Catalog], Field(alias="SYNC_CATALOGS", min_length=1)]
+
+    @field_validator("catalogs", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return (
+            [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        )
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "SyncSettings":
+        try:
+            return cls.model_validate(dict(environ))
+        except ValidationError as error:
+            raise RuntimeError(f"invalid function environment: {describe(error)}") from error

@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS: the Partner Central emulator, moto wiring, the demo and the CLI."""

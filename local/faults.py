@@ -1,0 +1,70 @@
+"""Client-side fault injection through botocore's event hooks.
+
+A hook on `before-call.<service>.<Operation>` answers in place of AWS, so the code under test sees
+exactly what botocore raises for a failed call that its retries could not save. Nothing is patched.
+"""
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+
+@dataclass
+class ClientFaults:
+    """Planned failures for calls made by clients created after `install()` on the default session."""
+
+    rates: dict[str, tuple[float, str, int]] = field(default_factory=dict)
+    seed: int = 0
+    injected: Counter[str] = field(default_factory=Counter)
+    _queued: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def fail_next(self, call: str, code: str = "InternalError", status: int = 500, times: int = 1) -> None:
+        """`call` is `service.Operation`, e.g. `sns.Publish` or `dynamodb.UpdateItem`."""
+        with self._lock:
+            self._queued.setdefault(call, []).extend([(code, status)] * times)
+
+    def fail_randomly(self, call: str, rate: float, code: str = "InternalError", status: int = 500) -> None:
+        self.rates[call] = (rate, code, status)
+
+    def install(self, session: boto3.Session | None = None) -> "ClientFaults":
+        (session or _default_session()).events.register("before-call", self._before_call, unique_id=f"client-faults-{id(self)}")
+        return self
+
+    def uninstall(self, session: boto3.Session | None = None) -> None:
+        (session or _default_session()).events.unregister("before-call", unique_id=f"client-faults-{id(self)}")
+
+    def _before_call(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        call = f"{model.service_model.endpoint_prefix}.{model.name}"
+        with self._lock:
+            queued = self._queued.get(call)
+            fault = queued.pop(0) if queued else None
+            if fault is None and call in self.rates:
+                rate, code, status = self.rates[call]
+                fault = (code, status) if self._rng.random() < rate else None
+            if fault is None:
+                return None
+            self.injected[f"{call}:{fault[0]}"] += 1
+        code, status = fault
+        parsed = {
+            "Error": {"Code": code, "Message": "injected fault"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+        return AWSResponse("https://fault.invalid", status, {}, None), parsed
+
+
+def _default_session() -> boto3.Session:
+    """The session behind `boto3.client(...)`, which is what the Lambda wiring uses."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    return boto3.DEFAULT_SESSION

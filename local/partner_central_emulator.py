@@ -1,0 +1,280 @@
+"""A Partner Central Selling API emulator that speaks botocore's wire protocol (JSON 1.0 over HTTP).
+
+moto has no partnercentral-selling. Point a client here with AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING.
+Invitations are data in the shape botocore returns; every stored invitation and every answer is
+validated against botocore's service model, so fixtures cannot drift from AWS.
+"""
+
+import base64
+import copy
+import json
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final, cast
+
+import botocore.session
+from botocore.model import Shape, StructureShape
+from botocore.validate import ParamValidator
+
+TARGET_PREFIX: Final = "AWSPartnerCentralSelling."
+_MODEL: Final = botocore.session.get_session().get_service_model("partnercentral-selling")
+_HTTP_STATUS: Final = {
+    "ThrottlingException": 400,
+    "ValidationException": 400,
+    "AccessDeniedException": 400,
+    "ResourceNotFoundException": 400,
+    "InternalServerException": 500,
+}
+SUMMARY_MEMBERS: Final = tuple(cast(StructureShape, _MODEL.shape_for("EngagementInvitationSummary")).members)
+
+
+class ModelViolation(ValueError):
+    """Data that botocore's model for partnercentral-selling does not allow."""
+
+
+def validate_shape(data: Mapping[str, Any], shape: Shape | None, what: str) -> None:
+    assert shape is not None, f"{what}: no shape in botocore's model"
+    report = ParamValidator().validate(dict(data), shape)
+    if report.has_errors():
+        raise ModelViolation(f"{what} does not match botocore's model: {report.generate_report()}")
+
+
+@dataclass(frozen=True)
+class Call:
+    at: float
+    operation: str
+    params: dict[str, Any]
+    error: str | None
+
+
+@dataclass
+class FaultPlan:
+    """Seeded random faults plus an optional quota (requests/second) like the real shared read bucket."""
+
+    throttle_rate: float = 0.0
+    internal_error_rate: float = 0.0
+    quota_per_second: float | None = None
+    seed: int = 0
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+
+@dataclass
+class _Stored:
+    response: dict[str, Any]
+    participant_type: str
+    inaccessible: str | None = None
+
+
+class PartnerCentralEmulator:
+    def __init__(self, faults: FaultPlan | None = None) -> None:
+        self.faults = faults or FaultPlan()
+        self.calls: list[Call] = []
+        self._invitations: dict[tuple[str, str], _Stored] = {}
+        self._queued: deque[tuple[str | None, str]] = deque()
+        self._accepted_at: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- data -----------------------------------------------------------------------------
+    def put(self, response: Mapping[str, Any], participant_type: str = "RECEIVER") -> None:
+        """Store (or replace) an invitation given as a GetEngagementInvitation response."""
+        validate_shape(response, _MODEL.operation_model("GetEngagementInvitation").output_shape, "invitation")
+        with self._lock:
+            key = (response["Catalog"], response["Id"])
+            self._invitations[key] = _Stored(copy.deepcopy(dict(response)), participant_type)
+
+    def update(self, catalog: str, invitation_id: str, **changes: Any) -> None:
+        with self._lock:
+            stored = self._invitations[(catalog, invitation_id)]
+            candidate = {**stored.response, **changes}
+        self.put(candidate, stored.participant_type)
+
+    def make_inaccessible(
+        self, catalog: str, invitation_id: str, error: str = "ResourceNotFoundException"
+    ) -> None:
+        """From now on Get answers `error` for this invitation, as AWS does after a rejection."""
+        with self._lock:
+            self._invitations[(catalog, invitation_id)].inaccessible = error
+
+    def truth(self, catalog: str, invitation_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._invitations[(catalog, invitation_id)].response)
+
+    def fail_next(self, error: str, operation: str | None = None, times: int = 1) -> None:
+        """Queue `times` answers of `error` for `operation` (any operation if None)."""
+        with self._lock:
+            self._queued.extend([(operation, error)] * times)
+
+    def calls_to(self, operation: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.operation == operation]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._invitations.clear()
+            self._queued.clear()
+            self.calls.clear()
+            self._accepted_at.clear()
+            self.faults = FaultPlan()
+
+    # --- serving --------------------------------------------------------------------------
+    def start(self) -> str:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "emulator not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "PartnerCentralEmulator":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def answer(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One request: (HTTP status, JSON body). Logged in `calls` with the error code, if any."""
+        with self._lock:
+            status, body = self._answer_locked(operation, params)
+            self.calls.append(Call(time.monotonic(), operation, params, body.get("__type")))
+            return status, body
+
+    def _answer_locked(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if fault := self._injected_fault(operation):
+            return _error(fault, "injected fault")
+        try:
+            op_model = _MODEL.operation_model(operation)
+        except Exception:
+            return _error("UnknownOperationException", f"{operation} is not emulated")
+        try:
+            validate_shape(params, op_model.input_shape, f"{operation} request")
+        except ModelViolation as violation:
+            return _error("ValidationException", str(violation), Reason="REQUEST_VALIDATION_FAILED")
+        handler = {"GetEngagementInvitation": self._get, "ListEngagementInvitations": self._list}.get(
+            operation
+        )
+        if handler is None:
+            return _error("UnknownOperationException", f"{operation} is not emulated")
+        status, body = handler(params)
+        if status == 200:
+            validate_shape(body, op_model.output_shape, f"{operation} answer")
+        return status, _wire(body)
+
+    def _injected_fault(self, operation: str) -> str | None:
+        for index, (target, error) in enumerate(self._queued):
+            if target in (None, operation):
+                del self._queued[index]
+                return error
+        plan, now = self.faults, time.monotonic()
+        if plan.quota_per_second:
+            while self._accepted_at and now - self._accepted_at[0] >= 1.0:
+                self._accepted_at.popleft()
+            if len(self._accepted_at) >= plan.quota_per_second:
+                return "ThrottlingException"
+        draw = plan.rng.random()
+        if draw < plan.throttle_rate:
+            return "ThrottlingException"
+        if draw < plan.throttle_rate + plan.internal_error_rate:
+            return "InternalServerException"
+        self._accepted_at.append(now)
+        return None
+
+    def _get(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        identifier = params["Identifier"].rsplit("/", 1)[-1]
+        stored = self._invitations.get((params["Catalog"], identifier))
+        if stored is None:
+            return _error("ResourceNotFoundException", "Engagement invitation not found")
+        if stored.inaccessible:
+            return _error(stored.inaccessible, "Engagement invitation is no longer accessible")
+        return 200, copy.deepcopy(stored.response)
+
+    def _list(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        filters = {
+            "Status": params.get("Status"),
+            "PayloadType": params.get("PayloadType"),
+            "EngagementId": params.get("EngagementIdentifier"),
+            "SenderAwsAccountId": params.get("SenderAwsAccountId"),
+        }
+        matches = [
+            {
+                **{k: v for k, v in s.response.items() if k in SUMMARY_MEMBERS},
+                "ParticipantType": s.participant_type,
+            }
+            for (catalog, _), s in self._invitations.items()
+            if catalog == params["Catalog"]
+            and s.participant_type == params["ParticipantType"]
+            and all(not allowed or s.response.get(name) in allowed for name, allowed in filters.items())
+        ]
+        sort = params.get("Sort", {"SortOrder": "DESCENDING"})
+        matches.sort(key=lambda s: (s.get("InvitationDate") or datetime.min, s["Id"]))
+        if sort.get("SortOrder") == "DESCENDING":
+            matches.reverse()
+        start = int(base64.b64decode(params["NextToken"])) if params.get("NextToken") else 0
+        size = params.get("MaxResults", 100)
+        body: dict[str, Any] = {"EngagementInvitationSummaries": matches[start : start + size]}
+        if start + size < len(matches):
+            body["NextToken"] = base64.b64encode(str(start + size).encode()).decode()
+        return 200, body
+
+
+def _error(code: str, message: str, **members: Any) -> tuple[int, dict[str, Any]]:
+    return _HTTP_STATUS.get(code, 400), {"__type": code, "message": message, **members}
+
+
+def _wire(value: Any) -> Any:
+    """JSON protocol form: timestamps as epoch seconds, as AWS sends them."""
+    if isinstance(value, Mapping):
+        return {key: _wire(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(item) for item in value]
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return value
+
+
+def _handler_for(emulator: PartnerCentralEmulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            target = self.headers.get("X-Amz-Target", "")
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                params = json.loads(self.rfile.read(length) or b"{}")
+            except json.JSONDecodeError:
+                status, body = _error("SerializationException", "request body is not JSON")
+            else:
+                status, body = emulator.answer(target.removeprefix(TARGET_PREFIX), params)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(payload)))
+            if status != 200:
+                self.send_header("x-amzn-ErrorType", body["__type"])
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the emulator's call log is the record."""
+
+    return Handler

@@ -1,0 +1,165 @@
+"""Sample invitations in the exact shape GetEngagementInvitation returns (botocore-parsed).
+
+Used by the tests, the demo and the benchmarks; the emulator validates each against botocore's model.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+INVITED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def invitation_id(number: int) -> str:
+    """engi- + 13 base-36 characters, distinct per number."""
+    digits, alphabet = "", "0123456789abcdefghijklmnopqrstuvwxyz"
+    for _ in range(13):
+        number, remainder = divmod(number, 36)
+        digits = alphabet[remainder] + digits
+    return f"engi-{digits}"
+
+
+def _common(number: int, catalog: str, status: str, payload_type: str, title: str) -> dict[str, Any]:
+    ident = invitation_id(number)
+    invited = INVITED_AT + timedelta(hours=number)
+    return {
+        "Arn": f"arn:aws:partnercentral:us-east-1::catalog/{catalog}/engagement-invitation/{ident}",
+        "Id": ident,
+        "Catalog": catalog,
+        "PayloadType": payload_type,
+        "EngagementId": f"eng-{number:014d}"[-18:],
+        "EngagementTitle": title[:40],
+        "Status": status,
+        "InvitationDate": invited,
+        "ExpirationDate": invited + timedelta(days=15),
+        "SenderAwsAccountId": "aws",
+        "SenderCompanyName": "Amazon Web Services",
+        "Receiver": {"Account": {"AwsAccountId": "111122223333", "Alias": "partner-main"}},
+        "EngagementDescription": f"Co-sell engagement {number}",
+        "ExistingMembers": [
+            {"CompanyName": "Example Partner Ltd", "WebsiteUrl": "https://partner.example.com"}
+        ],
+    }
+
+
+def opportunity_invitation(
+    number: int,
+    *,
+    catalog: str = "AWS",
+    status: str = "PENDING",
+    title: str = "Data platform migration",
+    company: str = "Globex Corporation",
+    email: str = "pat.doe@example.com",
+    amount: str = "12500.50",
+) -> dict[str, Any]:
+    return {
+        **_common(number, catalog, status, "OpportunityInvitation", title),
+        "InvitationMessage": "We would like you to co-sell this opportunity with us.",
+        "Payload": {
+            "OpportunityInvitation": {
+                "SenderContacts": [
+                    {
+                        "Email": email,
+                        "FirstName": "Pat",
+                        "LastName": "Doe",
+                        "BusinessTitle": "Partner Development Manager",
+                        "Phone": "+14155550100",
+                    }
+                ],
+                "ReceiverResponsibilities": ["Software Partner"],
+                "Customer": {
+                    "Industry": "Financial Services",
+                    "CompanyName": company,
+                    "WebsiteUrl": "https://globex.example.com",
+                    "CountryCode": "US",
+                },
+                "Project": {
+                    "BusinessProblem": "Consolidate three legacy warehouses into one governed data platform.",
+                    "Title": title,
+                    "TargetCompletionDate": "2027-06-30",
+                    "ExpectedCustomerSpend": [
+                        {
+                            "Amount": amount,
+                            "CurrencyCode": "USD",
+                            "Frequency": "Monthly",
+                            "TargetCompany": "AWS",
+                        }
+                    ],
+                },
+                "OpportunityType": "Net New Business",
+            }
+        },
+    }
+
+
+def lead_invitation(number: int, *, catalog: str = "AWS", status: str = "PENDING") -> dict[str, Any]:
+    return {
+        **_common(number, catalog, status, "LeadInvitation", "Inbound lead: analytics"),
+        "Payload": {
+            "LeadInvitation": {
+                "Customer": {
+                    "CompanyName": "Initech",
+                    "Industry": "Software and Internet",
+                    "WebsiteUrl": "https://initech.example.com",
+                    "CountryCode": "DE",
+                    "AwsMaturity": "Intermediate",
+                    "MarketSegment": "Mid-Market",
+                },
+                "Interaction": {
+                    "SourceType": "Marketing Campaign",
+                    "SourceId": "camp-42",
+                    "SourceName": "re:Invent follow-up",
+                    "Usecase": "Analytics",
+                    "ContactBusinessTitle": "Head of Data",
+                },
+            }
+        },
+    }
+
+
+def account_planning_invitation(
+    number: int, *, catalog: str = "AWS", status: str = "PENDING"
+) -> dict[str, Any]:
+    return {
+        **_common(number, catalog, status, "AccountPlanningInvitation", "FY27 account plan"),
+        "Payload": {
+            "AccountPlanningInvitation": {
+                "AccountIdentifier": "cust-acc-0000000000001",
+                "Customer": {"CompanyName": "Umbrella Health", "Industry": "Healthcare", "CountryCode": "GB"},
+                "SenderContacts": [{"Email": "alex.smith@example.com", "FirstName": "Alex"}],
+                "PreferredContact": {"Window": "MORNING", "Timezone": "Europe/London"},
+            }
+        },
+    }
+
+
+def minimal_invitation(number: int, *, catalog: str = "AWS") -> dict[str, Any]:
+    """Only the members the model guarantees."""
+    return {"Id": invitation_id(number), "Catalog": catalog}
+
+
+def invitation_event(
+    response: dict[str, Any], detail_type: str = "Engagement Invitation Created", event_id: str | None = None
+) -> dict[str, Any]:
+    """The EventBridge event Partner Central sends for `response`'s invitation."""
+    ident, catalog = response["Id"], response["Catalog"]
+    arn = f"arn:aws:partnercentral:us-east-1::catalog/{catalog}/engagement-invitation/{ident}"
+    return {
+        "version": "0",
+        "id": event_id or f"evt-{ident}-{detail_type.rsplit(' ', 1)[-1].lower()}",
+        "detail-type": detail_type,
+        "source": "aws.partnercentral-selling",
+        "account": "111122223333",
+        "time": "2026-11-20T09:30:00Z",
+        "region": "us-east-1",
+        "resources": [arn],
+        "detail": {
+            "catalog": catalog,
+            "engagementInvitation": {
+                "arn": arn,
+                "id": ident,
+                "engagementId": response.get("EngagementId"),
+                "participantType": "Receiver",
+                "payloadType": response.get("PayloadType"),
+            },
+        },
+    }
