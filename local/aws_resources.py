@@ -1,6 +1,8 @@
 """Creates the sync's table, topic and a probe queue on a local AWS (moto), for tests and the demo."""
 
+import functools
 import json
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,9 +46,7 @@ def create_table(dynamodb: "DynamoDBClient", table_name: str) -> None:
 
 def subscribe_probe_queue(sns: "SNSClient", sqs: "SQSClient", topic_arn: str, name: str) -> str:
     queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return queue_url
 
@@ -57,9 +57,7 @@ def create_resources(
     table_name = f"{prefix}-invitations"
     create_table(dynamodb, table_name)
     topic_arn = sns.create_topic(Name=f"{prefix}-invitation-events")["TopicArn"]
-    return LocalResources(
-        table_name, topic_arn, subscribe_probe_queue(sns, sqs, topic_arn, f"{prefix}-probe")
-    )
+    return LocalResources(table_name, topic_arn, subscribe_probe_queue(sns, sqs, topic_arn, f"{prefix}-probe"))
 
 
 @dataclass(frozen=True)
@@ -74,12 +72,31 @@ def drain_published(sqs: "SQSClient", queue_url: str) -> list[PublishedMessage]:
     while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
         for message in batch:
             envelope = json.loads(message["Body"])
-            attributes = {
-                name: value["Value"] for name, value in envelope.get("MessageAttributes", {}).items()
-            }
+            attributes = {name: value["Value"] for name, value in envelope.get("MessageAttributes", {}).items()}
             messages.append(PublishedMessage(json.loads(envelope["Message"]), attributes))
         sqs.delete_message_batch(
             QueueUrl=queue_url,
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
         )
     return messages
+
+
+_ITEM_LOCK = threading.RLock()
+
+
+def make_moto_item_writes_atomic() -> None:
+    """DynamoDB applies a conditional write atomically; moto does not lock, so concurrent tests would see
+    races AWS never has. Serialize moto's item operations to restore the guarantee. Idempotent."""
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto is a dev dependency
+
+    for name in ("put_item", "get_item", "update_item", "delete_item", "transact_write_items"):
+        method = getattr(DynamoDBBackend, name)
+        if getattr(method, "_serialized", False):
+            continue
+
+        def serialized(*args: Any, __method: Any = method, **kwargs: Any) -> Any:
+            with _ITEM_LOCK:
+                return __method(*args, **kwargs)
+
+        serialized._serialized = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, functools.wraps(method)(serialized))

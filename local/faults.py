@@ -37,7 +37,9 @@ class ClientFaults:
         self.rates[call] = (rate, code, status)
 
     def install(self, session: boto3.Session | None = None) -> "ClientFaults":
-        (session or _default_session()).events.register("before-call", self._before_call, unique_id=f"client-faults-{id(self)}")
+        (session or _default_session()).events.register(
+            "before-call", self._before_call, unique_id=f"client-faults-{id(self)}"
+        )
         return self
 
     def uninstall(self, session: boto3.Session | None = None) -> None:

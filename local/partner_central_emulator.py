@@ -98,9 +98,7 @@ class PartnerCentralEmulator:
             candidate = {**stored.response, **changes}
         self.put(candidate, stored.participant_type)
 
-    def make_inaccessible(
-        self, catalog: str, invitation_id: str, error: str = "ResourceNotFoundException"
-    ) -> None:
+    def make_inaccessible(self, catalog: str, invitation_id: str, error: str = "ResourceNotFoundException") -> None:
         """From now on Get answers `error` for this invitation, as AWS does after a rejection."""
         with self._lock:
             self._invitations[(catalog, invitation_id)].inaccessible = error
@@ -170,9 +168,7 @@ class PartnerCentralEmulator:
             validate_shape(params, op_model.input_shape, f"{operation} request")
         except ModelViolation as violation:
             return _error("ValidationException", str(violation), Reason="REQUEST_VALIDATION_FAILED")
-        handler = {"GetEngagementInvitation": self._get, "ListEngagementInvitations": self._list}.get(
-            operation
-        )
+        handler = {"GetEngagementInvitation": self._get, "ListEngagementInvitations": self._list}.get(operation)
         if handler is None:
             return _error("UnknownOperationException", f"{operation} is not emulated")
         status, body = handler(params)

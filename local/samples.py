@@ -35,9 +35,7 @@ def _common(number: int, catalog: str, status: str, payload_type: str, title: st
         "SenderCompanyName": "Amazon Web Services",
         "Receiver": {"Account": {"AwsAccountId": "111122223333", "Alias": "partner-main"}},
         "EngagementDescription": f"Co-sell engagement {number}",
-        "ExistingMembers": [
-            {"CompanyName": "Example Partner Ltd", "WebsiteUrl": "https://partner.example.com"}
-        ],
+        "ExistingMembers": [{"CompanyName": "Example Partner Ltd", "WebsiteUrl": "https://partner.example.com"}],
     }
 
 
@@ -116,9 +114,7 @@ def lead_invitation(number: int, *, catalog: str = "AWS", status: str = "PENDING
     }
 
 
-def account_planning_invitation(
-    number: int, *, catalog: str = "AWS", status: str = "PENDING"
-) -> dict[str, Any]:
+def account_planning_invitation(number: int, *, catalog: str = "AWS", status: str = "PENDING") -> dict[str, Any]:
     return {
         **_common(number, catalog, status, "AccountPlanningInvitation", "FY27 account plan"),
         "Payload": {

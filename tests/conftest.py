@@ -8,7 +8,13 @@ import pytest
 from moto import mock_aws
 
 from invitation_sync.wiring import invitation_sync
-from local.aws_resources import LocalResources, PublishedMessage, create_resources, drain_published
+from local.aws_resources import (
+    LocalResources,
+    PublishedMessage,
+    create_resources,
+    drain_published,
+    make_moto_item_writes_atomic,
+)
 from local.partner_central_emulator import PartnerCentralEmulator
 
 BASE_ENVIRONMENT = {
@@ -62,6 +68,7 @@ def lambda_context() -> FakeLambdaContext:
 def local_aws(monkeypatch: pytest.MonkeyPatch, emulator: PartnerCentralEmulator) -> Iterator[LocalAws]:
     """moto in-process for DynamoDB/SNS/SQS; Partner Central calls pass through to the emulator."""
     emulator.reset()
+    make_moto_item_writes_atomic()
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     for name, value in BASE_ENVIRONMENT.items():

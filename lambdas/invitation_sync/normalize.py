@@ -54,7 +54,5 @@ def normalize(response: Mapping[str, Any]) -> Invitation:
     data = camelize({key: value for key, value in response.items() if key not in _UNIONS_AND_METADATA})
     data["payload"] = flatten_union(response.get("Payload"))
     data["receiver"] = flatten_union(response.get("Receiver"))
-    data["id"] = invitation_id_from(str(data.get("id", ""))) or data.get(
-        "id"
-    )  # an ARN answer keys like an id
+    data["id"] = invitation_id_from(str(data.get("id", ""))) or data.get("id")  # an ARN answer keys like an id
     return Invitation.model_validate(data)

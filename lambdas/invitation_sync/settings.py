@@ -20,9 +20,7 @@ class SyncSettings(BaseModel):
     @field_validator("catalogs", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        return (
-            [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
-        )
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "SyncSettings":

@@ -4,9 +4,10 @@ Every path into the table (events, the reconciler, redrive) goes through Invitat
 guarantees are the same wherever a change is noticed.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -21,6 +22,7 @@ from invitation_sync.errors import (
     InvalidEventError,
     InvitationNotAccessibleError,
     PartnerCentralRequestError,
+    PublishError,
 )
 from invitation_sync.models.base import describe
 from invitation_sync.models.event import InvitationEvent
@@ -29,7 +31,8 @@ from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import StoredInvitation, content_hash
 from invitation_sync.normalize import iso_utc, normalize
 
-_MAX_WRITE_ATTEMPTS: Final = 4
+PUBLISH_LEASE: Final = timedelta(seconds=60)  # longer than one SNS publish with all its retries
+_BUSY_WAITS: Final = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds between writes while another writer publishes
 _INACCESSIBLE_AFTER: Final = frozenset({REJECTED, EXPIRED})
 
 
@@ -54,8 +57,8 @@ class SyncResult:
         return asdict(self)
 
 
-def _now() -> str:
-    return iso_utc(datetime.now(UTC))
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class InvitationSync:
@@ -65,13 +68,16 @@ class InvitationSync:
         store: InvitationStore,
         publisher: InvitationEventPublisher,
         catalogs: frozenset[str],
-        clock: Callable[[], str] = _now,
+        *,
+        clock: Callable[[], datetime] = _now,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._partner_central = partner_central
         self._store = store
         self._publisher = publisher
         self._catalogs = catalogs
         self._clock = clock
+        self._sleep = sleep
 
     def sync_event(self, event: InvitationEvent) -> SyncResult:
         """Sync the invitation an EventBridge event names; a Rejected/Expired event whose details
@@ -89,39 +95,56 @@ class InvitationSync:
 
     def sync_invitation(self, catalog: str, invitation_id: str, source_event_id: str) -> SyncResult:
         response = self._partner_central.get(catalog, invitation_id)
-        synced_at = self._clock()
+        synced_at = iso_utc(self._clock())
         try:
             invitation = normalize(response)
         except ValidationError as error:
-            raise PartnerCentralRequestError(
-                f"GetEngagementInvitation answer unusable: {describe(error)}"
-            ) from error
+            raise PartnerCentralRequestError(f"GetEngagementInvitation answer unusable: {describe(error)}") from error
         return self.store_and_publish(invitation, synced_at, source_event_id)
 
     def store_and_publish(self, invitation: Invitation, synced_at: str, source_event_id: str) -> SyncResult:
-        """Write the change if it is new; first finish any earlier change still waiting to publish,
-        so every stored version is published before the next replaces it."""
+        """Write the change if it is new. A version still waiting to be published is finished first
+        (once its writer's lease ran out), so every stored version is published before the next."""
         fingerprint = content_hash(invitation)
         completed = 0
-        for _ in range(_MAX_WRITE_ATTEMPTS):
-            result = self._store.save(invitation, fingerprint, synced_at, source_event_id)
-            if result.saved:
-                event = self._publish(result.current)
-                return _result(SyncOutcome.STORED, result.current, event.event_type, completed)
+        for wait in (*_BUSY_WAITS, None):
+            result = self._store.save(invitation, fingerprint, synced_at, source_event_id, self._lease_until())
             current = result.current
-            if current.publish_pending:
-                self._publish(current)
+            if result.saved:
+                event = self._publish(current)
+                return _result(SyncOutcome.STORED, current, event.event_type, completed)
+            if not current.publish_pending:
+                outcome = SyncOutcome.UNCHANGED if current.content_hash == fingerprint else SyncOutcome.STALE
+                return _result(outcome, current, None, completed)
+            if self._take_over_publish(current):
                 completed += 1
                 continue
-            outcome = SyncOutcome.UNCHANGED if current.content_hash == fingerprint else SyncOutcome.STALE
-            return _result(outcome, current, None, completed)
+            if current.content_hash == fingerprint:  # its writer is publishing exactly this change
+                return _result(SyncOutcome.UNCHANGED, current, None, completed)
+            if wait is not None:
+                self._sleep(wait)
         raise ConcurrentChangeError(
-            f"{invitation.catalog}/{invitation.id}: still changing after {_MAX_WRITE_ATTEMPTS} write attempts"
+            f"{invitation.catalog}/{invitation.id}: another delivery still publishes version {current.version}"
         )
+
+    def _lease_until(self) -> str:
+        return iso_utc(self._clock() + PUBLISH_LEASE)
+
+    def _take_over_publish(self, stored: StoredInvitation) -> bool:
+        """Publish a pending version whose writer's lease expired (it crashed or its publish failed)."""
+        now = iso_utc(self._clock())
+        if (stored.publish_lease_until or "") > now or not self._store.lease_publish(stored, now, self._lease_until()):
+            return False
+        self._publish(stored)
+        return True
 
     def _publish(self, stored: StoredInvitation) -> InvitationChangedEvent:
         event = InvitationChangedEvent.from_stored(stored)
-        self._publisher.publish(event)
+        try:
+            self._publisher.publish(event)
+        except PublishError:
+            self._store.release_publish_lease(stored, iso_utc(self._clock()))
+            raise
         self._store.clear_publish_pending(stored)
         return event
 
@@ -130,7 +153,7 @@ class InvitationSync:
         stored = self._store.get(event.catalog, event.invitation_id)
         known = stored.invitation if stored else _from_event(event)
         invitation = known.model_copy(update={"status": event.status, "details_retrievable": False})
-        return self.store_and_publish(invitation, self._clock(), event.id)
+        return self.store_and_publish(invitation, iso_utc(self._clock()), event.id)
 
 
 def _from_event(event: InvitationEvent) -> Invitation:
@@ -144,9 +167,7 @@ def _from_event(event: InvitationEvent) -> Invitation:
     )
 
 
-def _result(
-    outcome: SyncOutcome, stored: StoredInvitation, event_type: str | None, completed: int
-) -> SyncResult:
+def _result(outcome: SyncOutcome, stored: StoredInvitation, event_type: str | None, completed: int) -> SyncResult:
     invitation = stored.invitation
     return SyncResult(
         outcome=outcome,

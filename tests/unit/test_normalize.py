@@ -37,13 +37,16 @@ def test_opportunity_invitation_is_flattened_with_exact_amounts_and_utc_dates() 
     invitation = normalize(opportunity_invitation(1, amount="1234567890123.05"))
     payload = invitation.payload
     assert isinstance(payload, OpportunityPayload)
-    assert payload.customer is not None and payload.customer.company_name == "Globex Corporation"
-    assert payload.project is not None and payload.project.title == "Data platform migration"
+    assert payload.customer is not None
+    assert payload.customer.company_name == "Globex Corporation"
+    assert payload.project is not None
+    assert payload.project.title == "Data platform migration"
     assert payload.project.expected_customer_spend[0].amount == "1234567890123.05"
     assert payload.sender_contacts[0].email == "pat.doe@example.com"
     assert payload.receiver_responsibilities == ["Software Partner"]
     assert invitation.invitation_date == "2026-11-20T10:30:00.000Z"
-    assert invitation.receiver is not None and invitation.receiver.aws_account_id == "111122223333"
+    assert invitation.receiver is not None
+    assert invitation.receiver.aws_account_id == "111122223333"
     assert invitation.project_title == "Data platform migration"
     dumped = invitation.model_dump(mode="json", by_alias=True)
     assert dumped["payload"]["project"]["expectedCustomerSpend"][0]["currencyCode"] == "USD"
@@ -53,15 +56,18 @@ def test_opportunity_invitation_is_flattened_with_exact_amounts_and_utc_dates() 
 def test_lead_invitation_is_flattened() -> None:
     payload = normalize(lead_invitation(2)).payload
     assert isinstance(payload, LeadPayload)
-    assert payload.customer is not None and payload.customer.market_segment == "Mid-Market"
-    assert payload.interaction is not None and payload.interaction.usecase == "Analytics"
+    assert payload.customer is not None
+    assert payload.customer.market_segment == "Mid-Market"
+    assert payload.interaction is not None
+    assert payload.interaction.usecase == "Analytics"
 
 
 def test_account_planning_invitation_is_flattened() -> None:
     payload = normalize(account_planning_invitation(3)).payload
     assert isinstance(payload, AccountPlanningPayload)
     assert payload.account_identifier == "cust-acc-0000000000001"
-    assert payload.preferred_contact is not None and payload.preferred_contact.timezone == "Europe/London"
+    assert payload.preferred_contact is not None
+    assert payload.preferred_contact.timezone == "Europe/London"
 
 
 def test_minimal_invitation_has_only_id_and_catalog() -> None:
@@ -76,7 +82,10 @@ def test_minimal_invitation_has_only_id_and_catalog() -> None:
 
 
 def test_unknown_payload_type_is_kept_raw() -> None:
-    response = {**minimal_invitation(5), "Payload": {"PartnerReferral": {"Score": "High", "When": datetime(2026, 1, 1)}}}
+    response = {
+        **minimal_invitation(5),
+        "Payload": {"PartnerReferral": {"Score": "High", "When": datetime(2026, 1, 1)}},
+    }
     payload = normalize(response).payload
     assert isinstance(payload, UnknownPayload)
     assert payload.type == "PartnerReferral"
@@ -86,7 +95,8 @@ def test_unknown_payload_type_is_kept_raw() -> None:
 def test_sdk_unknown_member_never_crashes() -> None:
     response = {**minimal_invitation(6), "Payload": {"SDK_UNKNOWN_MEMBER": {"name": "FutureInvitation"}}}
     payload = normalize(response).payload
-    assert isinstance(payload, UnknownPayload) and payload.type == "FutureInvitation"
+    assert isinstance(payload, UnknownPayload)
+    assert payload.type == "FutureInvitation"
 
 
 def test_unknown_top_level_members_are_kept() -> None:

@@ -36,15 +36,13 @@ TRANSIENT_CODES: Final = frozenset(
 # Adaptive mode adds a client-side token bucket that backs off after throttles: right for the
 # read quota Partner Central shares with the partner's other integrations.
 PARTNER_CENTRAL_CONFIG: Final = Config(
-    retries={"mode": "adaptive", "max_attempts": 6}, connect_timeout=3, read_timeout=10
+    retries={"mode": "adaptive", "total_max_attempts": 6}, connect_timeout=3, read_timeout=10
 )
-AWS_CONFIG: Final = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=5)
+AWS_CONFIG: Final = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=3, read_timeout=5)
 
 
 def partner_central_client() -> "PartnerCentralSellingAPIClient":
-    return boto3.client(
-        "partnercentral-selling", region_name=PARTNER_CENTRAL_REGION, config=PARTNER_CENTRAL_CONFIG
-    )
+    return boto3.client("partnercentral-selling", region_name=PARTNER_CENTRAL_REGION, config=PARTNER_CENTRAL_CONFIG)
 
 
 def dynamodb_client() -> "DynamoDBClient":

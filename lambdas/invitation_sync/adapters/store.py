@@ -44,15 +44,22 @@ class InvitationStore:
 
     @tracer.capture_method(capture_response=False)
     def save(
-        self, invitation: Invitation, content_hash: str, synced_at: str, source_event_id: str
+        self,
+        invitation: Invitation,
+        content_hash: str,
+        synced_at: str,
+        source_event_id: str,
+        lease_until: str,
     ) -> SaveResult:
         """Store a new version unless it is a duplicate, older than the stored fetch, a status regression
-        (final back to non-final), or an earlier change is still waiting to be published."""
+        (final back to non-final), or an earlier change is still waiting to be published. The new
+        version is marked publish-pending, leased to this writer until `lease_until`."""
         values: dict[str, Any] = {
             ":invitation": invitation.model_dump(mode="json", by_alias=True, exclude_none=True),
             ":hash": content_hash,
             ":syncedAt": synced_at,
             ":sourceEventId": source_event_id,
+            ":leaseUntil": lease_until,
             ":true": True,
             ":zero": 0,
             ":one": 1,
@@ -64,6 +71,7 @@ class InvitationStore:
             "syncedAt = :syncedAt",
             "sourceEventId = :sourceEventId",
             "publishPending = :true",
+            "publishLeaseUntil = :leaseUntil",
             "version = if_not_exists(version, :zero) + :one",
             "previousStatus = if_not_exists(#status, :null)",
         ]
@@ -101,13 +109,41 @@ class InvitationStore:
     @tracer.capture_method(capture_response=False)
     def clear_publish_pending(self, stored: StoredInvitation) -> bool:
         """Drop the marker of exactly this version; False if a newer version replaced it meanwhile."""
+        return self._update_if(
+            stored,
+            "REMOVE publishPending, publishLeaseUntil",
+            "version = :version",
+            {":version": stored.version},
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def lease_publish(self, stored: StoredInvitation, now: str, lease_until: str) -> bool:
+        """Take over the publish of a pending version whose lease ran out; False if someone else has it."""
+        return self._update_if(
+            stored,
+            "SET publishLeaseUntil = :until",
+            "version = :version AND publishPending = :true AND publishLeaseUntil <= :now",
+            {":version": stored.version, ":true": True, ":now": now, ":until": lease_until},
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def release_publish_lease(self, stored: StoredInvitation, now: str) -> bool:
+        """After a failed publish: let the next delivery take over at once instead of after the lease."""
+        return self._update_if(
+            stored,
+            "SET publishLeaseUntil = :now",
+            "version = :version AND publishPending = :true",
+            {":version": stored.version, ":true": True, ":now": now},
+        )
+
+    def _update_if(self, stored: StoredInvitation, expression: str, condition: str, values: dict[str, Any]) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_key(stored.invitation.catalog, stored.invitation.id),
-                UpdateExpression="REMOVE publishPending",
-                ConditionExpression="version = :version",
-                ExpressionAttributeValues={":version": _serialize(stored.version)},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
             )
         except ClientError as error:
             if error_code(error) == _CONDITION_FAILED:
@@ -138,13 +174,11 @@ def _index_attributes(invitation: Invitation) -> dict[str, str | None]:
     title = invitation.project_title
     return {
         "status": invitation.status,
-        "catalogStatus": catalog_status_key(invitation.catalog, invitation.status)
-        if invitation.status
-        else None,
+        "catalogStatus": catalog_status_key(invitation.catalog, invitation.status) if invitation.status else None,
         "invitationDate": invitation.invitation_date,
         "expirationDate": invitation.expiration_date,
         "engagementId": invitation.engagement_id or None,
-        "projectTitleKey": project_title_key(title) or None if title else None,
+        "projectTitleKey": project_title_key(invitation.catalog, title) if title else None,
     }
 
 
@@ -158,6 +192,7 @@ def _from_item(item: dict[str, Any]) -> StoredInvitation:
         previous_status=plain.get("previousStatus"),
         source_event_id=plain.get("sourceEventId"),
         publish_pending=bool(plain.get("publishPending", False)),
+        publish_lease_until=plain.get("publishLeaseUntil"),
     )
 
 

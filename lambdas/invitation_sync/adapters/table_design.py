@@ -25,9 +25,7 @@ BY_STATUS: Final = IndexDesign(
 BY_STATUS_EXPIRATION: Final = IndexDesign(
     "byStatusExpiration", "catalogStatus", "expirationDate", "PENDING invitations, soonest expiration first"
 )
-BY_ENGAGEMENT: Final = IndexDesign(
-    "byEngagement", "engagementId", "invitationDate", "invitations of one engagement"
-)
+BY_ENGAGEMENT: Final = IndexDesign("byEngagement", "engagementId", "invitationDate", "invitations of one engagement")
 BY_PROJECT_TITLE: Final = IndexDesign(
     "byProjectTitle", "projectTitleKey", "invitationDate", "invitations whose project title matches"
 )
@@ -42,6 +40,8 @@ def catalog_status_key(catalog: str, status: str) -> str:
     return f"{catalog}#{status}"
 
 
-def project_title_key(title: str) -> str:
-    """Case- and surrounding-space-insensitive title, the way the API links invitations to opportunities."""
-    return title.strip().lower()
+def project_title_key(catalog: str, title: str) -> str | None:
+    """`AWS#data platform migration`: the title without case or surrounding space, the way the API links
+    an invitation to its opportunity; None for a blank title."""
+    normalized = title.strip().lower()
+    return f"{catalog}#{normalized}" if normalized else None

@@ -77,14 +77,14 @@ class AccountPlanningPayload(CamelModel):
     preferred_contact: PreferredContact | None = None
 
 
+KNOWN_PAYLOAD_TYPES = frozenset({"OpportunityInvitation", "LeadInvitation", "AccountPlanningInvitation"})
+
+
 class UnknownPayload(CamelModel):
     """A payload type this release does not know (or botocore's SDK_UNKNOWN_MEMBER): kept raw."""
 
-    type: str
+    type: str = Field(json_schema_extra={"not": {"enum": sorted(KNOWN_PAYLOAD_TYPES)}})
     raw: dict[str, Any] = Field(default_factory=dict)
-
-
-KNOWN_PAYLOAD_TYPES = frozenset({"OpportunityInvitation", "LeadInvitation", "AccountPlanningInvitation"})
 
 
 def _payload_tag(value: Any) -> str:

@@ -14,9 +14,7 @@ _EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1d2a2e-4f39-4a53-9a55-6a3f1b0c7e21")
 
 def content_hash(invitation: Invitation) -> str:
     """SHA-256 of the invitation's canonical JSON: equal content, equal hash, whatever the key order."""
-    canonical = json.dumps(
-        invitation.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
-    )
+    canonical = json.dumps(invitation.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -37,6 +35,7 @@ class StoredInvitation(BaseModel):
     previous_status: str | None = None
     source_event_id: str | None = None
     publish_pending: bool = False
+    publish_lease_until: str | None = None  # the writer publishes until then; afterwards anyone may
 
     @property
     def event_id(self) -> str:
