@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 
 @dataclass
@@ -37,9 +37,8 @@ class ClientFaults:
         self.rates[call] = (rate, code, status)
 
     def install(self, session: boto3.Session | None = None) -> "ClientFaults":
-        (session or _default_session()).events.register(
-            "before-call", self._before_call, unique_id=f"client-faults-{id(self)}"
-        )
+        hook: Any = self._before_call  # botocore types hooks as returning None; before-call may answer
+        (session or _default_session()).events.register("before-call", hook, unique_id=f"client-faults-{id(self)}")
         return self
 
     def uninstall(self, session: boto3.Session | None = None) -> None:
@@ -61,7 +60,7 @@ class ClientFaults:
             "Error": {"Code": code, "Message": "injected fault"},
             "ResponseMetadata": {"HTTPStatusCode": status},
         }
-        return AWSResponse("https://fault.invalid", status, {}, None), parsed
+        return AWSResponse("https://fault.invalid", status, HTTPHeaders(), None), parsed
 
 
 def _default_session() -> boto3.Session:

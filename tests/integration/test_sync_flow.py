@@ -22,12 +22,14 @@ REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Exp
 
 
 def deliver(response: dict[str, Any], detail_type: str = CREATED, event_id: str | None = None) -> dict[str, Any]:
-    return lambda_handler(invitation_event(response, detail_type, event_id), FakeLambdaContext())
+    result: dict[str, Any] = lambda_handler(invitation_event(response, detail_type, event_id), FakeLambdaContext())
+    return result
 
 
 def stored_item(local_aws: LocalAws, catalog: str, invitation_id: str) -> dict[str, Any]:
     key = {"catalog": {"S": catalog}, "id": {"S": invitation_id}}
-    return local_aws.dynamodb.get_item(TableName=local_aws.resources.table_name, Key=key)["Item"]
+    item: dict[str, Any] = local_aws.dynamodb.get_item(TableName=local_aws.resources.table_name, Key=key)["Item"]
+    return item
 
 
 def test_created_invitation_is_stored_and_published(local_aws: LocalAws) -> None:

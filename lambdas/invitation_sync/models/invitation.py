@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, JsonValue, Tag
 
 from invitation_sync.models.base import CamelModel
 
@@ -78,12 +78,13 @@ class AccountPlanningPayload(CamelModel):
 
 
 KNOWN_PAYLOAD_TYPES = frozenset({"OpportunityInvitation", "LeadInvitation", "AccountPlanningInvitation"})
+_NOT_A_KNOWN_TYPE: dict[str, JsonValue] = {"not": {"enum": [*sorted(KNOWN_PAYLOAD_TYPES)]}}
 
 
 class UnknownPayload(CamelModel):
     """A payload type this release does not know (or botocore's SDK_UNKNOWN_MEMBER): kept raw."""
 
-    type: str = Field(json_schema_extra={"not": {"enum": sorted(KNOWN_PAYLOAD_TYPES)}})
+    type: str = Field(json_schema_extra=_NOT_A_KNOWN_TYPE)
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
