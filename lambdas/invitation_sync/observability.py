@@ -1,7 +1,22 @@
-"""Powertools singletons. Service name, log level and namespace come from POWERTOOLS_* variables."""
+"""Powertools singletons and the metric names the stack's alarms and dashboard read."""
+
+from typing import Final
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-logger = Logger(service="invitation-sync")
-tracer = Tracer(service="invitation-sync")
-metrics = Metrics(namespace="InvitationSync", service="invitation-sync")
+SERVICE: Final = "invitation-sync"
+METRIC_NAMESPACE: Final = "InvitationSync"
+
+INVITATIONS_SYNCED: Final = "InvitationsSynced"  # a new version stored (and published)
+INVITATIONS_UNCHANGED: Final = "InvitationsUnchanged"
+INVITATIONS_STALE: Final = "InvitationsStale"
+EVENTS_PUBLISHED: Final = "EventsPublished"
+PUBLISH_FAILURES: Final = "PublishFailures"
+INVITATIONS_INACCESSIBLE: Final = "InvitationsInaccessible"
+PARTNER_CENTRAL_THROTTLED: Final = "PartnerCentralThrottled"
+INVALID_EVENTS: Final = "InvalidEvents"
+DRIFT_REPAIRED: Final = "DriftRepaired"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=METRIC_NAMESPACE, service=SERVICE)

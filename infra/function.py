@@ -1,0 +1,109 @@
+"""What every invitation-sync function shares: its own role and log group, arm64, X-Ray, JSON logs,
+and async invocations that end in the failed-events queue."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.acknowledgements import acknowledge
+from infra.settings import StackSettings
+from invitation_sync.observability import METRIC_NAMESPACE, SERVICE
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+MAX_EVENT_AGE = Duration.hours(6)
+ASYNC_RETRIES = 2
+
+
+class InvitationFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StackSettings,
+        code: lambda_.Code,
+        handler: str,
+        description: str,
+        memory_size: int,
+        timeout: Duration,
+        reserved_concurrency: int,
+        environment: Mapping[str, str],
+        failed_events: sqs.IQueue,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "Logs", removal_policy=removal_policy)
+        log_group_resource: Any = self.log_group.node.default_child
+        log_group_resource.retention_in_days = settings.log_retention_days
+        # A role of its own: no AWSLambdaBasicExecutionRole, writes only to its own log group.
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=code,
+            handler=handler,
+            memory_size=memory_size,
+            timeout=timeout,
+            role=self.role,
+            reserved_concurrent_executions=reserved_concurrency,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel[settings.log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            log_group=self.log_group,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": SERVICE,
+                "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": settings.log_level,
+                "FAILED_EVENTS_QUEUE_URL": failed_events.queue_url,
+                **environment,
+            },
+        )
+        # Explicit actions (CDK's SqsDestination grant would add kms:GenerateDataKey* and ReEncrypt*).
+        self.allow(["sqs:SendMessage"], [failed_events.queue_arn])
+        self.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key.key_arn])
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "Async failures go to the FailedEvents queue through the on-failure destination (AsyncInvoke), "
+            "which records the error and the request, unlike the legacy function DLQ.",
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Only two statements use Resource '*', because the services offer nothing narrower: X-Ray's "
+            "PutTraceSegments/PutTelemetryRecords, and the Partner Central reads, which are limited "
+            "to the configured catalogs by the partnercentral:Catalog condition.",
+        )
+        lambda_.CfnEventInvokeConfig(
+            self,
+            "AsyncInvoke",
+            function_name=self.function.function_name,
+            qualifier="$LATEST",
+            maximum_event_age_in_seconds=int(MAX_EVENT_AGE.to_seconds()),
+            maximum_retry_attempts=ASYNC_RETRIES,
+            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=failed_events.queue_arn)
+            ),
+        )
+
+    def allow(
+        self, actions: Sequence[str], resources: Sequence[str], conditions: Mapping[str, Any] | None = None
+    ) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
+        )

@@ -1,0 +1,131 @@
+"""Builds the Lambda code asset without Docker: pip fetches wheels for the target platform.
+
+Wheels are cached per platform and requirements hash under .cache/, so a repeated synth needs no
+package registry; each asset is built once per (platform, requirements, source) fingerprint.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+REPO: Final = Path(__file__).resolve().parents[1]
+REQUIREMENTS: Final = REPO / "lambdas" / "requirements.txt"
+PACKAGE: Final = REPO / "lambdas" / "invitation_sync"
+WHEEL_CACHE: Final = REPO / ".cache" / "lambda-wheels"
+BUILD_ROOT: Final = REPO / "build" / "lambda-assets"
+# botocore ships ~400 service models; the functions create clients for these only (X-Ray: the
+# X-Ray SDK creates its sampling client at import).
+BOTOCORE_SERVICES: Final = frozenset({"partnercentral-selling", "dynamodb", "sns", "sqs", "sts", "xray"})
+_BUILDER_VERSION: Final = "2"
+
+
+@dataclass(frozen=True)
+class TargetPlatform:
+    """`pip_platform` None means this machine (used to prove the asset imports here)."""
+
+    python_version: str
+    pip_platform: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.pip_platform or 'host'}-cp{self.python_version.replace('.', '')}"
+
+    def pip_flags(self) -> list[str]:
+        flags = ["--only-binary=:all:"]
+        if self.pip_platform:
+            flags += [
+                "--platform",
+                self.pip_platform,
+                "--implementation",
+                "cp",
+                "--python-version",
+                self.python_version,
+            ]
+        return flags
+
+
+LAMBDA_PYTHON: Final = "3.14"
+LAMBDA_PLATFORM: Final = TargetPlatform(LAMBDA_PYTHON, "manylinux2014_aarch64")
+
+
+def host_platform() -> TargetPlatform:
+    return TargetPlatform(f"{sys.version_info.major}.{sys.version_info.minor}")
+
+
+class AssetBuildError(RuntimeError):
+    """pip could not produce the asset; the message says which step and why."""
+
+
+def build_lambda_asset(target: TargetPlatform = LAMBDA_PLATFORM) -> Path:
+    """The asset directory for `target`: the invitation_sync package plus its pinned dependencies."""
+    fingerprint = _fingerprint(target)
+    asset = BUILD_ROOT / f"{target.name}-{fingerprint}"
+    if (asset / ".complete").exists():
+        return asset
+    wheels = _wheels(target)
+    staging = asset.with_name(asset.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    _pip(
+        "install",
+        "--no-index",
+        "--find-links",
+        str(wheels),
+        "--target",
+        str(staging),
+        "--no-compile",
+        *target.pip_flags(),
+        "-r",
+        str(REQUIREMENTS),
+        step=f"install {target.name} wheels",
+    )
+    _prune(staging)
+    shutil.copytree(PACKAGE, staging / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (staging / ".complete").touch()
+    for old in BUILD_ROOT.glob(f"{target.name}-*"):
+        if old != staging:
+            shutil.rmtree(old, ignore_errors=True)
+    staging.rename(asset)
+    return asset
+
+
+def _wheels(target: TargetPlatform) -> Path:
+    """Download once per (platform, requirements); afterwards synth works without the registry."""
+    cache = WHEEL_CACHE / f"{target.name}-{_digest(REQUIREMENTS.read_bytes())}"
+    if not (cache / ".complete").exists():
+        _pip("download", "--dest", str(cache), *target.pip_flags(), "-r", str(REQUIREMENTS), step="download wheels")
+        (cache / ".complete").touch()
+    return cache
+
+
+def _prune(root: Path) -> None:
+    """Drop what the functions never load: other services' models, scripts, caches."""
+    for service in (root / "botocore" / "data").iterdir():
+        if service.is_dir() and service.name not in BOTOCORE_SERVICES:
+            shutil.rmtree(service)
+    shutil.rmtree(root / "bin", ignore_errors=True)
+    for cache in root.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def _pip(*args: str, step: str) -> None:
+    command = [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise AssetBuildError(f"Lambda asset: pip could not {step}: " + " | ".join(detail))
+
+
+def _fingerprint(target: TargetPlatform) -> str:
+    digest = hashlib.sha256(f"{_BUILDER_VERSION}|{target.name}|{sorted(BOTOCORE_SERVICES)}".encode())
+    digest.update(REQUIREMENTS.read_bytes())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]

@@ -1,0 +1,74 @@
+"""The invitation-events topic, the alarm topic and the failed-events (dead-letter) queue."""
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.acknowledgements import acknowledge
+
+
+class InvitationMessaging(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, alarm_email: str | None) -> None:
+        super().__init__(scope, construct_id)
+        self.events_topic = sns.Topic(
+            self,
+            "InvitationEvents",
+            display_name="invitation-sync: invitation changes",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        # Failed events from the rule (could not invoke) and from the functions (on-failure
+        # destination, or bad input they dead-letter themselves). It is the last stop: no DLQ of its own.
+        self.failed_events = sqs.Queue(
+            self,
+            "FailedEvents",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                self.failed_events,
+                rule,
+                "FailedEvents is itself the final dead-letter queue of the rule and the functions; "
+                "operators redrive it with `invitation-sync redrive`, so it has no queue behind it.",
+            )
+        self.alarm_topic = sns.Topic(
+            self, "Alarms", display_name="invitation-sync: alarms", master_key=key, enforce_ssl=True
+        )
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        if alarm_email:
+            subscription = self.alarm_topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+            acknowledge(
+                subscription,
+                "Serverless-SNSRedrivePolicy",
+                "The alarm e-mail subscription: an undelivered e-mail stays visible as the alarm's state and "
+                "history; the failed-events queue holds invitation events only, so redrive never meets alarms.",
+            )
+
+    def allow_only_publishers(self, *roles: iam.IRole) -> None:
+        """Deny every other principal (the roles grant themselves sns:Publish), so the topic's
+        subscribers can trust who wrote each event."""
+        self.events_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlySyncFunctionsPublish",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sns:Publish"],
+                resources=[self.events_topic.topic_arn],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": [role.role_arn for role in roles]}},
+            )
+        )

@@ -1,0 +1,113 @@
+"""Alarms that page someone, and one dashboard that shows the sync at a glance."""
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from invitation_sync import observability as names
+
+FIVE_MINUTES = Duration.minutes(5)
+
+
+class InvitationMonitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: Mapping[str, lambda_.IFunction],
+        failed_events: sqs.IQueue,
+        alarm_topic: sns.ITopic,
+        catalogs: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._action = actions.SnsAction(alarm_topic)
+        self._catalogs = list(catalogs)
+        self.alarms: list[cloudwatch.Alarm] = []
+        for name, function in functions.items():
+            self._alarm(f"{name}Errors", function.metric_errors(period=FIVE_MINUTES), 1, "invocations failed")
+            # Async invocations are queued and retried when throttled: only sustained throttling matters.
+            self._alarm(f"{name}Throttles", function.metric_throttles(period=FIVE_MINUTES), 1, "throttled", periods=3)
+        depth = failed_events.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum")
+        age = failed_events.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
+        self._alarm("FailedEventsWaiting", depth, 1, "events wait in the failed-events queue: see README, redrive")
+        self._alarm("FailedEventsAging", age, 3600, "a failed event has waited over an hour")
+        self._alarm("PublishFailures", self.app_metric(names.PUBLISH_FAILURES), 1, "SNS publishes failed")
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{Stack.of(self).stack_name}-sync")
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Invitations",
+                left=[
+                    self.app_metric(name)
+                    for name in (
+                        names.INVITATIONS_SYNCED,
+                        names.INVITATIONS_UNCHANGED,
+                        names.INVITATIONS_STALE,
+                        names.EVENTS_PUBLISHED,
+                    )
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Trouble",
+                left=[
+                    self.app_metric(name)
+                    for name in (
+                        names.PUBLISH_FAILURES,
+                        names.INVALID_EVENTS,
+                        names.INVITATIONS_INACCESSIBLE,
+                        names.PARTNER_CENTRAL_THROTTLED,
+                    )
+                ],
+            ),
+            cloudwatch.GraphWidget(title="Failed events queue", left=[depth], right=[age]),
+        )
+        self.dashboard.add_widgets(
+            *(
+                cloudwatch.GraphWidget(
+                    title=name,
+                    left=[function.metric_invocations(), function.metric_errors(), function.metric_throttles()],
+                    right=[function.metric_duration(statistic="p95")],
+                )
+                for name, function in functions.items()
+            ),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms),
+        )
+
+    def app_metric(self, name: str) -> cloudwatch.IMetric:
+        """An EMF metric summed over the configured catalogs (the functions emit it per catalog)."""
+        per_catalog = {
+            f"{name[0].lower()}{name[1:]}{index}": cloudwatch.Metric(
+                namespace=names.METRIC_NAMESPACE,
+                metric_name=name,
+                dimensions_map={"service": names.SERVICE, "catalog": catalog},
+                statistic="Sum",
+                period=FIVE_MINUTES,
+            )
+            for index, catalog in enumerate(self._catalogs)
+        }
+        return cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({key}, 0)" for key in per_catalog),
+            using_metrics=per_catalog,
+            label=name,
+            period=FIVE_MINUTES,
+        )
+
+    def _alarm(self, alarm_id: str, metric: cloudwatch.IMetric, threshold: float, what: str, periods: int = 1) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            alarm_id,
+            alarm_description=f"invitation-sync: {what}",
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        self.alarms.append(alarm)

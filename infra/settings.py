@@ -1,0 +1,80 @@
+"""Deployer settings: cdk.json context values (or `-c key=value`), validated at synth."""
+
+import json
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from invitation_sync.domain import Catalog, ParticipantType
+from invitation_sync.models.base import describe
+
+PARTNER_CENTRAL_REGION: Final = "us-east-1"
+PARTNER_CENTRAL_READ_QUOTA: Final = 10  # requests/second, shared by every integration of the partner
+LOG_RETENTION_DAYS: Final = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+
+class InvalidSettingsError(ValueError):
+    """A context value is wrong; the message names the key and the rule."""
+
+
+class StackSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    region: str = PARTNER_CENTRAL_REGION
+    catalogs: Annotated[list[Catalog], Field(min_length=1)] = ["AWS"]
+    participant_types: Annotated[list[ParticipantType], Field(alias="participantTypes", min_length=1)] = [
+        "RECEIVER",
+        "SENDER",
+    ]
+    log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = Field("INFO", alias="logLevel")
+    log_retention_days: int = Field(90, alias="logRetentionDays")
+    reserved_concurrency: int = Field(2, alias="reservedConcurrency", ge=1, le=10)
+    partner_central_rate_cap: float = Field(5.0, alias="partnerCentralRateCap", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
+    alarm_email: str | None = Field(None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    reconcile_schedule: str = Field(
+        "rate(1 hour)",
+        alias="reconcileSchedule",
+        pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$",
+    )
+    removal_policy: Literal["retain", "destroy"] = Field("retain", alias="removalPolicy")
+
+    @field_validator("catalogs", "participant_types", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        """`-c catalogs=AWS,Sandbox` and `-c 'catalogs=["AWS"]'` both work."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part]
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _partner_central_region(cls, value: str) -> str:
+        if value != PARTNER_CENTRAL_REGION:
+            raise ValueError(
+                f"{value} is not supported: Partner Central delivers its events only to the default bus in "
+                f"{PARTNER_CENTRAL_REGION} and its API exists only there; deploy the stack to {PARTNER_CENTRAL_REGION}"
+            )
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of CloudWatch Logs' retention periods: {sorted(LOG_RETENTION_DAYS)}")
+        return value
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any]) -> "StackSettings":
+        given = {key: value for key, value in context.items() if key in CONTEXT_KEYS and value is not None}
+        try:
+            return cls.model_validate(given)
+        except ValidationError as error:
+            raise InvalidSettingsError(
+                f"invalid invitation-sync setting in cdk.json context: {describe(error)}"
+            ) from error
+
+
+CONTEXT_KEYS: Final = frozenset((field.alias or name) for name, field in StackSettings.model_fields.items())

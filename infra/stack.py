@@ -1,0 +1,77 @@
+"""The one stack: constructs wired in the order an event flows through them."""
+
+import os
+from pathlib import Path
+
+from aws_cdk import App, CfnOutput, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_lambda as lambda_
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+from constructs import Construct
+
+from infra.encryption import DataKey
+from infra.event_rule import InvitationEventRule
+from infra.lambda_asset import build_lambda_asset
+from infra.messaging import InvitationMessaging
+from infra.monitoring import InvitationMonitoring
+from infra.settings import CONTEXT_KEYS, StackSettings
+from infra.storage import InvitationStorage
+from infra.sync_function import SyncFunction
+
+STACK_ID = "InvitationSync"
+
+
+class InvitationSyncStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: StackSettings, asset: Path, **kwargs: object
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        removal = RemovalPolicy.RETAIN if settings.removal_policy == "retain" else RemovalPolicy.DESTROY
+        key = DataKey(self, "Encryption", removal_policy=removal).key
+        storage = InvitationStorage(self, "Storage", key=key, removal_policy=removal)
+        messaging = InvitationMessaging(self, "Messaging", key=key, alarm_email=settings.alarm_email)
+        code = lambda_.Code.from_asset(str(asset))
+        sync = SyncFunction(
+            self,
+            "SyncFunction",
+            settings=settings,
+            code=code,
+            table=storage.table,
+            events_topic=messaging.events_topic,
+            failed_events=messaging.failed_events,
+            key=key,
+            removal_policy=removal,
+        )
+        messaging.allow_only_publishers(sync.role)
+        InvitationEventRule(
+            self, "EventRule", catalogs=settings.catalogs, target=sync.function, failed_events=messaging.failed_events
+        )
+        monitoring = InvitationMonitoring(
+            self,
+            "Monitoring",
+            functions={"Sync": sync.function},
+            failed_events=messaging.failed_events,
+            alarm_topic=messaging.alarm_topic,
+            catalogs=settings.catalogs,
+        )
+        CfnOutput(self, "TableName", value=storage.table.table_name, description="Invitations table")
+        CfnOutput(self, "TopicArn", value=messaging.events_topic.topic_arn, description="Invitation events topic")
+        CfnOutput(
+            self, "FailedEventsQueueUrl", value=messaging.failed_events.queue_url, description="Dead-letter queue"
+        )
+        CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
+
+
+def create_app(context: dict[str, object] | None = None, outdir: str | None = None) -> tuple[App, InvitationSyncStack]:
+    """The CDK app with cdk-nag's AwsSolutions and Serverless packs: an unacknowledged finding fails synth."""
+    app = App(context=context, outdir=outdir or os.environ.get("CDK_OUTDIR") or "cdk.out")
+    settings = StackSettings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
+    stack = InvitationSyncStack(
+        app,
+        STACK_ID,
+        settings=settings,
+        asset=build_lambda_asset(),
+        env=Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=settings.region),
+        description="invitation-sync: mirrors AWS Partner Central engagement invitations into DynamoDB and SNS",
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    return app, stack

@@ -1,0 +1,92 @@
+"""The Lambda asset is complete and built for the Lambda's platform, proven without AWS or Docker."""
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.lambda_asset import LAMBDA_PLATFORM, LAMBDA_PYTHON, build_lambda_asset, host_platform
+
+pytestmark = pytest.mark.xdist_group("cdk")  # one builder at a time: both share build/ and the wheel cache
+
+ELF_MACHINE_AARCH64 = 183
+# The interpreter the virtualenv was made from: with -S it sees only the standard library.
+BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+PYTHON_TAG = "cpython-" + LAMBDA_PYTHON.replace(".", "")
+
+
+def elf_machine(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF", f"{path} is not an ELF file"
+    return int(struct.unpack("<H", header[18:20])[0])
+
+
+def test_every_compiled_file_matches_the_lambda_architecture_and_python() -> None:
+    asset = build_lambda_asset(LAMBDA_PLATFORM)
+    compiled = [p for p in asset.rglob("*") if p.is_file() and (p.suffix == ".so" or ".so." in p.name)]
+    assert compiled, "expected compiled extensions (pydantic-core) in the asset"
+    for path in compiled:
+        assert elf_machine(path) == ELF_MACHINE_AARCH64, f"{path.relative_to(asset)} is not aarch64"
+        tag_ok = PYTHON_TAG in path.name or ".abi3." in path.name or "cpython" not in path.name
+        assert tag_ok, f"{path.relative_to(asset)} is not built for Python {LAMBDA_PYTHON}"
+        assert "x86_64" not in path.name
+    assert not list(asset.rglob("*.pyc")), "bytecode from this machine's Python must not ship"
+
+
+def test_asset_carries_the_pinned_sdk_and_only_the_services_it_uses() -> None:
+    asset = build_lambda_asset(LAMBDA_PLATFORM)
+    pinned = dict(
+        line.split("==")
+        for line in (Path(__file__).resolve().parents[2] / "lambdas/requirements.txt").read_text().split()
+        if "==" in line
+    )
+    assert (asset / f"botocore-{pinned['botocore']}.dist-info").is_dir()
+    assert (asset / "invitation_sync" / "handlers" / "sync_handler.py").is_file()
+    services = {p.name for p in (asset / "botocore" / "data").iterdir() if p.is_dir()}
+    assert services == {"partnercentral-selling", "dynamodb", "sns", "sqs", "sts", "xray"}
+
+
+def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
+    asset = build_lambda_asset(host_platform())
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import invitation_sync.handlers.sync_handler as h;"
+        "from invitation_sync.wiring import invitation_sync;"
+        "sync = invitation_sync();"
+        "import boto3, pydantic;"
+        "assert boto3.__file__.startswith(sys.argv[1]), boto3.__file__;"
+        "assert pydantic.__file__.startswith(sys.argv[1]), pydantic.__file__;"
+        "print('ok', h.lambda_handler.__name__)"
+    )
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "INVITATIONS_TABLE_NAME": "invitations",
+        "INVITATION_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:events",
+        "SYNC_CATALOGS": "AWS",
+    }
+    # -S: no site-packages, so nothing of the dev virtualenv (or the base interpreter) is importable.
+    result = subprocess.run(  # noqa: S603
+        [str(BASE_PYTHON), "-S", "-E", "-c", probe, str(asset)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok lambda_handler"
+
+
+def test_the_probe_would_catch_a_missing_dependency(tmp_path: Path) -> None:
+    result = subprocess.run(  # noqa: S603
+        [str(BASE_PYTHON), "-S", "-E", "-c", "import pydantic"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0

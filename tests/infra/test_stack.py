@@ -1,0 +1,301 @@
+"""Template assertions for the security review: rule, wiring, IAM, encryption, DLQs, alarms, outputs."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra.settings import InvalidSettingsError
+from infra.stack import create_app
+from tests.infra.conftest import Synthesized, synthesize
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
+
+INVITATION_DETAIL_TYPES = [
+    "Engagement Invitation Created",
+    "Engagement Invitation Accepted",
+    "Engagement Invitation Rejected",
+    "Engagement Invitation Expired",
+]
+
+
+def statements(stack: Synthesized) -> list[dict[str, Any]]:
+    found = []
+    for policy in stack.resources("AWS::IAM::Policy").values():
+        found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    value = statement["Action"]
+    return value if isinstance(value, list) else [value]
+
+
+def test_rule_matches_our_source_detail_types_and_catalogs(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    for stack, catalogs in ((default_stack, ["AWS"]), (configured_stack, ["AWS", "Sandbox"])):
+        stack.template.has_resource_properties(
+            "AWS::Events::Rule",
+            {
+                "EventPattern": {
+                    "source": ["aws.partnercentral-selling"],
+                    "detail-type": INVITATION_DETAIL_TYPES,
+                    "detail": {"catalog": catalogs},
+                },
+                "State": "ENABLED",
+                "Targets": [
+                    Match.object_like(
+                        {
+                            "DeadLetterConfig": {
+                                "Arn": {"Fn::GetAtt": [Match.string_like_regexp("FailedEvents"), "Arn"]}
+                            },
+                            "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+                        }
+                    )
+                ],
+            },
+        )
+    assert "EventBusName" not in next(iter(default_stack.resources("AWS::Events::Rule").values()))["Properties"]
+
+
+def test_function_runtime_and_environment_wiring(default_stack: Synthesized, configured_stack: Synthesized) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
+            "ReservedConcurrentExecutions": 2,
+            "MemorySize": 256,
+            "Timeout": 60,
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "INVITATIONS_TABLE_NAME": {"Ref": Match.string_like_regexp("StorageInvitations")},
+                        "INVITATION_EVENTS_TOPIC_ARN": {"Ref": Match.string_like_regexp("InvitationEvents")},
+                        "SYNC_CATALOGS": "AWS",
+                        "FAILED_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("FailedEvents")},
+                        "POWERTOOLS_LOG_LEVEL": "INFO",
+                    }
+                )
+            },
+        },
+    )
+    configured_stack.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "ReservedConcurrentExecutions": 3,
+            "LoggingConfig": Match.object_like({"ApplicationLogLevel": "DEBUG"}),
+            "Environment": {"Variables": Match.object_like({"SYNC_CATALOGS": "AWS,Sandbox"})},
+        },
+    )
+    configured_stack.template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
+    default_stack.template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+
+
+def test_async_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "MaximumRetryAttempts": 2,
+            "MaximumEventAgeInSeconds": 21600,
+            "DestinationConfig": {
+                "OnFailure": {"Destination": {"Fn::GetAtt": [Match.string_like_regexp("FailedEvents"), "Arn"]}}
+            },
+        },
+    )
+
+
+def test_iam_has_no_wildcard_action_and_no_managed_policy(default_stack: Synthesized) -> None:
+    for statement in statements(default_stack):
+        assert all("*" not in action for action in actions(statement)), statement
+    for role in default_stack.resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_partner_central_reads_are_limited_to_the_configured_catalogs(configured_stack: Synthesized) -> None:
+    [statement] = [s for s in statements(configured_stack) if any(a.startswith("partnercentral:") for a in actions(s))]
+    assert actions(statement) == ["partnercentral:GetEngagementInvitation"]
+    assert statement["Condition"] == {"StringEquals": {"partnercentral:Catalog": ["AWS", "Sandbox"]}}
+
+
+def test_data_permissions_name_exact_resources(default_stack: Synthesized) -> None:
+    by_action = {action: s["Resource"] for s in statements(default_stack) for action in actions(s)}
+    assert "StorageInvitations" in json.dumps(by_action["dynamodb:UpdateItem"])
+    assert "InvitationEvents" in json.dumps(by_action["sns:Publish"])
+    assert "EncryptionKey" in json.dumps(by_action["kms:GenerateDataKey"])
+    assert "FailedEvents" in json.dumps(by_action["sqs:SendMessage"])
+    assert by_action["logs:PutLogEvents"] != "*"
+
+
+def test_table_is_encrypted_recoverable_and_protected(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    default_stack.template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like(
+                {
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "SSESpecification": {
+                        "SSEEnabled": True,
+                        "SSEType": "KMS",
+                        "KMSMasterKeyId": {"Fn::GetAtt": [Match.string_like_regexp("EncryptionKey"), "Arn"]},
+                    },
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                    "DeletionProtectionEnabled": True,
+                }
+            ),
+        },
+    )
+    indexes = next(iter(default_stack.resources("AWS::DynamoDB::Table").values()))["Properties"][
+        "GlobalSecondaryIndexes"
+    ]
+    assert {index["IndexName"] for index in indexes} == {
+        "byStatus",
+        "byStatusExpiration",
+        "byEngagement",
+        "byProjectTitle",
+    }
+    configured_stack.template.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Delete"})
+    default_stack.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_topics_and_queue_are_encrypted_and_tls_only(default_stack: Synthesized) -> None:
+    for topic in default_stack.resources("AWS::SNS::Topic").values():
+        assert "EncryptionKey" in json.dumps(topic["Properties"]["KmsMasterKeyId"])
+    default_stack.template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": {"Fn::GetAtt": [Match.any_value(), "Arn"]}},
+    )
+    policies = json.dumps(
+        [
+            *default_stack.resources("AWS::SNS::TopicPolicy").values(),
+            *default_stack.resources("AWS::SQS::QueuePolicy").values(),
+        ]
+    )
+    assert policies.count('"aws:SecureTransport": "false"') == 3
+
+
+def test_only_the_sync_function_may_publish_invitation_events(default_stack: Synthesized) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "OnlySyncFunctionsPublish",
+                                "Effect": "Deny",
+                                "Action": "sns:Publish",
+                                "Condition": {
+                                    "ArnNotEquals": {
+                                        "aws:PrincipalArn": [
+                                            {"Fn::GetAtt": [Match.string_like_regexp("SyncFunctionRole"), "Arn"]}
+                                        ]
+                                    }
+                                },
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(configured_stack: Synthesized) -> None:
+    alarms = configured_stack.resources("AWS::CloudWatch::Alarm")
+    described = {alarm["Properties"]["AlarmDescription"] for alarm in alarms.values()}
+    for words in (
+        "invocations failed",
+        "throttled",
+        "wait in the failed-events queue",
+        "waited over an hour",
+        "publishes failed",
+    ):
+        assert any(words in text for text in described), words
+    for alarm in alarms.values():
+        assert "MessagingAlarms" in json.dumps(alarm["Properties"]["AlarmActions"])
+    publish = next(a for a in alarms.values() if "publishes failed" in a["Properties"]["AlarmDescription"])
+    expression = next(m for m in publish["Properties"]["Metrics"] if "Expression" in m)["Expression"]
+    assert expression.count("FILL(") == 2  # both configured catalogs
+    configured_stack.template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
+    configured_stack.template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_outputs_have_stable_ids(default_stack: Synthesized) -> None:
+    assert {"TableName", "TopicArn", "FailedEventsQueueUrl", "DashboardName"} <= set(default_stack.raw["Outputs"])
+
+
+def test_cdk_nag_found_nothing_unacknowledged(default_stack: Synthesized) -> None:
+    report = json.loads((default_stack.outdir / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+def test_cdk_nag_fails_the_synth_on_a_new_finding(tmp_path: Path) -> None:
+    from aws_cdk import aws_sqs as sqs
+
+    app, stack = create_app(outdir=str(tmp_path))
+    sqs.Queue(stack, "Unencrypted", encryption=sqs.QueueEncryption.UNENCRYPTED)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+
+
+def test_cfn_lint_passes(default_stack: Synthesized) -> None:
+    template = next(default_stack.outdir.glob("*.template.json"))
+    # W3005: CDK makes the function DependsOn its role although the Role GetAtt already orders them.
+    result = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).with_name("cfn-lint")), "--ignore-checks", "W3005", "--", str(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode & (2 | 4) == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("context", "named"),
+    [
+        ({"region": "eu-west-1"}, "only to the default bus in us-east-1"),
+        ({"catalogs": "Foo"}, "catalogs"),
+        ({"reservedConcurrency": 50}, "reservedConcurrency"),
+        ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
+        ({"removalPolicy": "snapshot"}, "removalPolicy"),
+    ],
+)
+def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str, object], named: str) -> None:
+    with pytest.raises(InvalidSettingsError, match=named):
+        create_app(context=context)
+
+
+def test_app_py_refuses_another_region_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"region": "eu-central-1"}), "CDK_OUTDIR": str(tmp_path)},
+    )
+    assert result.returncode == 1
+    assert "invitation-sync: invalid invitation-sync setting" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_synthesize_again_reuses_the_cached_asset(tmp_path: Path, default_stack: Synthesized) -> None:
+    again = synthesize(tmp_path)
+    functions = [f["Properties"]["Code"] for f in again.resources("AWS::Lambda::Function").values()]
+    assert functions == [f["Properties"]["Code"] for f in default_stack.resources("AWS::Lambda::Function").values()]
