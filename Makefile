@@ -10,7 +10,8 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 CDK_CLI_VERSION := 2.1148.1
 CDK_CLI_DIR := .cache/cdk-cli
-CDK := $(CDK_CLI_DIR)/node_modules/.bin/cdk
+CDK_JS := $(CDK_CLI_DIR)/node_modules/aws-cdk/bin/cdk
+CDK = $(JSII_NODE) $(CDK_JS)
 
 .PHONY: help venv lint typecheck test demo synth deploy destroy schema bench reliability clean
 
@@ -44,15 +45,16 @@ synth: $(STAMP)
 	CDK_OUTDIR=cdk.out $(BIN)/python app.py
 	@echo "cloud assembly written to cdk.out/"
 
-$(CDK): | $(STAMP)
-	PATH="$(dir $(JSII_NODE)):$$PATH" npm install --silent --no-audit --no-fund --prefix $(CDK_CLI_DIR) aws-cdk@$(CDK_CLI_VERSION)
+# The machine's npm installs the pinned CLI; the venv's newer Node runs it.
+$(CDK_JS): | $(STAMP)
+	npm install --silent --no-audit --no-fund --prefix $(CDK_CLI_DIR) aws-cdk@$(CDK_CLI_VERSION)
 
 # Needs credentials for the Partner Central-linked account and a bootstrapped us-east-1 (README: Deploy).
-deploy: $(STAMP) $(CDK)
-	PATH="$(dir $(JSII_NODE)):$$PATH" $(CDK) deploy --app "$(BIN)/python app.py" --require-approval broadening
+deploy: $(STAMP) $(CDK_JS)
+	$(CDK) deploy --app "$(BIN)/python app.py" --require-approval broadening
 
-destroy: $(STAMP) $(CDK)
-	PATH="$(dir $(JSII_NODE)):$$PATH" $(CDK) destroy --app "$(BIN)/python app.py"
+destroy: $(STAMP) $(CDK_JS)
+	$(CDK) destroy --app "$(BIN)/python app.py"
 
 schema: $(STAMP)
 	$(BIN)/python -m invitation_sync.models.published

@@ -1,5 +1,6 @@
 """The one stack: constructs wired in the order an event flows through them."""
 
+import json
 import os
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from infra.storage import InvitationStorage
 from infra.sync_function import SyncFunction
 
 STACK_ID = "InvitationSync"
+CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
 
 
 class InvitationSyncStack(Stack):
@@ -62,7 +64,12 @@ class InvitationSyncStack(Stack):
 
 
 def create_app(context: dict[str, object] | None = None, outdir: str | None = None) -> tuple[App, InvitationSyncStack]:
-    """The CDK app with cdk-nag's AwsSolutions and Serverless packs: an unacknowledged finding fails synth."""
+    """The CDK app with cdk-nag's AwsSolutions and Serverless packs: an unacknowledged finding fails synth.
+
+    Run by the CDK CLI, context arrives through CDK_CONTEXT_JSON; run directly (`make synth`), the
+    app reads cdk.json itself so both paths deploy the same settings."""
+    if context is None and "CDK_CONTEXT_JSON" not in os.environ:
+        context = json.loads(CDK_JSON.read_text()).get("context", {})
     app = App(context=context, outdir=outdir or os.environ.get("CDK_OUTDIR") or "cdk.out")
     settings = StackSettings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
     stack = InvitationSyncStack(

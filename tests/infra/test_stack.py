@@ -299,3 +299,16 @@ def test_synthesize_again_reuses_the_cached_asset(tmp_path: Path, default_stack:
     again = synthesize(tmp_path)
     functions = [f["Properties"]["Code"] for f in again.resources("AWS::Lambda::Function").values()]
     assert functions == [f["Properties"]["Code"] for f in default_stack.resources("AWS::Lambda::Function").values()]
+
+
+def test_direct_synth_reads_cdk_json_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.stack
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"app": "python app.py", "context": {"catalogs": ["Sandbox"]}}))
+    monkeypatch.setattr(infra.stack, "CDK_JSON", cdk_json)
+    monkeypatch.delenv("CDK_CONTEXT_JSON", raising=False)
+    app, stack = create_app(outdir=str(tmp_path / "out"))
+    template = json.loads((Path(app.synth().directory) / f"{stack.artifact_id}.template.json").read_text())
+    [function] = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] == "Sandbox"
