@@ -19,6 +19,7 @@ class LocalResources:
     table_name: str
     topic_arn: str
     probe_queue_url: str  # subscribed to the topic: shows what was published
+    failed_events_queue_url: str
 
 
 def create_table(dynamodb: "DynamoDBClient", table_name: str) -> None:
@@ -57,7 +58,12 @@ def create_resources(
     table_name = f"{prefix}-invitations"
     create_table(dynamodb, table_name)
     topic_arn = sns.create_topic(Name=f"{prefix}-invitation-events")["TopicArn"]
-    return LocalResources(table_name, topic_arn, subscribe_probe_queue(sns, sqs, topic_arn, f"{prefix}-probe"))
+    return LocalResources(
+        table_name,
+        topic_arn,
+        subscribe_probe_queue(sns, sqs, topic_arn, f"{prefix}-probe"),
+        sqs.create_queue(QueueName=f"{prefix}-failed-events")["QueueUrl"],
+    )
 
 
 @dataclass(frozen=True)

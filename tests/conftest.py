@@ -1,13 +1,15 @@
 """Shared fixtures: moto for DynamoDB/SNS/SQS, the Partner Central emulator over HTTP, a fake context."""
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from invitation_sync.wiring import invitation_sync
+from invitation_sync.wiring import sync_services
 from local.aws_resources import (
     LocalResources,
     PublishedMessage,
@@ -52,6 +54,14 @@ class LocalAws:
     def published(self) -> list[PublishedMessage]:
         return drain_published(boto3.client("sqs"), self.resources.probe_queue_url)
 
+    def failed_events(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        messages = sqs.receive_message(QueueUrl=self.resources.failed_events_queue_url, MaxNumberOfMessages=10)
+        return [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+
+    def item_count(self) -> int:
+        return int(self.dynamodb.scan(TableName=self.resources.table_name, Select="COUNT")["Count"])
+
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[PartnerCentralEmulator]:
@@ -78,6 +88,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch, emulator: PartnerCentralEmulator)
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
         monkeypatch.setenv("INVITATIONS_TABLE_NAME", resources.table_name)
         monkeypatch.setenv("INVITATION_EVENTS_TOPIC_ARN", resources.topic_arn)
-        invitation_sync.cache_clear()
+        monkeypatch.setenv("FAILED_EVENTS_QUEUE_URL", resources.failed_events_queue_url)
+        sync_services.cache_clear()
         yield LocalAws(resources, emulator)
-    invitation_sync.cache_clear()
+    sync_services.cache_clear()

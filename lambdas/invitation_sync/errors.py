@@ -25,8 +25,10 @@ class PartnerCentralRequestError(PermanentError):
     """Partner Central refused the request itself (ValidationException)."""
 
 
-class InvitationNotAccessibleError(InvitationSyncError):
-    """Partner Central answers not-found or access-denied: usual after a rejection or an expiry."""
+class InvitationNotAccessibleError(RetryableError):
+    """Partner Central answers not-found or access-denied. Expected after a rejection or an expiry
+    (handled); for a new or accepted invitation it may be read-after-write lag, so it is retried and
+    then reaches the failed-events queue through Lambda's on-failure destination."""
 
 
 class StoreUnavailableError(RetryableError):

@@ -16,6 +16,7 @@ class SyncSettings(BaseModel):
     table_name: Annotated[str, Field(alias="INVITATIONS_TABLE_NAME", min_length=3, max_length=255)]
     topic_arn: Annotated[str, Field(alias="INVITATION_EVENTS_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")]
     catalogs: Annotated[frozenset[Catalog], Field(alias="SYNC_CATALOGS", min_length=1)]
+    failed_events_queue_url: Annotated[str | None, Field(alias="FAILED_EVENTS_QUEUE_URL")] = None
 
     @field_validator("catalogs", mode="before")
     @classmethod

@@ -99,7 +99,8 @@ class InvitationSync:
         try:
             invitation = normalize(response)
         except ValidationError as error:
-            raise PartnerCentralRequestError(f"GetEngagementInvitation answer unusable: {describe(error)}") from error
+            message = f"GetEngagementInvitation answer unusable: {describe(error)}"
+            raise PartnerCentralRequestError(message) from None  # the cause would echo response values
         return self.store_and_publish(invitation, synced_at, source_event_id)
 
     def store_and_publish(self, invitation: Invitation, synced_at: str, source_event_id: str) -> SyncResult:

@@ -54,8 +54,8 @@ def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import invitation_sync.handlers.sync_handler as h;"
-        "from invitation_sync.wiring import invitation_sync;"
-        "sync = invitation_sync();"
+        "from invitation_sync.wiring import sync_services;"
+        "services = sync_services();"
         "import boto3, pydantic;"
         "assert boto3.__file__.startswith(sys.argv[1]), boto3.__file__;"
         "assert pydantic.__file__.startswith(sys.argv[1]), pydantic.__file__;"

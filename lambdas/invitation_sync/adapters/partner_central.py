@@ -1,5 +1,6 @@
 """Partner Central Selling API adapter: one Get per invitation, typed errors."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Tracer
@@ -23,8 +24,15 @@ _NOT_ACCESSIBLE = frozenset({"ResourceNotFoundException", "AccessDeniedException
 class PartnerCentralInvitations:
     """Reads engagement invitations; botocore's retry mode absorbs short throttling bursts."""
 
-    def __init__(self, client: "PartnerCentralSellingAPIClient") -> None:
+    def __init__(self, client: "PartnerCentralSellingAPIClient", on_throttle: Callable[[], None] | None = None) -> None:
         self._client = client
+        if on_throttle is not None:
+            # Called for every throttled attempt, including the ones botocore's retries absorb.
+            def count(response: Any = None, **_: Any) -> None:
+                if response and response[1].get("Error", {}).get("Code") == "ThrottlingException":
+                    on_throttle()
+
+            client.meta.events.register("needs-retry.partnercentral-selling", count)
 
     @tracer.capture_method(capture_response=False)
     def get(self, catalog: str, invitation_id: str) -> dict[str, Any]:

@@ -111,4 +111,4 @@ def parse_invitation_event(raw: object) -> InvitationEvent:
     try:
         return parse(event=raw, model=InvitationEvent)
     except ValidationError as error:
-        raise InvalidEventError(describe(error)) from error
+        raise InvalidEventError(describe(error)) from None  # the cause would echo input values

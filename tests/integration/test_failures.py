@@ -1,0 +1,186 @@
+"""Failure handling through the real handler: transient vs permanent, inaccessible invitations, bad input."""
+
+import json
+from typing import Any
+
+import pytest
+
+from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG
+from invitation_sync.errors import (
+    InvitationNotAccessibleError,
+    PartnerCentralUnavailableError,
+    StoreUnavailableError,
+)
+from invitation_sync.handlers.sync_handler import lambda_handler
+from local.faults import ClientFaults
+from local.samples import invitation_event, opportunity_invitation
+from tests.conftest import FakeLambdaContext, LocalAws
+
+REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
+
+
+def deliver(event: Any) -> dict[str, Any]:
+    result: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
+    return result
+
+
+def emf_metrics(output: str) -> dict[str, float]:
+    """Sum of each EMF metric Powertools printed."""
+    totals: dict[str, float] = {}
+    for line in output.splitlines():
+        if '"_aws"' not in line:
+            continue
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+            values = record[definition["Name"]]
+            totals[definition["Name"]] = totals.get(definition["Name"], 0) + sum(
+                values if isinstance(values, list) else [values]
+            )
+    return totals
+
+
+def test_clients_use_botocore_retry_modes() -> None:
+    assert PARTNER_CENTRAL_CONFIG.retries == {"mode": "adaptive", "total_max_attempts": 6}  # type: ignore[attr-defined]
+    assert AWS_CONFIG.retries == {"mode": "standard", "total_max_attempts": 5}  # type: ignore[attr-defined]
+
+
+def test_short_throttling_is_absorbed_by_botocore_and_counted(
+    local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invitation = opportunity_invitation(1)
+    local_aws.emulator.put(invitation)
+    local_aws.emulator.fail_next("ThrottlingException", times=2)
+
+    assert deliver(invitation_event(invitation))["outcome"] == "stored"
+
+    assert len(local_aws.emulator.calls_to("GetEngagementInvitation")) == 3
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert metrics["PartnerCentralThrottled"] == 2
+    assert metrics["InvitationsSynced"] == metrics["EventsPublished"] == 1
+
+
+def test_persistent_throttling_raises_a_typed_retryable_error(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(2)
+    local_aws.emulator.put(invitation)
+    local_aws.emulator.fail_next("InternalServerException", times=6)
+
+    with pytest.raises(PartnerCentralUnavailableError, match="InternalServerException persisted after retries"):
+        deliver(invitation_event(invitation))
+    assert local_aws.item_count() == 0
+    assert local_aws.failed_events() == []  # Lambda's retries and on-failure destination take over
+
+
+def test_persistent_dynamodb_throttling_raises_and_publishes_nothing(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(3)
+    local_aws.emulator.put(invitation)
+    faults = ClientFaults().install()
+    try:
+        faults.fail_next("dynamodb.UpdateItem", code="ProvisionedThroughputExceededException", status=400)
+        with pytest.raises(StoreUnavailableError, match="ProvisionedThroughputExceededException"):
+            deliver(invitation_event(invitation))
+    finally:
+        faults.uninstall()
+    assert local_aws.published() == []
+    assert deliver(invitation_event(invitation))["outcome"] == "stored"  # the retry succeeds
+
+
+def test_validation_exception_is_dead_lettered_without_retry(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(4)
+    local_aws.emulator.put(invitation)
+    local_aws.emulator.fail_next("ValidationException")
+
+    result = deliver(invitation_event(invitation))
+
+    assert result["outcome"] == "dead-lettered"
+    assert result["errorType"] == "PartnerCentralRequestError"
+    assert len(local_aws.emulator.calls_to("GetEngagementInvitation")) == 1  # no retry wasted
+    [parked] = local_aws.failed_events()
+    assert parked["reason"] == "GetEngagementInvitation AWS/engi-0000000000004: ValidationException"
+    assert parked["event"] == invitation_event(invitation)
+
+
+@pytest.mark.parametrize(
+    ("detail_type", "answer", "status", "event_type"),
+    [
+        (REJECTED, "ResourceNotFoundException", "REJECTED", "invitation.rejected"),
+        (REJECTED, "AccessDeniedException", "REJECTED", "invitation.rejected"),
+        (EXPIRED, "ResourceNotFoundException", "EXPIRED", "invitation.expired"),
+    ],
+)
+def test_inaccessible_after_rejection_or_expiry_keeps_details_and_records_the_status(
+    local_aws: LocalAws, detail_type: str, answer: str, status: str, event_type: str
+) -> None:
+    invitation = opportunity_invitation(5)
+    local_aws.emulator.put(invitation)
+    deliver(invitation_event(invitation))
+    local_aws.emulator.make_inaccessible("AWS", invitation["Id"], answer)
+
+    result = deliver(invitation_event(invitation, detail_type))
+
+    assert (result["outcome"], result["status"], result["details_retrievable"]) == ("stored", status, False)
+    created, changed = local_aws.published()
+    assert changed.body["eventType"] == event_type
+    kept = changed.body["invitation"]
+    assert kept["detailsRetrievable"] is False
+    assert kept["payload"] == created.body["invitation"]["payload"]  # the details we had are kept
+    assert deliver(invitation_event(invitation, detail_type))["outcome"] == "unchanged"  # duplicates stay quiet
+
+
+def test_inaccessible_rejection_of_an_unknown_invitation_stores_what_the_event_says(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(6)  # never stored, and Partner Central no longer answers
+    result = deliver(invitation_event(invitation, REJECTED))
+    assert (result["outcome"], result["version"]) == ("stored", 1)
+    [message] = local_aws.published()
+    body = message.body
+    assert (body["eventType"], body["invitation"]["status"], body["invitation"]["engagementId"]) == (
+        "invitation.created",
+        "REJECTED",
+        invitation["EngagementId"],
+    )
+
+
+@pytest.mark.parametrize("detail_type", ["Engagement Invitation Created", "Engagement Invitation Accepted"])
+def test_inaccessible_new_or_accepted_invitation_is_an_error(local_aws: LocalAws, detail_type: str) -> None:
+    with pytest.raises(InvitationNotAccessibleError, match="ResourceNotFoundException"):
+        deliver(invitation_event(opportunity_invitation(7), detail_type))
+    assert local_aws.item_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ("not an object", "event: expected a JSON object"),
+        ({"detail-type": "Engagement Invitation Created"}, "source"),
+        ({**invitation_event(opportunity_invitation(8)), "detail": "text"}, "detail"),
+        ({**invitation_event(opportunity_invitation(8)), "source": "aws.ec2"}, "source"),
+        (
+            {**invitation_event(opportunity_invitation(8)), "detail": {"catalog": "Foo", "engagementInvitation": {}}},
+            "detail.catalog",
+        ),
+    ],
+)
+def test_malformed_events_are_dead_lettered_with_the_field_named_and_no_side_effect(
+    local_aws: LocalAws, event: Any, named: str
+) -> None:
+    result = deliver(event)
+
+    assert result["outcome"] == "dead-lettered"
+    assert named in result["reason"]
+    assert local_aws.emulator.calls == []
+    assert local_aws.item_count() == 0
+    assert local_aws.published() == []
+    [parked] = local_aws.failed_events()
+    assert (parked["errorType"], parked["event"]) == ("InvalidEventError", event)
+
+
+def test_a_catalog_this_deployment_does_not_sync_is_dead_lettered(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from invitation_sync.wiring import sync_services
+
+    monkeypatch.setenv("SYNC_CATALOGS", "AWS")
+    sync_services.cache_clear()
+    result = deliver(invitation_event(opportunity_invitation(9, catalog="Sandbox")))
+    assert result["outcome"] == "dead-lettered"
+    assert "Sandbox is not synced here" in result["reason"]
+    assert local_aws.emulator.calls == []
