@@ -59,6 +59,10 @@ destroy: $(STAMP) $(CDK_JS)
 schema: $(STAMP)
 	$(BIN)/python -m invitation_sync.models.published
 
+# Seeded fault-injection run: >= 600 events over 60 invitations, 4 workers, faults everywhere.
+reliability: $(STAMP)
+	$(BIN)/python -m local.reliability --seed 7 --json build/reliability.json
+
 demo: $(STAMP)
 	@echo "The local demo arrives with issue 6; run 'make test' to see the sync work end to end."
 

@@ -11,7 +11,7 @@ import json
 import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +78,7 @@ class PartnerCentralEmulator:
     def __init__(self, faults: FaultPlan | None = None) -> None:
         self.faults = faults or FaultPlan()
         self.calls: list[Call] = []
+        self.faults_injected: Counter[str] = Counter()
         self._invitations: dict[tuple[str, str], _Stored] = {}
         self._queued: deque[tuple[str | None, str]] = deque()
         self._accepted_at: deque[float] = deque()
@@ -121,6 +122,7 @@ class PartnerCentralEmulator:
             self._invitations.clear()
             self._queued.clear()
             self.calls.clear()
+            self.faults_injected.clear()
             self._accepted_at.clear()
             self.faults = FaultPlan()
 
@@ -180,20 +182,24 @@ class PartnerCentralEmulator:
         for index, (target, error) in enumerate(self._queued):
             if target in (None, operation):
                 del self._queued[index]
-                return error
+                return self._injected("queued", error)
         plan, now = self.faults, time.monotonic()
         if plan.quota_per_second:
             while self._accepted_at and now - self._accepted_at[0] >= 1.0:
                 self._accepted_at.popleft()
             if len(self._accepted_at) >= plan.quota_per_second:
-                return "ThrottlingException"
+                return self._injected("quota throttle", "ThrottlingException")
         draw = plan.rng.random()
         if draw < plan.throttle_rate:
-            return "ThrottlingException"
+            return self._injected("throttle", "ThrottlingException")
         if draw < plan.throttle_rate + plan.internal_error_rate:
-            return "InternalServerException"
+            return self._injected("internal error", "InternalServerException")
         self._accepted_at.append(now)
         return None
+
+    def _injected(self, kind: str, error: str) -> str:
+        self.faults_injected[kind] += 1
+        return error
 
     def _get(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         identifier = params["Identifier"].rsplit("/", 1)[-1]

@@ -89,9 +89,12 @@ class InvitationSync:
         try:
             return self.sync_invitation(event.catalog, event.invitation_id, source_event_id=event.id)
         except InvitationNotAccessibleError:
-            if event.status not in _INACCESSIBLE_AFTER:
-                raise
-            return self._record_inaccessible(event)
+            stored = self._store.get(event.catalog, event.invitation_id)
+            if event.status in _INACCESSIBLE_AFTER:
+                return self._record_inaccessible(event, stored)
+            if stored and stored.invitation.status in _INACCESSIBLE_AFTER:
+                return _result(SyncOutcome.STALE, stored, None, 0)  # a late event for a closed invitation
+            raise
 
     def sync_invitation(self, catalog: str, invitation_id: str, source_event_id: str) -> SyncResult:
         response = self._partner_central.get(catalog, invitation_id)
@@ -149,9 +152,8 @@ class InvitationSync:
         self._store.clear_publish_pending(stored)
         return event
 
-    def _record_inaccessible(self, event: InvitationEvent) -> SyncResult:
+    def _record_inaccessible(self, event: InvitationEvent, stored: StoredInvitation | None) -> SyncResult:
         """Keep what we knew, take the status from the event, and say the details are gone."""
-        stored = self._store.get(event.catalog, event.invitation_id)
         known = stored.invitation if stored else _from_event(event)
         invitation = known.model_copy(update={"status": event.status, "details_retrievable": False})
         return self.store_and_publish(invitation, iso_utc(self._clock()), event.id)

@@ -13,8 +13,9 @@ from invitation_sync.errors import (
 )
 from invitation_sync.handlers.sync_handler import lambda_handler
 from local.faults import ClientFaults
+from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
-from tests.conftest import FakeLambdaContext, LocalAws
+from tests.conftest import LocalAws
 
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
 
@@ -40,7 +41,7 @@ def emf_metrics(output: str) -> dict[str, float]:
 
 
 def test_clients_use_botocore_retry_modes() -> None:
-    assert PARTNER_CENTRAL_CONFIG.retries == {"mode": "adaptive", "total_max_attempts": 6}  # type: ignore[attr-defined]
+    assert PARTNER_CENTRAL_CONFIG.retries == {"mode": "standard", "total_max_attempts": 6}  # type: ignore[attr-defined]
     assert AWS_CONFIG.retries == {"mode": "standard", "total_max_attempts": 5}  # type: ignore[attr-defined]
 
 
@@ -137,6 +138,19 @@ def test_inaccessible_rejection_of_an_unknown_invitation_stores_what_the_event_s
         "REJECTED",
         invitation["EngagementId"],
     )
+
+
+def test_a_late_event_for_a_closed_inaccessible_invitation_is_stale_not_an_error(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(10)
+    local_aws.emulator.put(invitation)
+    deliver(invitation_event(invitation))
+    local_aws.emulator.make_inaccessible("AWS", invitation["Id"])
+    deliver(invitation_event(invitation, REJECTED))
+
+    late = deliver(invitation_event(invitation, "Engagement Invitation Created", event_id="late-created"))
+
+    assert (late["outcome"], late["status"], late["version"]) == ("stale", "REJECTED", 2)
+    assert len(local_aws.published()) == 2
 
 
 @pytest.mark.parametrize("detail_type", ["Engagement Invitation Created", "Engagement Invitation Accepted"])

@@ -6,8 +6,9 @@ import pytest
 from invitation_sync.errors import InvitationSyncError
 from invitation_sync.handlers.sync_handler import lambda_handler
 from local.faults import ClientFaults
+from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
-from tests.conftest import FakeLambdaContext, LocalAws
+from tests.conftest import LocalAws
 
 SECRETS = {
     "company": "Zyxwv Secret Holdings 4471",

@@ -9,8 +9,9 @@ import boto3
 import pytest
 
 from invitation_sync.handlers.sync_handler import lambda_handler
+from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
-from tests.conftest import FakeLambdaContext, LocalAws
+from tests.conftest import LocalAws
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 SNIPPETS = re.findall(r"```python\n(.*?)```", README.split("## Queries", 1)[1].split("\n## ", 1)[0], re.S)

@@ -14,8 +14,9 @@ from invitation_sync.handlers.sync_handler import lambda_handler
 from invitation_sync.normalize import normalize
 from invitation_sync.sync import InvitationSync, SyncOutcome
 from local.faults import ClientFaults
+from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
-from tests.conftest import FakeLambdaContext, LocalAws
+from tests.conftest import LocalAws
 
 CREATED, ACCEPTED = "Engagement Invitation Created", "Engagement Invitation Accepted"
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"

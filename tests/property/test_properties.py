@@ -11,8 +11,9 @@ from invitation_sync.models.event import parse_invitation_event
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import StoredInvitation, content_hash
 from invitation_sync.normalize import normalize
+from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
-from tests.conftest import FakeLambdaContext, LocalAws
+from tests.conftest import LocalAws
 from tests.property.strategies import get_engagement_invitation_responses, mutated_events
 
 VALID_EVENT = invitation_event(opportunity_invitation(1))

@@ -33,10 +33,12 @@ TRANSIENT_CODES: Final = frozenset(
     }
 )
 
-# Adaptive mode adds a client-side token bucket that backs off after throttles: right for the
-# read quota Partner Central shares with the partner's other integrations.
+# Standard mode: exponential backoff with jitter on throttles and 5xx. Not adaptive: its token
+# bucket lives in one client, and each Lambda execution environment makes one call at a time, so
+# it would only slow a function down; the event path's share of the shared quota is bounded by
+# reserved concurrency, and the reconciler paces itself with its own limiter.
 PARTNER_CENTRAL_CONFIG: Final = Config(
-    retries={"mode": "adaptive", "total_max_attempts": 6}, connect_timeout=3, read_timeout=10
+    retries={"mode": "standard", "total_max_attempts": 6}, connect_timeout=3, read_timeout=10
 )
 AWS_CONFIG: Final = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=3, read_timeout=5)
 

@@ -1,0 +1,49 @@
+"""A whole local AWS for the real handler: moto in-process for DynamoDB/SNS/SQS, the Partner Central
+emulator over HTTP, and the environment variables the stack gives the function."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+import boto3
+from moto import mock_aws
+
+from invitation_sync.wiring import sync_services
+from local.aws_resources import LocalResources, create_resources, make_moto_item_writes_atomic
+
+BASE_ENVIRONMENT: Final = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "POWERTOOLS_SERVICE_NAME": "invitation-sync",
+    "POWERTOOLS_METRICS_NAMESPACE": "InvitationSync",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "SYNC_CATALOGS": "AWS,Sandbox",
+}
+_NEVER_INHERITED: Final = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_DYNAMODB")
+
+
+@contextmanager
+def local_aws(partner_central_url: str, **environment: str) -> Iterator[LocalResources]:
+    """Everything inside talks to the emulator and to moto; the process environment is restored after."""
+    saved = dict(os.environ)
+    for name in _NEVER_INHERITED:
+        os.environ.pop(name, None)
+    os.environ.update(BASE_ENVIRONMENT, AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=partner_central_url, **environment)
+    try:
+        with mock_aws():
+            make_moto_item_writes_atomic()
+            resources = create_resources(boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
+            os.environ.update(
+                INVITATIONS_TABLE_NAME=resources.table_name,
+                INVITATION_EVENTS_TOPIC_ARN=resources.topic_arn,
+                FAILED_EVENTS_QUEUE_URL=resources.failed_events_queue_url,
+            )
+            sync_services.cache_clear()
+            yield resources
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        sync_services.cache_clear()

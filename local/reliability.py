@@ -1,0 +1,320 @@
+"""Fault-injection run: hundreds of invitation events, delivered up to three times, shuffled, on four
+workers, through the real handler, while Partner Central throttles and fails and DynamoDB and SNS
+fail on the client side. Then the table is compared with the emulator's truth and the published
+events with the stored versions.
+
+    python -m local.reliability --seed 7            (make reliability)
+"""
+
+import argparse
+import contextlib
+import io
+import itertools
+import json
+import random
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from invitation_sync.domain import FINAL_STATUSES
+from invitation_sync.errors import RetryableError
+from invitation_sync.handlers.sync_handler import lambda_handler
+from invitation_sync.models.stored import content_hash
+from invitation_sync.normalize import normalize
+from invitation_sync.observability import logger
+from local.aws_resources import LocalResources, drain_published
+from local.environment import local_aws
+from local.faults import ClientFaults
+from local.lambda_context import FakeLambdaContext
+from local.partner_central_emulator import FaultPlan, PartnerCentralEmulator
+from local.samples import account_planning_invitation, invitation_event, lead_invitation, opportunity_invitation
+
+DETAIL_TYPE = {
+    "PENDING": "Engagement Invitation Created",
+    "ACCEPTED": "Engagement Invitation Accepted",
+    "REJECTED": "Engagement Invitation Rejected",
+    "EXPIRED": "Engagement Invitation Expired",
+}
+
+
+@dataclass(frozen=True)
+class ReliabilityConfig:
+    seed: int = 7
+    invitations: int = 60
+    min_events: int = 600
+    workers: int = 4
+    max_deliveries: int = 3
+    lambda_retries: int = 2
+    throttle_rate: float = 0.20
+    internal_error_rate: float = 0.05
+    quota_per_second: float = 10.0
+    dynamodb_fault_rate: float = 0.03
+    sns_fault_rate: float = 0.05
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change Partner Central makes to one invitation, and the event it sends for it."""
+
+    response: dict[str, Any]
+    inaccessible: bool = False
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return invitation_event(self.response, DETAIL_TYPE[self.response["Status"]])
+
+
+@dataclass
+class Delivery:
+    event: dict[str, Any]
+    attempt: int = 0
+
+
+@dataclass
+class ReliabilityReport:
+    events: int = 0
+    deliveries: int = 0
+    invocations: int = 0
+    lambda_retries: int = 0
+    dead_lettered: int = 0
+    redriven: int = 0
+    unexpected_errors: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    stored_versions: int = 0
+    lost_changes: int = 0
+    regressions: int = 0
+    published_zero_times: int = 0
+    published_more_than_once: int = 0
+    elapsed_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost_changes or self.regressions or self.published_zero_times or self.unexpected_errors)
+
+    def rows(self) -> list[tuple[str, str]]:
+        rows = [
+            ("events", str(self.events)),
+            ("deliveries (incl. duplicates)", str(self.deliveries)),
+            ("handler invocations", str(self.invocations)),
+            *((f"faults injected: {kind}", str(count)) for kind, count in sorted(self.faults.items())),
+            ("Lambda-like retries", str(self.lambda_retries)),
+            ("dead-lettered, then redriven", f"{self.dead_lettered}, {self.redriven}"),
+            *((f"outcome: {name}", str(count)) for name, count in sorted(self.outcomes.items())),
+            ("stored versions (changes)", str(self.stored_versions)),
+            ("lost changes", str(self.lost_changes)),
+            ("regressions", str(self.regressions)),
+            ("changes published zero times", str(self.published_zero_times)),
+            ("changes published more than once", str(self.published_more_than_once)),
+            ("unexpected errors", str(self.unexpected_errors)),
+            ("elapsed", f"{self.elapsed_seconds:.1f} s"),
+        ]
+        return rows
+
+    def markdown(self) -> str:
+        lines = ["| measure | value |", "| --- | ---: |", *(f"| {name} | {value} |" for name, value in self.rows())]
+        return "\n".join(lines)
+
+
+def plan_timelines(config: ReliabilityConfig, rng: random.Random) -> list[list[Change]]:
+    """Per invitation: created, content updates, then maybe a final status (a rejection makes it inaccessible)."""
+    builders = (opportunity_invitation, lead_invitation, account_planning_invitation)
+    updates_each = max(1, config.min_events // config.invitations - 2)
+    timelines = []
+    for number in range(1, config.invitations + 1):
+        response = rng.choice(builders)(number, catalog=rng.choice(["AWS", "Sandbox"]))
+        changes = [Change(response)]
+        for update in range(rng.randint(updates_each, updates_each + 2)):
+            response = {**response, "EngagementTitle": f"Engagement {number} rev {update + 1}"}
+            changes.append(Change(response))
+        final = rng.choice(["ACCEPTED", "REJECTED", "EXPIRED", None])
+        if final:
+            changes.append(Change({**response, "Status": final}, inaccessible=final == "REJECTED"))
+        timelines.append(changes)
+    return timelines
+
+
+class _Run:
+    def __init__(self, config: ReliabilityConfig, emulator: PartnerCentralEmulator) -> None:
+        self.config = config
+        self.emulator = emulator
+        self.rng = random.Random(config.seed)
+        self.report = ReliabilityReport()
+        self.pending: list[Delivery] = []
+        self.dead: list[Delivery] = []
+        self.lock = threading.Condition()
+        self.in_flight = 0
+        self.driver_done = False
+
+    def drive(self, timelines: list[list[Change]]) -> None:
+        """Apply changes in an interleaved order and release each event's deliveries as it happens."""
+        cursors = [0] * len(timelines)
+        live = [i for i, t in enumerate(timelines) if t]
+        while live:
+            index = self.rng.choice(live)
+            change = timelines[index][cursors[index]]
+            self.emulator.put(change.response)
+            if change.inaccessible:
+                self.emulator.make_inaccessible(change.response["Catalog"], change.response["Id"])
+            copies = self.rng.randint(1, self.config.max_deliveries)
+            with self.lock:
+                self.report.events += 1
+                self.report.deliveries += copies
+                self.pending += [Delivery(change.event) for _ in range(copies)]
+                self.lock.notify_all()
+            cursors[index] += 1
+            if cursors[index] == len(timelines[index]):
+                live.remove(index)
+            time.sleep(0.001)
+        with self.lock:
+            self.driver_done = True
+            self.lock.notify_all()
+
+    def work(self) -> None:
+        while True:
+            with self.lock:
+                while not self.pending and not (self.driver_done and self.in_flight == 0):
+                    self.lock.wait(0.05)
+                if not self.pending:
+                    return
+                delivery = self.pending.pop(self.rng.randrange(len(self.pending)))
+                self.in_flight += 1
+            try:
+                self.invoke(delivery)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+                    self.lock.notify_all()
+
+    def invoke(self, delivery: Delivery) -> None:
+        with self.lock:
+            self.report.invocations += 1
+        try:
+            result = lambda_handler(delivery.event, FakeLambdaContext())
+        except RetryableError:
+            with self.lock:
+                if delivery.attempt < self.config.lambda_retries:  # Lambda's async retries
+                    self.report.lambda_retries += 1
+                    self.pending.append(Delivery(delivery.event, delivery.attempt + 1))
+                else:  # on-failure destination: the failed-events queue
+                    self.report.dead_lettered += 1
+                    self.dead.append(delivery)
+            return
+        except Exception:
+            with self.lock:
+                self.report.unexpected_errors += 1
+            raise
+        with self.lock:
+            self.report.outcomes[str(result["outcome"])] += 1
+
+    def redrive(self) -> None:
+        """What an operator does with `invitation-sync redrive` once the failed-events queue alarms."""
+        for delivery in self.dead:
+            for _ in range(20):
+                try:
+                    result = lambda_handler(delivery.event, FakeLambdaContext())
+                except RetryableError:
+                    continue
+                self.report.redriven += 1
+                self.report.outcomes[str(result["outcome"])] += 1
+                break
+
+
+def run(config: ReliabilityConfig) -> ReliabilityReport:
+    plan = FaultPlan(
+        throttle_rate=config.throttle_rate,
+        internal_error_rate=config.internal_error_rate,
+        quota_per_second=config.quota_per_second,
+        seed=config.seed,
+    )
+    with PartnerCentralEmulator(faults=plan) as emulator, local_aws(emulator.url, POWERTOOLS_LOG_LEVEL="ERROR") as aws:
+        faults = ClientFaults(seed=config.seed)
+        faults.fail_randomly("dynamodb.UpdateItem", config.dynamodb_fault_rate, "InternalServerError", 500)
+        faults.fail_randomly("sns.Publish", config.sns_fault_rate, "InternalError", 500)
+        faults.install()
+        level = logger.log_level
+        logger.setLevel("ERROR")  # the figures are the output; per-event lines would drown them
+        runner = _Run(config, emulator)
+        timelines = plan_timelines(config, runner.rng)
+        started = time.monotonic()
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # EMF metric lines; set once for all threads
+                workers = [threading.Thread(target=runner.work) for _ in range(config.workers)]
+                for worker in workers:
+                    worker.start()
+                runner.drive(timelines)
+                for worker in workers:
+                    worker.join()
+                runner.redrive()
+        finally:
+            faults.uninstall()
+            logger.setLevel(level)
+        report = runner.report
+        report.elapsed_seconds = time.monotonic() - started
+        report.faults.update(emulator.faults_injected)
+        report.faults.update({f"client {k}": v for k, v in faults.injected.items()})
+        _verify(report, timelines, emulator, aws)
+    return report
+
+
+def _verify(
+    report: ReliabilityReport, timelines: list[list[Change]], emulator: PartnerCentralEmulator, aws: LocalResources
+) -> None:
+    """Compare the table with the emulator's truth, and the published events with the stored versions."""
+    dynamodb = boto3.client("dynamodb")
+    published: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for message in drain_published(boto3.client("sqs"), aws.probe_queue_url):
+        invitation = message.body["invitation"]
+        published[(invitation["catalog"], invitation["id"])].append(message.body)
+    for timeline in timelines:
+        last = timeline[-1]
+        key = (last.response["Catalog"], last.response["Id"])
+        item = dynamodb.get_item(
+            TableName=aws.table_name, Key={"catalog": {"S": key[0]}, "id": {"S": key[1]}}, ConsistentRead=True
+        ).get("Item")
+        truth = emulator.truth(*key)
+        if item is None:
+            report.lost_changes += 1
+            continue
+        version = int(item["version"]["N"])
+        report.stored_versions += version
+        if last.inaccessible:
+            current = (
+                item["status"]["S"] == truth["Status"] and not item["invitation"]["M"]["detailsRetrievable"]["BOOL"]
+            )
+        else:
+            current = item["contentHash"]["S"] == content_hash(normalize(truth))
+        report.lost_changes += not current
+        counts = Counter(body["version"] for body in published[key])
+        report.published_zero_times += sum(1 for v in range(1, version + 1) if counts[v] == 0)
+        report.published_more_than_once += sum(1 for v in range(1, version + 1) if counts[v] > 1)
+        statuses = [body["invitation"]["status"] for body in sorted(published[key], key=lambda b: b["version"])]
+        report.regressions += sum(
+            1
+            for before, after in itertools.pairwise(statuses)
+            if before in FINAL_STATUSES and after not in FINAL_STATUSES
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=ReliabilityConfig.seed)
+    parser.add_argument("--invitations", type=int, default=ReliabilityConfig.invitations)
+    parser.add_argument("--events", type=int, default=ReliabilityConfig.min_events, help="at least this many events")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    report = run(ReliabilityConfig(seed=args.seed, invitations=args.invitations, min_events=args.events))
+    print(report.markdown())
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(dict(report.rows()), handle, indent=2)
+    if not report.ok:
+        raise SystemExit("reliability: lost, regressed, unpublished changes or unexpected errors (must all be 0)")
+
+
+if __name__ == "__main__":
+    main()

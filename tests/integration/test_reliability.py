@@ -1,0 +1,26 @@
+"""The fault-injection suite in a small, fast configuration: every fault kind, zero lost changes."""
+
+from local.reliability import ReliabilityConfig, run
+
+
+def test_no_change_is_lost_regressed_or_unpublished_under_faults() -> None:
+    config = ReliabilityConfig(seed=11, invitations=10, min_events=40, dynamodb_fault_rate=0.08, sns_fault_rate=0.12)
+    report = run(config)
+
+    assert report.events >= 40
+    assert report.deliveries > report.events  # duplicates were delivered
+    for kind in (
+        "throttle",
+        "internal error",
+        "client dynamodb.UpdateItem:InternalServerError",
+        "client sns.Publish:InternalError",
+    ):
+        assert report.faults[kind] > 0, f"no {kind} fault was injected: the run proves nothing about it"
+    assert report.outcomes["stored"] >= config.invitations
+    assert report.stored_versions >= config.invitations
+    assert (report.lost_changes, report.regressions, report.published_zero_times, report.unexpected_errors) == (
+        0,
+        0,
+        0,
+        0,
+    )
