@@ -84,6 +84,7 @@ class ReliabilityReport:
     redriven: int = 0
     unexpected_errors: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    still_failing: Counter[str] = field(default_factory=Counter)  # after redrive, by error type
     outcomes: Counter[str] = field(default_factory=Counter)
     stored_versions: int = 0
     lost_changes: int = 0
@@ -104,6 +105,10 @@ class ReliabilityReport:
             *((f"faults injected: {kind}", str(count)) for kind, count in sorted(self.faults.items())),
             ("Lambda-like retries", str(self.lambda_retries)),
             ("dead-lettered, then redriven", f"{self.dead_lettered}, {self.redriven}"),
+            *(
+                (f"still failing after redrive: {kind}", str(count))
+                for kind, count in sorted(self.still_failing.items())
+            ),
             *((f"outcome: {name}", str(count)) for name, count in sorted(self.outcomes.items())),
             ("stored versions (changes)", str(self.stored_versions)),
             ("lost changes", str(self.lost_changes)),
@@ -214,14 +219,18 @@ class _Run:
     def redrive(self) -> None:
         """What an operator does with `invitation-sync redrive` once the failed-events queue alarms."""
         for delivery in self.dead:
+            last_error = ""
             for _ in range(20):
                 try:
                     result = lambda_handler(delivery.event, FakeLambdaContext())
-                except RetryableError:
+                except RetryableError as error:
+                    last_error = type(error).__name__
                     continue
                 self.report.redriven += 1
                 self.report.outcomes[str(result["outcome"])] += 1
                 break
+            else:
+                self.report.still_failing[last_error] += 1
 
 
 def run(config: ReliabilityConfig) -> ReliabilityReport:

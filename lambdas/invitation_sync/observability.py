@@ -15,7 +15,9 @@ PUBLISH_FAILURES: Final = "PublishFailures"
 INVITATIONS_INACCESSIBLE: Final = "InvitationsInaccessible"
 PARTNER_CENTRAL_THROTTLED: Final = "PartnerCentralThrottled"
 INVALID_EVENTS: Final = "InvalidEvents"
-DRIFT_REPAIRED: Final = "DriftRepaired"
+DRIFT_REPAIRED: Final = "DriftRepaired"  # the reconciler fixed what a missed event should have
+INVITATIONS_BACKFILLED: Final = "InvitationsBackfilled"
+RECONCILE_FAILURES: Final = "ReconcileFailures"
 
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)

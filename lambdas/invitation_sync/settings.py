@@ -2,11 +2,11 @@
 
 import os
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from invitation_sync.domain import Catalog
+from invitation_sync.domain import Catalog, ParticipantType
 from invitation_sync.models.base import describe
 
 
@@ -24,8 +24,18 @@ class SyncSettings(BaseModel):
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "SyncSettings":
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:
         try:
             return cls.model_validate(dict(environ))
         except ValidationError as error:
             raise RuntimeError(f"invalid function environment: {describe(error)}") from error
+
+
+class ReconcileSettings(SyncSettings):
+    participant_types: Annotated[frozenset[ParticipantType], Field(alias="RECONCILE_PARTICIPANT_TYPES", min_length=1)]
+    rate_cap: Annotated[float, Field(alias="PARTNER_CENTRAL_RATE_CAP", gt=0, lt=10)] = 5.0
+
+    @field_validator("participant_types", mode="before")
+    @classmethod
+    def _split_types(cls, value: object) -> object:
+        return cls._split(value)

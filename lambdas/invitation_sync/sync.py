@@ -80,24 +80,31 @@ class InvitationSync:
         self._sleep = sleep
 
     def sync_event(self, event: InvitationEvent) -> SyncResult:
-        """Sync the invitation an EventBridge event names; a Rejected/Expired event whose details
-        Partner Central no longer serves still records the new status."""
+        """Sync the invitation an EventBridge event names."""
         if event.catalog not in self._catalogs:
             raise InvalidEventError(
                 f"detail.catalog: {event.catalog} is not synced here (configured: {sorted(self._catalogs)})"
             )
-        try:
-            return self.sync_invitation(event.catalog, event.invitation_id, source_event_id=event.id)
-        except InvitationNotAccessibleError:
-            stored = self._store.get(event.catalog, event.invitation_id)
-            if event.status in _INACCESSIBLE_AFTER:
-                return self._record_inaccessible(event, stored)
-            if stored and stored.invitation.status in _INACCESSIBLE_AFTER:
-                return _result(SyncOutcome.STALE, stored, None, 0)  # a late event for a closed invitation
-            raise
+        return self.sync_invitation(
+            event.catalog, event.invitation_id, event.id, announced_status=event.status, known=_from_event(event)
+        )
 
-    def sync_invitation(self, catalog: str, invitation_id: str, source_event_id: str) -> SyncResult:
-        response = self._partner_central.get(catalog, invitation_id)
+    def sync_invitation(
+        self,
+        catalog: str,
+        invitation_id: str,
+        source_event_id: str,
+        announced_status: str | None = None,
+        known: Invitation | None = None,
+    ) -> SyncResult:
+        """Fetch, normalize, store, publish. `announced_status` and `known` say what the caller (an event,
+        a List summary) already knows, for when Partner Central no longer serves the details."""
+        try:
+            response = self._partner_central.get(catalog, invitation_id)
+        except InvitationNotAccessibleError as error:
+            return self._when_inaccessible(
+                error, catalog, invitation_id, source_event_id, announced_status=announced_status, known=known
+            )
         synced_at = iso_utc(self._clock())
         try:
             invitation = normalize(response)
@@ -105,6 +112,10 @@ class InvitationSync:
             message = f"GetEngagementInvitation answer unusable: {describe(error)}"
             raise PartnerCentralRequestError(message) from None  # the cause would echo response values
         return self.store_and_publish(invitation, synced_at, source_event_id)
+
+    def finish_pending_publish(self, stored: StoredInvitation) -> bool:
+        """Publish a stored version whose writer never cleared its marker (used by the reconciler)."""
+        return stored.publish_pending and self._take_over_publish(stored)
 
     def store_and_publish(self, invitation: Invitation, synced_at: str, source_event_id: str) -> SyncResult:
         """Write the change if it is new. A version still waiting to be published is finished first
@@ -152,11 +163,26 @@ class InvitationSync:
         self._store.clear_publish_pending(stored)
         return event
 
-    def _record_inaccessible(self, event: InvitationEvent, stored: StoredInvitation | None) -> SyncResult:
-        """Keep what we knew, take the status from the event, and say the details are gone."""
-        known = stored.invitation if stored else _from_event(event)
-        invitation = known.model_copy(update={"status": event.status, "details_retrievable": False})
-        return self.store_and_publish(invitation, iso_utc(self._clock()), event.id)
+    def _when_inaccessible(
+        self,
+        error: InvitationNotAccessibleError,
+        catalog: str,
+        invitation_id: str,
+        source_event_id: str,
+        *,
+        announced_status: str | None,
+        known: Invitation | None,
+    ) -> SyncResult:
+        """After a rejection or an expiry: keep what we knew, take the announced status, and say the
+        details are gone. A late announcement for an invitation already closed that way is stale."""
+        stored = self._store.get(catalog, invitation_id)
+        if announced_status in _INACCESSIBLE_AFTER:
+            base = stored.invitation if stored else known or Invitation(id=invitation_id, catalog=catalog)
+            invitation = base.model_copy(update={"status": announced_status, "details_retrievable": False})
+            return self.store_and_publish(invitation, iso_utc(self._clock()), source_event_id)
+        if stored and stored.invitation.status in _INACCESSIBLE_AFTER:
+            return _result(SyncOutcome.STALE, stored, None, 0)
+        raise error
 
 
 def _from_event(event: InvitationEvent) -> Invitation:

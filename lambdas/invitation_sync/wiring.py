@@ -1,4 +1,4 @@
-"""Builds the use case from the environment once per execution environment (cold start)."""
+"""Builds the use cases from the environment once per execution environment (cold start)."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -11,7 +11,9 @@ from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, metrics
-from invitation_sync.settings import SyncSettings
+from invitation_sync.rate_limit import RateLimiter
+from invitation_sync.reconcile import Reconciler
+from invitation_sync.settings import ReconcileSettings, SyncSettings
 from invitation_sync.sync import InvitationSync
 
 
@@ -21,18 +23,45 @@ class SyncServices:
     failed_events: FailedEventQueue | None  # None only outside AWS: permanent errors are then raised
 
 
+@dataclass(frozen=True)
+class ReconcileServices:
+    reconciler: Reconciler
+    settings: ReconcileSettings
+    rate_limiter: RateLimiter
+
+
 def _count_throttle() -> None:
     metrics.add_metric(name=PARTNER_CENTRAL_THROTTLED, unit=MetricUnit.Count, value=1)
+
+
+def build_sync(settings: SyncSettings, partner_central: PartnerCentralInvitations) -> InvitationSync:
+    return InvitationSync(
+        partner_central=partner_central,
+        store=InvitationStore(dynamodb_client(), settings.table_name),
+        publisher=InvitationEventPublisher(sns_client(), settings.topic_arn),
+        catalogs=frozenset(settings.catalogs),
+    )
 
 
 @cache
 def sync_services() -> SyncServices:
     settings = SyncSettings.from_environment()
-    sync = InvitationSync(
-        partner_central=PartnerCentralInvitations(partner_central_client(), on_throttle=_count_throttle),
-        store=InvitationStore(dynamodb_client(), settings.table_name),
-        publisher=InvitationEventPublisher(sns_client(), settings.topic_arn),
-        catalogs=frozenset(settings.catalogs),
-    )
+    sync = build_sync(settings, PartnerCentralInvitations(partner_central_client(), on_throttle=_count_throttle))
     queue_url = settings.failed_events_queue_url
     return SyncServices(sync, FailedEventQueue(sqs_client(), queue_url) if queue_url else None)
+
+
+def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
+    """One rate limiter on the Partner Central client paces every call the reconciler makes."""
+    client = partner_central_client()
+    limiter = RateLimiter(settings.rate_cap)
+    limiter.install(client)
+    partner_central = PartnerCentralInvitations(client, on_throttle=_count_throttle)
+    sync = build_sync(settings, partner_central)
+    store = InvitationStore(dynamodb_client(), settings.table_name)
+    return ReconcileServices(Reconciler(partner_central, store, sync), settings, limiter)
+
+
+@cache
+def reconcile_services() -> ReconcileServices:
+    return build_reconcile_services(ReconcileSettings.from_environment())

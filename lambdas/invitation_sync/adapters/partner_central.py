@@ -43,6 +43,26 @@ class PartnerCentralInvitations:
             raise _classify(error, f"GetEngagementInvitation {catalog}/{invitation_id}") from error
         return dict(response)
 
+    @tracer.capture_method(capture_response=False)
+    def list_page(
+        self, catalog: str, participant_type: str, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page (up to 100) of invitation summaries, oldest invitation first, and the next token."""
+        request: dict[str, Any] = {
+            "Catalog": catalog,
+            "ParticipantType": participant_type,
+            "MaxResults": 100,
+            "Sort": {"SortOrder": "ASCENDING", "SortBy": "InvitationDate"},
+        }
+        if next_token:
+            request["NextToken"] = next_token
+        try:
+            response = self._client.list_engagement_invitations(**request)
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
+        summaries = [dict(summary) for summary in response.get("EngagementInvitationSummaries", [])]
+        return summaries, response.get("NextToken")
+
 
 def _classify(error: ClientError | BotoCoreError, call: str) -> Exception:
     """Map botocore's error to ours; the message names the call and the code, never response data."""

@@ -164,6 +164,44 @@ class InvitationStore:
         item = response.get("Item")
         return _from_item(item) if item else None
 
+    @tracer.capture_method(capture_response=False)
+    def get_many(self, catalog: str, invitation_ids: list[str]) -> dict[str, StoredInvitation]:
+        """Stored items by id, one BatchGetItem per 100 ids (what one List page holds)."""
+        found: dict[str, StoredInvitation] = {}
+        for start in range(0, len(invitation_ids), 100):
+            keys = [_key(catalog, ident) for ident in dict.fromkeys(invitation_ids[start : start + 100])]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                try:
+                    response = self._client.batch_get_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as error:
+                    raise _unavailable(error, "BatchGetItem") from error
+                for item in response.get("Responses", {}).get(self._table, []):
+                    stored = _from_item(item)
+                    found[stored.invitation.id] = stored
+                request = dict(response.get("UnprocessedKeys") or {})
+        return found
+
+    @tracer.capture_method(capture_response=False)
+    def get_reconcile_cursor(self) -> dict[str, Any]:
+        """The reconciler's bookkeeping item (kept out of every index: it has no index attributes)."""
+        try:
+            item = self._client.get_item(TableName=self._table, Key=_CURSOR_KEY, ConsistentRead=True).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "GetItem") from error
+        return {name: _deserialize(value) for name, value in (item or {}).items() if name not in _CURSOR_KEY}
+
+    @tracer.capture_method(capture_response=False)
+    def put_reconcile_cursor(self, cursor: dict[str, Any]) -> None:
+        item = {**_CURSOR_KEY, **{name: _serialize(value) for name, value in cursor.items() if value is not None}}
+        try:
+            self._client.put_item(TableName=self._table, Item=item)
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "PutItem") from error
+
+
+_CURSOR_KEY: Final = {PARTITION_KEY: {"S": "_reconciler"}, SORT_KEY: {"S": "cursor"}}
+
 
 def _key(catalog: str, invitation_id: str) -> dict[str, Any]:
     return {PARTITION_KEY: {"S": catalog}, SORT_KEY: {"S": invitation_id}}
