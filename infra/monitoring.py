@@ -39,6 +39,12 @@ class InvitationMonitoring(Construct):
         self._alarm("FailedEventsWaiting", depth, 1, "events wait in the failed-events queue: see README, redrive")
         self._alarm("FailedEventsAging", age, 3600, "a failed event has waited over an hour")
         self._alarm("PublishFailures", self.app_metric(names.PUBLISH_FAILURES), 1, "SNS publishes failed")
+        self._alarm(
+            "Drift",
+            self.reconcile_metric(names.DRIFT_REPAIRED),
+            1,
+            "the reconciler repaired invitations whose events never arrived (drift): see README, missed events",
+        )
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{Stack.of(self).stack_name}-sync")
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
@@ -66,6 +72,13 @@ class InvitationMonitoring(Construct):
                 ],
             ),
             cloudwatch.GraphWidget(title="Failed events queue", left=[depth], right=[age]),
+            cloudwatch.GraphWidget(
+                title="Reconciler",
+                left=[
+                    self.reconcile_metric(name)
+                    for name in (names.DRIFT_REPAIRED, names.INVITATIONS_BACKFILLED, names.RECONCILE_FAILURES)
+                ],
+            ),
         )
         self.dashboard.add_widgets(
             *(
@@ -77,6 +90,16 @@ class InvitationMonitoring(Construct):
                 for name, function in functions.items()
             ),
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms),
+        )
+
+    def reconcile_metric(self, name: str) -> cloudwatch.Metric:
+        """The reconciler's metrics cover every catalog in one run: no catalog dimension."""
+        return cloudwatch.Metric(
+            namespace=names.METRIC_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"service": names.SERVICE},
+            statistic="Sum",
+            period=Duration.hours(1),
         )
 
     def app_metric(self, name: str) -> cloudwatch.IMetric:

@@ -14,6 +14,7 @@ from infra.event_rule import InvitationEventRule
 from infra.lambda_asset import build_lambda_asset
 from infra.messaging import InvitationMessaging
 from infra.monitoring import InvitationMonitoring
+from infra.reconciler import Reconciler
 from infra.settings import CONTEXT_KEYS, StackSettings
 from infra.storage import InvitationStorage
 from infra.sync_function import SyncFunction
@@ -43,14 +44,25 @@ class InvitationSyncStack(Stack):
             key=key,
             removal_policy=removal,
         )
-        messaging.allow_only_publishers(sync.role)
+        reconciler = Reconciler(
+            self,
+            "Reconciler",
+            settings=settings,
+            code=code,
+            table=storage.table,
+            events_topic=messaging.events_topic,
+            failed_events=messaging.failed_events,
+            key=key,
+            removal_policy=removal,
+        )
+        messaging.allow_only_publishers(sync.role, reconciler.role)
         InvitationEventRule(
             self, "EventRule", catalogs=settings.catalogs, target=sync.function, failed_events=messaging.failed_events
         )
         monitoring = InvitationMonitoring(
             self,
             "Monitoring",
-            functions={"Sync": sync.function},
+            functions={"Sync": sync.function, "Reconciler": reconciler.function},
             failed_events=messaging.failed_events,
             alarm_topic=messaging.alarm_topic,
             catalogs=settings.catalogs,

@@ -97,8 +97,9 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Environment": {"Variables": Match.object_like({"SYNC_CATALOGS": "AWS,Sandbox"})},
         },
     )
-    configured_stack.template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
-    default_stack.template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    for stack, days in ((configured_stack, 30), (default_stack, 90)):
+        groups = stack.resources("AWS::Logs::LogGroup").values()
+        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days]
 
 
 def test_async_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
@@ -122,9 +123,37 @@ def test_iam_has_no_wildcard_action_and_no_managed_policy(default_stack: Synthes
 
 
 def test_partner_central_reads_are_limited_to_the_configured_catalogs(configured_stack: Synthesized) -> None:
-    [statement] = [s for s in statements(configured_stack) if any(a.startswith("partnercentral:") for a in actions(s))]
-    assert actions(statement) == ["partnercentral:GetEngagementInvitation"]
-    assert statement["Condition"] == {"StringEquals": {"partnercentral:Catalog": ["AWS", "Sandbox"]}}
+    found = [s for s in statements(configured_stack) if any(a.startswith("partnercentral:") for a in actions(s))]
+    assert sorted(tuple(actions(s)) for s in found) == [
+        ("partnercentral:GetEngagementInvitation",),  # the sync function
+        ("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation"),  # the reconciler
+    ]
+    for statement in found:
+        assert statement["Condition"] == {"StringEquals": {"partnercentral:Catalog": ["AWS", "Sandbox"]}}
+
+
+def test_reconciler_runs_on_its_schedule_alone_and_paced(configured_stack: Synthesized) -> None:
+    configured_stack.template.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)", "State": "ENABLED"}
+    )
+    configured_stack.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "invitation_sync.handlers.reconcile_handler.lambda_handler",
+            "ReservedConcurrentExecutions": 1,
+            "Timeout": 900,
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"PARTNER_CENTRAL_RATE_CAP": "5.0", "RECONCILE_PARTICIPANT_TYPES": "RECEIVER,SENDER"}
+                )
+            },
+        },
+    )
+    alarms = configured_stack.resources("AWS::CloudWatch::Alarm").values()
+    assert any("drift" in alarm["Properties"]["AlarmDescription"] for alarm in alarms)
+    topic_policy = json.dumps(configured_stack.resources("AWS::SNS::TopicPolicy"))
+    assert "SyncFunctionRole" in topic_policy
+    assert "ReconcilerRole" in topic_policy
 
 
 def test_data_permissions_name_exact_resources(default_stack: Synthesized) -> None:
@@ -186,7 +215,7 @@ def test_topics_and_queue_are_encrypted_and_tls_only(default_stack: Synthesized)
     assert policies.count('"aws:SecureTransport": "false"') == 3
 
 
-def test_only_the_sync_function_may_publish_invitation_events(default_stack: Synthesized) -> None:
+def test_only_the_two_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
     default_stack.template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
@@ -201,7 +230,8 @@ def test_only_the_sync_function_may_publish_invitation_events(default_stack: Syn
                                 "Condition": {
                                     "ArnNotEquals": {
                                         "aws:PrincipalArn": [
-                                            {"Fn::GetAtt": [Match.string_like_regexp("SyncFunctionRole"), "Arn"]}
+                                            {"Fn::GetAtt": [Match.string_like_regexp("SyncFunctionRole"), "Arn"]},
+                                            {"Fn::GetAtt": [Match.string_like_regexp("ReconcilerRole"), "Arn"]},
                                         ]
                                     }
                                 },
@@ -310,5 +340,5 @@ def test_direct_synth_reads_cdk_json_context(tmp_path: Path, monkeypatch: pytest
     monkeypatch.delenv("CDK_CONTEXT_JSON", raising=False)
     app, stack = create_app(outdir=str(tmp_path / "out"))
     template = json.loads((Path(app.synth().directory) / f"{stack.artifact_id}.template.json").read_text())
-    [function] = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    assert function["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] == "Sandbox"
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox", "Sandbox"]
