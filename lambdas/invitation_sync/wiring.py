@@ -26,6 +26,7 @@ class SyncServices:
 @dataclass(frozen=True)
 class ReconcileServices:
     reconciler: Reconciler
+    sync: InvitationSync
     settings: ReconcileSettings
     rate_limiter: RateLimiter
 
@@ -59,7 +60,7 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
     partner_central = PartnerCentralInvitations(client, on_throttle=_count_throttle)
     sync = build_sync(settings, partner_central)
     store = InvitationStore(dynamodb_client(), settings.table_name)
-    return ReconcileServices(Reconciler(partner_central, store, sync), settings, limiter)
+    return ReconcileServices(Reconciler(partner_central, store, sync), sync, settings, limiter)
 
 
 @cache
