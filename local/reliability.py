@@ -209,10 +209,11 @@ class _Run:
                     self.report.dead_lettered += 1
                     self.dead.append(delivery)
             return
-        except Exception:
+        except Exception as error:  # a bug: counted and named, and the worker carries on
             with self.lock:
                 self.report.unexpected_errors += 1
-            raise
+                self.report.still_failing[f"unexpected {type(error).__name__}: {error}"] += 1
+            return
         with self.lock:
             self.report.outcomes[str(result["outcome"])] += 1
 
@@ -224,7 +225,7 @@ class _Run:
                 try:
                     result = lambda_handler(delivery.event, FakeLambdaContext())
                 except RetryableError as error:
-                    last_error = type(error).__name__
+                    last_error = f"{type(error).__name__}: {error}"
                     continue
                 self.report.redriven += 1
                 self.report.outcomes[str(result["outcome"])] += 1

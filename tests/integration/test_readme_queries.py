@@ -1,8 +1,6 @@
 """The README's query snippets, executed as written against a table the real sync filled."""
 
-import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,11 +8,12 @@ import pytest
 
 from invitation_sync.handlers.sync_handler import lambda_handler
 from local.lambda_context import FakeLambdaContext
+from local.readme_queries import run as run_snippet
+from local.readme_queries import snippets
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.conftest import LocalAws
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-SNIPPETS = re.findall(r"```python\n(.*?)```", README.split("## Queries", 1)[1].split("\n## ", 1)[0], re.S)
+SNIPPETS = snippets()
 
 
 def iso(moment: datetime) -> datetime:
@@ -43,9 +42,7 @@ def filled_table(local_aws: LocalAws) -> str:
 
 
 def run(snippet: str, table: str) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"dynamodb": boto3.client("dynamodb"), "table": table}
-    exec(snippet, namespace)  # noqa: S102 - the README's own code, run as a reader would
-    return namespace
+    return run_snippet(snippet, boto3.client("dynamodb"), table)
 
 
 def ids(items: list[dict[str, Any]]) -> list[str]:

@@ -1,0 +1,282 @@
+"""`make demo`: the whole product on this machine, no AWS account.
+
+The stack is synthesized (cdk-nag included) and its table, topics and queues are created from the
+template on moto's server; the real handlers run with the environment the template gives them,
+against the Partner Central emulator. Every step checks its outcome: the demo is also a smoke test.
+"""
+
+import contextlib
+import io
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import boto3
+from moto.server import ThreadedMotoServer
+from rich.console import Console
+from rich.table import Table
+
+from local.aws_resources import PublishedMessage, drain_published, make_moto_item_writes_atomic, subscribe_probe_queue
+from local.cloudformation import LocalDeployment, deploy
+from local.lambda_context import FakeLambdaContext
+from local.partner_central_emulator import PartnerCentralEmulator
+from local.readme_queries import run as run_query
+from local.readme_queries import snippets
+from local.samples import account_planning_invitation, invitation_event, lead_invitation, opportunity_invitation
+
+CATALOG: Final = "Sandbox"
+SYNC_HANDLER: Final = "invitation_sync.handlers.sync_handler.lambda_handler"
+RECONCILE_HANDLER: Final = "invitation_sync.handlers.reconcile_handler.lambda_handler"
+console = Console(width=None if sys.stdout.isatty() else 150)
+
+
+class DemoCheckFailed(AssertionError):
+    """A step did not produce what the product promises."""
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise DemoCheckFailed(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str]]:
+    """Synthesized template -> moto server resources; emulator; the functions' environment applied."""
+    saved = dict(os.environ)
+    with console.status("synthesizing the stack (cdk-nag checks included)"):
+        from infra.stack import create_app  # noqa: PLC0415 - jsii starts Node: only here
+
+        app, stack = create_app(context={"catalogs": [CATALOG], "participantTypes": ["RECEIVER", "SENDER"]})
+        assembly = app.synth()
+        template = json.loads((Path(assembly.directory) / f"{stack.artifact_id}.template.json").read_text())
+    console.print(f"[green]✓[/green] synthesized {len(template['Resources'])} resources")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's request lines
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    with console.status("starting local AWS (moto server) and the Partner Central emulator"):
+        server.start()
+        make_moto_item_writes_atomic()
+        emulator = PartnerCentralEmulator()
+        emulator.start()
+    try:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="demo",
+            AWS_SECRET_ACCESS_KEY="demo",  # noqa: S106 - moto accepts any key
+            AWS_REGION="us-east-1",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+            AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url,
+            POWERTOOLS_TRACE_DISABLED="true",
+        )
+        deployment = deploy(template, boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
+        for handler in (SYNC_HANDLER, RECONCILE_HANDLER):
+            os.environ.update(deployment.environments[handler])
+        probe = subscribe_probe_queue(
+            boto3.client("sns"), boto3.client("sqs"), os.environ["INVITATION_EVENTS_TOPIC_ARN"], "demo-subscriber"
+        )
+        console.print(
+            f"[green]✓[/green] created from the template: table {deployment.tables[0]}, "
+            f"{len(deployment.topics)} topics, the failed-events queue; functions' environment applied"
+        )
+        yield deployment, emulator, probe
+    finally:
+        emulator.stop()
+        server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class Story:
+    """The timeline a partner lives through, replayed as real-shaped EventBridge events."""
+
+    def __init__(self, emulator: PartnerCentralEmulator, probe_queue: str) -> None:
+        self.emulator = emulator
+        self.probe_queue = probe_queue
+        self.published: list[PublishedMessage] = []
+        soon = datetime.now(UTC).replace(microsecond=0)
+        self.opportunity = {**opportunity_invitation(1, catalog=CATALOG), "ExpirationDate": soon + timedelta(days=2)}
+        self.lead = lead_invitation(2, catalog=CATALOG)
+        self.plan = {**account_planning_invitation(3, catalog=CATALOG), "ExpirationDate": soon + timedelta(days=3)}
+        self.expiring = {
+            **opportunity_invitation(4, catalog=CATALOG, title="Analytics modernisation", company="Initrode"),
+            "ExpirationDate": soon + timedelta(days=5),
+        }
+        self.unseen = opportunity_invitation(5, catalog=CATALOG, title="Contact centre", company="Hooli")
+
+    def deliver(self, invitation: dict[str, Any], detail_type: str, event_id: str | None = None) -> dict[str, Any]:
+        from invitation_sync.handlers.sync_handler import lambda_handler  # noqa: PLC0415 - after the environment
+
+        with contextlib.redirect_stdout(io.StringIO()):  # the handler's JSON log and EMF lines
+            result: dict[str, Any] = lambda_handler(
+                invitation_event(invitation, detail_type, event_id), FakeLambdaContext()
+            )
+        return result
+
+    def event_types(self) -> list[str]:
+        """The eventType of each message published since the last look."""
+        fresh = drain_published(boto3.client("sqs"), self.probe_queue)
+        self.published += fresh
+        return [message.body["eventType"] for message in fresh]
+
+    def step(self, title: str, outcome: str, published: list[str]) -> None:
+        counts = Counter(published)
+        events = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.items()) or "nothing published"
+        console.print(f"[green]✓[/green] {title}: [bold]{outcome}[/bold] -> {events}")
+
+    def run(self) -> None:
+        for invitation in (self.opportunity, self.lead, self.plan, self.expiring, self.unseen):
+            self.emulator.put(invitation)
+            result = self.deliver(invitation, "Engagement Invitation Created")
+            expect(result["outcome"] == "stored" and result["version"] == 1, f"created {invitation['Id']}: {result}")
+        created = self.event_types()
+        expect(created == ["invitation.created"] * 5, f"expected five invitation.created, got {created}")
+        self.step("5 invitations created (opportunity, lead, account planning)", "stored v1 each", created)
+
+        result = self.deliver(self.opportunity, "Engagement Invitation Created", event_id="duplicate-delivery")
+        expect(
+            result["outcome"] == "unchanged" and not self.event_types(), f"a duplicate must publish nothing: {result}"
+        )
+        self.step("the same Created event delivered again", "unchanged", [])
+
+        self.emulator.update(CATALOG, self.opportunity["Id"], Status="ACCEPTED")
+        result = self.deliver(self.opportunity, "Engagement Invitation Accepted")
+        fresh = self.event_types()
+        expect(result["version"] == 2 and fresh == ["invitation.accepted"], f"accept: {result} {fresh}")
+        self.step("the opportunity is accepted", "stored v2", fresh)
+
+        result = self.deliver(self.opportunity, "Engagement Invitation Created", event_id="late-created")
+        quiet = not self.event_types()
+        expect(result["status"] == "ACCEPTED" and result["version"] == 2 and quiet, f"stale event: {result}")
+        self.step("a late, out-of-order Created event arrives", f"{result['outcome']}, still ACCEPTED", [])
+
+        self.emulator.update(CATALOG, self.lead["Id"], Status="REJECTED")
+        self.emulator.make_inaccessible(CATALOG, self.lead["Id"])
+        result = self.deliver(self.lead, "Engagement Invitation Rejected")
+        fresh = self.event_types()
+        expect(result["details_retrievable"] is False and fresh == ["invitation.rejected"], f"reject: {result}")
+        self.step("the lead is rejected; Partner Central hides its details", "REJECTED, details kept", fresh)
+
+        self.emulator.update(CATALOG, self.expiring["Id"], Status="EXPIRED")
+        result = self.deliver(self.expiring, "Engagement Invitation Expired")
+        fresh = self.event_types()
+        expect(fresh == ["invitation.expired"], f"expiry: {result} {fresh}")
+        self.step("an invitation expires", "EXPIRED", fresh)
+
+        self.emulator.update(CATALOG, self.unseen["Id"], Status="ACCEPTED")  # its event never arrives
+        report = self.reconcile()
+        fresh = self.event_types()
+        expect(report["drift_repaired"] == 1 and fresh == ["invitation.accepted"], f"reconcile: {report} {fresh}")
+        self.step(
+            "an acceptance whose event was never delivered",
+            f"healed by one reconcile run ({report['list_calls']} List, {report['synced']} Get)",
+            fresh,
+        )
+
+    def reconcile(self) -> dict[str, Any]:
+        from invitation_sync.handlers.reconcile_handler import lambda_handler  # noqa: PLC0415
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            report: dict[str, Any] = lambda_handler({"source": "aws.events"}, FakeLambdaContext())
+        return report
+
+
+def show_table(table_name: str) -> None:
+    dynamodb = boto3.client("dynamodb")
+    rows = dynamodb.query(
+        TableName=table_name, KeyConditionExpression="catalog = :c", ExpressionAttributeValues={":c": {"S": CATALOG}}
+    )["Items"]
+    table = Table(title=f"table {table_name} (catalog {CATALOG})")
+    for column in ("id", "status", "version", "payload", "customer", "project title", "details"):
+        table.add_column(column)
+    for row in rows:
+        invitation = row["invitation"]["M"]
+        payload = invitation.get("payload", {}).get("M", {})
+        customer = payload.get("customer", {}).get("M", {}).get("companyName", {}).get("S", "")
+        title = payload.get("project", {}).get("M", {}).get("title", {}).get("S", "")
+        retrievable = invitation["detailsRetrievable"]["BOOL"]
+        table.add_row(
+            row["id"]["S"],
+            row["status"]["S"],
+            row["version"]["N"],
+            payload.get("type", {}).get("S", ""),
+            customer,
+            title,
+            "yes" if retrievable else "gone",
+        )
+    console.print(table)
+
+
+def show_published(messages: list[PublishedMessage]) -> None:
+    table = Table(title=f"published to SNS ({len(messages)} events)")
+    for column in ("eventType", "invitation", "version", "attributes"):
+        table.add_column(column)
+    for message in messages:
+        attributes = " ".join(f"{k}={v}" for k, v in sorted(message.attributes.items()))
+        table.add_row(
+            message.body["eventType"], message.body["invitation"]["id"], str(message.body["version"]), attributes
+        )
+    console.print(table)
+
+
+def show_queries(table_name: str) -> None:
+    titles = (
+        "one invitation",
+        "ACCEPTED, newest first",
+        "PENDING expiring within 7 days",
+        "of one engagement",
+        "by project title",
+    )
+    table = Table(title="the README's queries, run against the local table")
+    table.add_column("query")
+    table.add_column("invitations")
+    dynamodb = boto3.client("dynamodb")
+    answers = []
+    for title, snippet in zip(titles, snippets(), strict=True):
+        namespace = run_query(snippet, dynamodb, table_name, catalog=CATALOG)
+        items = [namespace["item"]] if namespace.get("item") else namespace.get("items", [])
+        answers.append([item["id"]["S"] for item in items])
+        table.add_row(title, ", ".join(answers[-1]) or "(none)")
+    console.print(table)
+    expect(answers[0] == ["engi-0000000000001"], f"get-item answered {answers[0]}")
+    expect(answers[1] == ["engi-0000000000005", "engi-0000000000001"], f"ACCEPTED answered {answers[1]}")
+    expect(answers[2] == ["engi-0000000000003"], f"expiring within 7 days answered {answers[2]}")
+    expect(answers[4] == ["engi-0000000000001"], f"title query answered {answers[4]}")
+
+
+def main() -> int:
+    started = time.monotonic()
+    try:
+        with local_cloud() as (deployment, emulator, probe):
+            from invitation_sync.observability import logger  # noqa: PLC0415
+
+            logger.setLevel("ERROR")
+            story = Story(emulator, probe)
+            story.run()
+            show_table(deployment.tables[0])
+            show_published(story.published)
+            show_queries(deployment.tables[0])
+    except DemoCheckFailed as failure:
+        console.print(f"[red]demo check failed:[/red] {failure}")
+        return 1
+    console.print(f"[green]demo passed[/green] in {time.monotonic() - started:.1f} s: every step did what it should.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

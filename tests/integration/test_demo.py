@@ -1,0 +1,24 @@
+"""`make demo` is also a smoke test: it must pass, and say so, in a fresh interpreter."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("cdk")
+
+
+def test_demo_passes_every_step() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "local.demo"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "demo passed" in result.stdout
+    assert "healed by one reconcile run" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
