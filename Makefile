@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy lambdas local infra tests app.py
+	$(BIN)/mypy lambdas local infra tests benchmarks app.py
 
 test: lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup
@@ -62,6 +62,10 @@ schema: $(STAMP)
 # Seeded fault-injection run: >= 600 events over 60 invitations, 4 workers, faults everywhere.
 reliability: $(STAMP)
 	$(BIN)/python -m local.reliability --seed 7 --json build/reliability.json
+
+# Cold start, per-event CPU, API calls, reconcile cost, footprint: each against its floor.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench
 
 # The whole flow on this machine: template -> moto server, Partner Central emulator, real handlers.
 demo: $(STAMP)

@@ -72,6 +72,7 @@ class Change:
 class Delivery:
     event: dict[str, Any]
     attempt: int = 0
+    last_error: str = ""
 
 
 @dataclass
@@ -217,21 +218,26 @@ class _Run:
         with self.lock:
             self.report.outcomes[str(result["outcome"])] += 1
 
-    def redrive(self) -> None:
-        """What an operator does with `invitation-sync redrive` once the failed-events queue alarms."""
-        for delivery in self.dead:
-            last_error = ""
-            for _ in range(20):
+    def redrive(self, passes: int = 25, pause: float = 1.0) -> None:
+        """What an operator does with `invitation-sync redrive` once the failed-events queue alarms:
+        try every parked event, wait, try what is left again (a late event may need its successor first)."""
+        remaining = self.dead
+        for _ in range(passes):
+            left: list[Delivery] = []
+            for delivery in remaining:
                 try:
                     result = lambda_handler(delivery.event, FakeLambdaContext())
                 except RetryableError as error:
-                    last_error = f"{type(error).__name__}: {error}"
+                    left.append(delivery)
+                    delivery.last_error = f"{type(error).__name__}: {error}"
                     continue
                 self.report.redriven += 1
                 self.report.outcomes[str(result["outcome"])] += 1
+            remaining = left
+            if not remaining:
                 break
-            else:
-                self.report.still_failing[last_error] += 1
+            time.sleep(pause)
+        self.report.still_failing = Counter(delivery.last_error for delivery in remaining)
 
 
 def run(config: ReliabilityConfig) -> ReliabilityReport:

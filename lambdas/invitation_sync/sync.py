@@ -23,6 +23,7 @@ from invitation_sync.errors import (
     InvitationNotAccessibleError,
     PartnerCentralRequestError,
     PublishError,
+    StoreUnavailableError,
 )
 from invitation_sync.models.base import describe
 from invitation_sync.models.event import InvitationEvent
@@ -30,8 +31,11 @@ from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import StoredInvitation, content_hash
 from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.observability import logger
 
-PUBLISH_LEASE: Final = timedelta(seconds=60)  # longer than one SNS publish with all its retries
+# How long a writer has to publish before another delivery may take over: longer than a normal
+# publish by far; if a slow one overruns it, the cost is a duplicate with the same eventId.
+PUBLISH_LEASE: Final = timedelta(seconds=15)
 _BUSY_WAITS: Final = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds between writes while another writer publishes
 _INACCESSIBLE_AFTER: Final = frozenset({REJECTED, EXPIRED})
 
@@ -134,8 +138,8 @@ class InvitationSync:
             if self._take_over_publish(current):
                 completed += 1
                 continue
-            if current.content_hash == fingerprint:  # its writer is publishing exactly this change
-                return _result(SyncOutcome.UNCHANGED, current, None, completed)
+            # Its writer holds the lease and is publishing now: wait for it rather than report success
+            # for a change that is not published yet.
             if wait is not None:
                 self._sleep(wait)
         raise ConcurrentChangeError(
@@ -158,7 +162,10 @@ class InvitationSync:
         try:
             self._publisher.publish(event)
         except PublishError:
-            self._store.release_publish_lease(stored, iso_utc(self._clock()))
+            try:
+                self._store.release_publish_lease(stored, iso_utc(self._clock()))
+            except StoreUnavailableError:
+                logger.warning("lease not released: the next delivery takes over when it expires")
             raise
         self._store.clear_publish_pending(stored)
         return event

@@ -40,7 +40,15 @@ TRANSIENT_CODES: Final = frozenset(
 PARTNER_CENTRAL_CONFIG: Final = Config(
     retries={"mode": "standard", "total_max_attempts": 6}, connect_timeout=3, read_timeout=10
 )
-AWS_CONFIG: Final = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=3, read_timeout=5)
+# No client-side parameter validation for DynamoDB and SNS: our requests are built from validated
+# models, the services validate anyway, and botocore's walk over the nested invitation map was the
+# largest single CPU cost per event (see the README's performance section).
+AWS_CONFIG: Final = Config(
+    retries={"mode": "standard", "total_max_attempts": 5},
+    connect_timeout=3,
+    read_timeout=5,
+    parameter_validation=False,
+)
 
 
 def partner_central_client() -> "PartnerCentralSellingAPIClient":

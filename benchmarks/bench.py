@@ -1,0 +1,154 @@
+"""`make bench`: cold start, per-event CPU, API calls, reconcile cost and footprint, each against its
+floor measured in the same run. Prints a Markdown table and writes the figures as JSON."""
+
+import contextlib
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from benchmarks import api_calls, cold_start
+from infra.lambda_asset import LAMBDA_PLATFORM, build_lambda_asset
+from invitation_sync.handlers.sync_handler import lambda_handler
+from invitation_sync.observability import logger
+from local.environment import local_aws
+from local.lambda_context import FakeLambdaContext
+from local.partner_central_emulator import PartnerCentralEmulator
+from local.samples import invitation_event, opportunity_invitation
+
+RESULTS = Path("build/bench.json")
+
+
+def stored_item_for_canned_answers(path: Path) -> None:
+    """The item one real sync writes, used as the canned UpdateItem ALL_NEW answer."""
+    with PartnerCentralEmulator() as emulator, local_aws(emulator.url) as aws:
+        invitation = opportunity_invitation(1)
+        emulator.put(invitation)
+        lambda_handler(invitation_event(invitation), FakeLambdaContext())
+        key = {"catalog": {"S": "AWS"}, "id": {"S": invitation["Id"]}}
+        item = boto3.client("dynamodb").get_item(TableName=aws.table_name, Key=key)["Item"]
+    path.write_text(json.dumps(item))
+
+
+def warm(events: int = 2000, memory_events: int = 5000) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        item, output = Path(scratch) / "item.json", Path(scratch) / "warm.json"
+        stored_item_for_canned_answers(item)
+        environment = {
+            **os.environ,
+            **cold_start.ENVIRONMENT,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        with open(os.devnull, "w") as devnull:  # the handler's log and metric lines: written, not shown
+            subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "benchmarks.warm", str(events), str(memory_events), str(item), str(output)],
+                env=environment,
+                stdout=devnull,
+                check=True,
+            )
+        figures: dict[str, Any] = json.loads(output.read_text())
+        return figures
+
+
+def asset_zip_bytes() -> int:
+    asset = build_lambda_asset(LAMBDA_PLATFORM)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(asset.rglob("*")):
+            if path.is_file() and path.name != ".complete":
+                archive.write(path, path.relative_to(asset))
+    return len(buffer.getvalue())
+
+
+def row(measure: str, project: float, floor: float | None, unit: str, goal: str) -> str:
+    ratio = f"{project / floor:.2f}x" if floor else "-"
+    floor_text = f"{floor:.3g} {unit}" if floor is not None else "-"
+    return f"| {measure} | {project:.3g} {unit} | {floor_text} | {ratio} | {goal} |"
+
+
+def main() -> None:
+    logger.setLevel("ERROR")
+    figures: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    }
+    print("measuring cold start ...", file=sys.stderr)
+    figures["cold_start"] = cold_start.measure()
+    print("measuring warm CPU and memory ...", file=sys.stderr)
+    figures["warm"] = warm()
+    print("counting API calls per event ...", file=sys.stderr)
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures["api_calls"] = api_calls.per_event()
+    print("measuring a reconcile run over 1,000 invitations ...", file=sys.stderr)
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures["reconcile"] = api_calls.reconcile_cost()
+    figures["asset_zip_bytes"] = asset_zip_bytes()
+
+    cold, hot, calls, rec = figures["cold_start"], figures["warm"], figures["api_calls"], figures["reconcile"]
+    memory_key = f"rss_kib_after_{hot['memory_events']}"
+    lines = [
+        f"Machine: {figures['machine']}.",
+        "",
+        "| measure | project | floor | ratio | goal |",
+        "| --- | ---: | ---: | ---: | --- |",
+        row(
+            "cold start: import + clients (median of 15)",
+            cold["project_s"] * 1000,
+            cold["floor_s"] * 1000,
+            "ms",
+            "<= 1.25x",
+        ),
+        row("warm CPU per event (median of 2,000)", hot["project_cpu_ms"], hot["naive_cpu_ms"], "ms", "<= 1.5x"),
+    ]
+    for scenario, counts in calls.items():
+        floor = 3 if counts["published"] else None
+        goal = "<= 4 calls" if counts["published"] else "<= 2 calls, 0 published"
+        lines.append(
+            row(f"API calls: {scenario} (published {counts['published']})", counts["total"], floor, "calls", goal)
+        )
+    for label in ("unchanged", "1% changed"):
+        run = rec[label]
+        lines.append(
+            row(
+                f"reconcile {rec['invitations']:,}, {label}: Partner Central calls",
+                run["partner_central_calls"],
+                run["floor_partner_central_calls"],
+                "calls",
+                f"Gets: {run['gets']}",
+            )
+        )
+        lines.append(
+            row(
+                f"reconcile {rec['invitations']:,}, {label}: wall time at {rec['rate_cap']:g}/s",
+                run["wall_s"],
+                run["floor_wall_s"],
+                "s",
+                "near the floor",
+            )
+        )
+    lines.append(row("asset, zipped", figures["asset_zip_bytes"] / 1e6, None, "MB", "< 50 MB (direct upload)"))
+    lines.append(
+        row(
+            f"RSS after {hot['memory_events']:,} warm events",
+            hot[memory_key] / 1024,
+            hot["rss_kib_after_1000"] / 1024,
+            "MiB",
+            "no growth vs. after 1,000",
+        )
+    )
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2))
+    print(f"\nfigures written to {RESULTS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
