@@ -1,14 +1,17 @@
 """What every invitation-sync function shares: its own role and log group, arm64, X-Ray, JSON logs,
-and async invocations that end in the failed-events queue."""
+the table/topic/queue wiring, and async invocations that end in the failed-events queue."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -21,26 +24,37 @@ MAX_EVENT_AGE = Duration.hours(6)
 ASYNC_RETRIES = 2
 
 
+@dataclass(frozen=True)
+class FunctionWiring:
+    """What every function is built from and writes to."""
+
+    settings: StackSettings
+    code: lambda_.Code
+    table: dynamodb.ITable
+    events_topic: sns.ITopic
+    failed_events: sqs.IQueue
+    key: kms.IKey
+    removal_policy: RemovalPolicy
+
+
 class InvitationFunction(Construct):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
+        wiring: FunctionWiring,
         *,
-        settings: StackSettings,
-        code: lambda_.Code,
         handler: str,
         description: str,
         memory_size: int,
         timeout: Duration,
         reserved_concurrency: int,
-        environment: Mapping[str, str],
-        failed_events: sqs.IQueue,
-        key: kms.IKey,
-        removal_policy: RemovalPolicy,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(self, "Logs", removal_policy=removal_policy)
+        settings, failed_events, key = wiring.settings, wiring.failed_events, wiring.key
+        self._settings = settings
+        self.log_group = logs.LogGroup(self, "Logs", removal_policy=wiring.removal_policy)
         log_group_resource: Any = self.log_group.node.default_child
         log_group_resource.retention_in_days = settings.log_retention_days
         # A role of its own: no AWSLambdaBasicExecutionRole, writes only to its own log group.
@@ -54,7 +68,7 @@ class InvitationFunction(Construct):
             description=description,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            code=code,
+            code=wiring.code,
             handler=handler,
             memory_size=memory_size,
             timeout=timeout,
@@ -70,11 +84,15 @@ class InvitationFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
                 "FAILED_EVENTS_QUEUE_URL": failed_events.queue_url,
-                **environment,
+                "INVITATIONS_TABLE_NAME": wiring.table.table_name,
+                "INVITATION_EVENTS_TOPIC_ARN": wiring.events_topic.topic_arn,
+                "SYNC_CATALOGS": ",".join(settings.catalogs),
+                **(environment or {}),
             },
         )
         # Explicit actions (CDK's SqsDestination grant would add kms:GenerateDataKey* and ReEncrypt*).
         self.allow(["sqs:SendMessage"], [failed_events.queue_arn])
+        self.allow(["sns:Publish"], [wiring.events_topic.topic_arn])
         self.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key.key_arn])
         acknowledge(
             self.function,
@@ -100,6 +118,11 @@ class InvitationFunction(Construct):
                 on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=failed_events.queue_arn)
             ),
         )
+
+    def allow_partner_central(self, *actions: str) -> None:
+        """Partner Central has no resource-level permissions for its reads: `*`, limited by catalog."""
+        catalogs = list(self._settings.catalogs)
+        self.allow(actions, ["*"], {"StringEquals": {"partnercentral:Catalog": catalogs}})
 
     def allow(
         self, actions: Sequence[str], resources: Sequence[str], conditions: Mapping[str, Any] | None = None

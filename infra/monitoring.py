@@ -47,29 +47,19 @@ class InvitationMonitoring(Construct):
         )
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{Stack.of(self).stack_name}-sync")
         self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Invitations",
-                left=[
-                    self.app_metric(name)
-                    for name in (
-                        names.INVITATIONS_SYNCED,
-                        names.INVITATIONS_UNCHANGED,
-                        names.INVITATIONS_STALE,
-                        names.EVENTS_PUBLISHED,
-                    )
-                ],
+            self._graph(
+                "Invitations",
+                names.INVITATIONS_SYNCED,
+                names.INVITATIONS_UNCHANGED,
+                names.INVITATIONS_STALE,
+                names.EVENTS_PUBLISHED,
             ),
-            cloudwatch.GraphWidget(
-                title="Trouble",
-                left=[
-                    self.app_metric(name)
-                    for name in (
-                        names.PUBLISH_FAILURES,
-                        names.INVALID_EVENTS,
-                        names.INVITATIONS_INACCESSIBLE,
-                        names.PARTNER_CENTRAL_THROTTLED,
-                    )
-                ],
+            self._graph(
+                "Trouble",
+                names.PUBLISH_FAILURES,
+                names.INVALID_EVENTS,
+                names.INVITATIONS_INACCESSIBLE,
+                names.PARTNER_CENTRAL_THROTTLED,
             ),
             cloudwatch.GraphWidget(title="Failed events queue", left=[depth], right=[age]),
             cloudwatch.GraphWidget(
@@ -91,6 +81,9 @@ class InvitationMonitoring(Construct):
             ),
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms),
         )
+
+    def _graph(self, title: str, *metric_names: str) -> cloudwatch.GraphWidget:
+        return cloudwatch.GraphWidget(title=title, left=[self.app_metric(name) for name in metric_names])
 
     def reconcile_metric(self, name: str) -> cloudwatch.Metric:
         """The reconciler's metrics cover every catalog in one run: no catalog dimension."""

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from infra.encryption import DataKey
 from infra.event_rule import InvitationEventRule
+from infra.function import FunctionWiring
 from infra.lambda_asset import build_lambda_asset
 from infra.messaging import InvitationMessaging
 from infra.monitoring import InvitationMonitoring
@@ -32,29 +33,17 @@ class InvitationSyncStack(Stack):
         key = DataKey(self, "Encryption", removal_policy=removal).key
         storage = InvitationStorage(self, "Storage", key=key, removal_policy=removal)
         messaging = InvitationMessaging(self, "Messaging", key=key, alarm_email=settings.alarm_email)
-        code = lambda_.Code.from_asset(str(asset))
-        sync = SyncFunction(
-            self,
-            "SyncFunction",
+        wiring = FunctionWiring(
             settings=settings,
-            code=code,
+            code=lambda_.Code.from_asset(str(asset)),
             table=storage.table,
             events_topic=messaging.events_topic,
             failed_events=messaging.failed_events,
             key=key,
             removal_policy=removal,
         )
-        reconciler = Reconciler(
-            self,
-            "Reconciler",
-            settings=settings,
-            code=code,
-            table=storage.table,
-            events_topic=messaging.events_topic,
-            failed_events=messaging.failed_events,
-            key=key,
-            removal_policy=removal,
-        )
+        sync = SyncFunction(self, "SyncFunction", wiring)
+        reconciler = Reconciler(self, "Reconciler", wiring)
         messaging.allow_only_publishers(sync.role, reconciler.role)
         InvitationEventRule(
             self, "EventRule", catalogs=settings.catalogs, target=sync.function, failed_events=messaging.failed_events
