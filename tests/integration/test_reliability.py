@@ -16,7 +16,6 @@ def test_no_change_is_lost_regressed_or_unpublished_under_faults() -> None:
         "client sns.Publish:InternalError",
     ):
         assert report.faults[kind] > 0, f"no {kind} fault was injected: the run proves nothing about it"
-    assert report.outcomes["stored"] >= config.invitations
     assert report.stored_versions >= config.invitations
     assert (report.lost_changes, report.regressions, report.published_zero_times, report.unexpected_errors) == (
         0,
