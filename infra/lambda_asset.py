@@ -4,6 +4,7 @@ Wheels are cached per platform and requirements hash under .cache/, so a repeate
 package registry; each asset is built once per (platform, requirements, source) fingerprint.
 """
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -61,7 +62,15 @@ class AssetBuildError(RuntimeError):
 
 
 def build_lambda_asset(target: TargetPlatform = LAMBDA_PLATFORM) -> Path:
-    """The asset directory for `target`: the invitation_sync package plus its pinned dependencies."""
+    """The asset directory for `target`: the invitation_sync package plus its pinned dependencies.
+    Safe to call from several processes at once (parallel tests, a synth beside them)."""
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_ROOT / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(target)
+
+
+def _build(target: TargetPlatform) -> Path:
     fingerprint = _fingerprint(target)
     asset = BUILD_ROOT / f"{target.name}-{fingerprint}"
     if (asset / ".complete").exists():
