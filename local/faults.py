@@ -41,6 +41,12 @@ class ClientFaults:
         (session or _default_session()).events.register("before-call", hook, unique_id=f"client-faults-{id(self)}")
         return self
 
+    def __enter__(self) -> "ClientFaults":
+        return self.install()
+
+    def __exit__(self, *_: object) -> None:
+        self.uninstall()
+
     def uninstall(self, session: boto3.Session | None = None) -> None:
         (session or _default_session()).events.unregister("before-call", unique_id=f"client-faults-{id(self)}")
 

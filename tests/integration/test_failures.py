@@ -74,13 +74,10 @@ def test_persistent_throttling_raises_a_typed_retryable_error(local_aws: LocalAw
 def test_persistent_dynamodb_throttling_raises_and_publishes_nothing(local_aws: LocalAws) -> None:
     invitation = opportunity_invitation(3)
     local_aws.emulator.put(invitation)
-    faults = ClientFaults().install()
-    try:
+    with ClientFaults() as faults:
         faults.fail_next("dynamodb.UpdateItem", code="ProvisionedThroughputExceededException", status=400)
         with pytest.raises(StoreUnavailableError, match="ProvisionedThroughputExceededException"):
             deliver(invitation_event(invitation))
-    finally:
-        faults.uninstall()
     assert local_aws.published() == []
     assert deliver(invitation_event(invitation))["outcome"] == "stored"  # the retry succeeds
 

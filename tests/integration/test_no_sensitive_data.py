@@ -86,12 +86,9 @@ def test_no_sensitive_value_in_logs_or_errors(
     deliver(invitation_event(first))  # created
     local_aws.emulator.update("AWS", first["Id"], Status="ACCEPTED")  # type: ignore[arg-type]
     deliver(invitation_event(first, "Engagement Invitation Accepted"))
-    faults = ClientFaults().install()
-    try:
+    with ClientFaults() as faults:
         faults.fail_next("sns.Publish")
         deliver(invitation_event(second))  # publish fails after the write
-    finally:
-        faults.uninstall()
     deliver(invitation_event(second))  # the retry publishes
     local_aws.emulator.make_inaccessible("AWS", second["Id"])  # type: ignore[arg-type]
     deliver(invitation_event(second, "Engagement Invitation Rejected"))

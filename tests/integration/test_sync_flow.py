@@ -210,8 +210,7 @@ def test_sandbox_catalog_syncs_into_its_own_partition(local_aws: LocalAws) -> No
 def test_a_failed_publish_is_finished_by_the_retry(local_aws: LocalAws) -> None:
     invitation = opportunity_invitation(10)
     local_aws.emulator.put(invitation)
-    faults = ClientFaults().install()
-    try:
+    with ClientFaults() as faults:
         faults.fail_next("sns.Publish", code="InternalError", status=500)
         with pytest.raises(PublishError, match="SNS Publish"):
             deliver(invitation)
@@ -219,8 +218,6 @@ def test_a_failed_publish_is_finished_by_the_retry(local_aws: LocalAws) -> None:
         assert local_aws.published() == []
 
         retried = deliver(invitation)  # Lambda's async retry of the same event
-    finally:
-        faults.uninstall()
 
     assert (retried["outcome"], retried["completed_pending"]) == ("unchanged", 1)
     [message] = local_aws.published()
@@ -231,15 +228,12 @@ def test_a_failed_publish_is_finished_by_the_retry(local_aws: LocalAws) -> None:
 def test_a_pending_publish_is_finished_before_the_next_change_is_stored(local_aws: LocalAws) -> None:
     invitation = opportunity_invitation(11)
     local_aws.emulator.put(invitation)
-    faults = ClientFaults().install()
-    try:
+    with ClientFaults() as faults:
         faults.fail_next("sns.Publish")
         with pytest.raises(PublishError):
             deliver(invitation)
         local_aws.emulator.update("AWS", invitation["Id"], Status="ACCEPTED")
         result = deliver(invitation, ACCEPTED)
-    finally:
-        faults.uninstall()
 
     assert (result["outcome"], result["version"], result["completed_pending"]) == ("stored", 2, 1)
     assert [m.body["eventType"] for m in local_aws.published()] == [
