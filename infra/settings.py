@@ -30,7 +30,7 @@ class StackSettings(BaseModel):
     ]
     log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = Field("INFO", alias="logLevel")
     log_retention_days: int = Field(90, alias="logRetentionDays")
-    reserved_concurrency: int = Field(2, alias="reservedConcurrency", ge=1, le=10)
+    reserved_concurrency: int = Field(1, alias="reservedConcurrency", ge=1, le=10)
     partner_central_rate_cap: float = Field(5.0, alias="partnerCentralRateCap", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     alarm_email: str | None = Field(None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     reconcile_schedule: str = Field(

@@ -15,7 +15,8 @@ TIMEOUT = Duration.seconds(60)
 class SyncFunction(InvitationFunction):
     def __init__(self, scope: Construct, construct_id: str, wiring: FunctionWiring) -> None:
         # Reserved concurrency bounds the event path's share of the 10 requests/second Partner
-        # Central read quota: each execution makes one Get at a time.
+        # Central read quota: each execution makes one Get per invocation of >= ~150 ms, so the
+        # default of 1 stays near 5-6 Gets/s in a burst, leaving room for the reconciler's cap.
         super().__init__(
             scope,
             construct_id,

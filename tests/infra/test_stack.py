@@ -73,7 +73,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
             "TracingConfig": {"Mode": "Active"},
             "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
-            "ReservedConcurrentExecutions": 2,
+            "ReservedConcurrentExecutions": 1,
             "MemorySize": 256,
             "Timeout": 60,
             "Environment": {
