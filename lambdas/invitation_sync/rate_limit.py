@@ -20,7 +20,7 @@ class RateLimiter:
         rate: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        margin: float = 0.02,
+        margin: float = 0.05,
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
