@@ -27,6 +27,7 @@ _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 _FINALS: Final = sorted(FINAL_STATUSES)
+_FINAL_PLACEHOLDERS: Final = tuple(f":final{index}" for index in range(len(_FINALS)))
 
 
 @dataclass(frozen=True)
@@ -75,17 +76,16 @@ class InvitationStore:
             "version = if_not_exists(version, :zero) + :one",
             "previousStatus = if_not_exists(#status, :null)",
         ]
-        removes = []
-        for name, value in _index_attributes(invitation).items():
-            if value is None:
-                removes.append(f"#{name}")
-            else:
+        indexed = _index_attributes(invitation)
+        removes = [f"#{name}" for name, value in indexed.items() if value is None]
+        for name, value in indexed.items():
+            if value is not None:
                 values[f":{name}"] = value
                 sets.append(f"#{name} = :{name}")
         condition = "contentHash <> :hash AND syncedAt < :syncedAt AND attribute_not_exists(publishPending)"
-        if invitation.status not in FINAL_STATUSES:
-            values.update({f":final{i}": status for i, status in enumerate(_FINALS)})
-            condition += f" AND NOT #status IN ({', '.join(f':final{i}' for i in range(len(_FINALS)))})"
+        if invitation.status not in FINAL_STATUSES:  # a final status never goes back
+            values.update(zip(_FINAL_PLACEHOLDERS, _FINALS, strict=True))
+            condition += f" AND NOT #status IN ({', '.join(_FINAL_PLACEHOLDERS)})"
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             response = self._client.update_item(
@@ -93,7 +93,7 @@ class InvitationStore:
                 Key=_key(invitation.catalog, invitation.id),
                 UpdateExpression=expression,
                 ConditionExpression=f"attribute_not_exists({SORT_KEY}) OR ({condition})",
-                ExpressionAttributeNames={f"#{name}": name for name in _index_attributes(invitation)},
+                ExpressionAttributeNames={f"#{name}": name for name in indexed},
                 ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
