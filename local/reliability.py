@@ -99,7 +99,7 @@ class ReliabilityReport:
         return not (self.lost_changes or self.regressions or self.published_zero_times or self.unexpected_errors)
 
     def rows(self) -> list[tuple[str, str]]:
-        rows = [
+        return [
             ("events", str(self.events)),
             ("deliveries (incl. duplicates)", str(self.deliveries)),
             ("handler invocations", str(self.invocations)),
@@ -119,7 +119,6 @@ class ReliabilityReport:
             ("unexpected errors", str(self.unexpected_errors)),
             ("elapsed", f"{self.elapsed_seconds:.1f} s"),
         ]
-        return rows
 
     def markdown(self) -> str:
         lines = ["| measure | value |", "| --- | ---: |", *(f"| {name} | {value} |" for name, value in self.rows())]

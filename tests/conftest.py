@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -14,6 +14,9 @@ from local.environment import local_aws as local_environment
 from local.lambda_context import FakeLambdaContext
 from local.partner_central_emulator import PartnerCentralEmulator
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 
 @dataclass
 class LocalAws:
@@ -21,7 +24,7 @@ class LocalAws:
     emulator: PartnerCentralEmulator
 
     @property
-    def dynamodb(self):  # type: ignore[no-untyped-def]
+    def dynamodb(self) -> "DynamoDBClient":
         return boto3.client("dynamodb")
 
     def published(self) -> list[PublishedMessage]:
