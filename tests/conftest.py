@@ -1,6 +1,8 @@
 """Shared fixtures: moto for DynamoDB/SNS/SQS, the Partner Central emulator over HTTP, a fake context."""
 
+import io
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -9,6 +11,7 @@ import boto3
 import pytest
 
 import infra  # noqa: F401 - before anything imports aws_cdk: points jsii at the venv's Node
+from invitation_sync.observability import SERVICE, logger
 from local.aws_resources import LocalResources, PublishedMessage, drain_published
 from local.environment import local_aws as local_environment
 from local.lambda_context import FakeLambdaContext
@@ -48,6 +51,32 @@ def emulator() -> Iterator[PartnerCentralEmulator]:
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+
+
+class LogLines:
+    """The Powertools logger's JSON lines, exactly as Lambda would ship them to CloudWatch Logs."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+        self.handler = logging.StreamHandler(self.stream)
+        self.handler.setFormatter(logger.registered_formatter)
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def parsed(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def log_lines() -> Iterator[LogLines]:
+    """Powertools' handler holds the stdout of import time, which capsys never sees: add our own."""
+    lines = LogLines()
+    standard_logger = logging.getLogger(SERVICE)  # the logging.Logger behind Powertools' Logger
+    standard_logger.addHandler(lines.handler)
+    yield lines
+    standard_logger.removeHandler(lines.handler)
 
 
 @pytest.fixture

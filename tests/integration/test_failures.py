@@ -15,7 +15,7 @@ from invitation_sync.handlers.sync_handler import lambda_handler
 from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
-from tests.conftest import LocalAws
+from tests.conftest import LocalAws, LogLines
 
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
 
@@ -195,3 +195,19 @@ def test_a_catalog_this_deployment_does_not_sync_is_dead_lettered(
     assert result["outcome"] == "dead-lettered"
     assert "Sandbox is not synced here" in result["reason"]
     assert local_aws.emulator.calls == []
+
+
+def test_every_log_line_carries_the_correlation_id_and_the_invitation(local_aws: LocalAws, log_lines: LogLines) -> None:
+    invitation = opportunity_invitation(11)
+    local_aws.emulator.put(invitation)
+    local_aws.emulator.fail_next("ThrottlingException", times=6)
+    with pytest.raises(PartnerCentralUnavailableError):
+        deliver(invitation_event(invitation, event_id="event-for-logs"))
+    deliver(invitation_event(invitation, event_id="event-for-logs"))
+
+    lines = log_lines.parsed()
+    assert len(lines) >= 2
+    for line in lines:
+        assert line["correlation_id"] == "event-for-logs"
+        assert (line["invitation_id"], line["catalog"], line["status"]) == (invitation["Id"], "AWS", "PENDING")
+        assert line["outcome"] in {"retry", "stored"}

@@ -8,7 +8,7 @@ from invitation_sync.handlers.sync_handler import lambda_handler
 from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
-from tests.conftest import LocalAws
+from tests.conftest import LocalAws, LogLines
 
 SECRETS = {
     "company": "Zyxwv Secret Holdings 4471",
@@ -70,7 +70,7 @@ def test_the_secret_fixture_covers_every_sensitive_member_of_the_answer() -> Non
 
 
 def test_no_sensitive_value_in_logs_or_errors(
-    local_aws: LocalAws, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    local_aws: LocalAws, log_lines: LogLines, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     errors: list[str] = []
 
@@ -102,8 +102,9 @@ def test_no_sensitive_value_in_logs_or_errors(
     deliver(malformed)
 
     captured = capsys.readouterr()
-    text = "\n".join([captured.out, captured.err, caplog.text, *errors])
+    text = "\n".join([log_lines.text, captured.out, captured.err, caplog.text, *errors])
     assert len(local_aws.published()) >= 4  # the scenarios really ran
-    assert "dead-lettered" in text
+    assert '"outcome":"dead-lettered"' in log_lines.text  # the JSON lines themselves were captured
+    assert '"reason":' in log_lines.text
     leaked = {name: value for name, value in SECRETS.items() if value in text}
     assert leaked == {}

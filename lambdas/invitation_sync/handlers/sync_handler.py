@@ -34,7 +34,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
     metrics.add_dimension(name="catalog", value=_catalog_of(event))
     try:
         invitation_event = parse_invitation_event(event)
-        logger.append_keys(invitation_id=invitation_event.invitation_id, catalog=invitation_event.catalog)
+        logger.append_keys(
+            invitation_id=invitation_event.invitation_id,
+            catalog=invitation_event.catalog,
+            status=invitation_event.status,  # as announced; the stored status replaces it below
+        )
         result = services.sync.sync_event(invitation_event)
     except PermanentError as error:
         _count(names.INVALID_EVENTS)
