@@ -54,6 +54,7 @@ class ReliabilityConfig:
     quota_per_second: float = 10.0
     dynamodb_fault_rate: float = 0.03
     sns_fault_rate: float = 0.05
+    change_interval: float = 0.3  # seconds between Partner Central changes: lets versions interleave with syncs
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class _Run:
             cursors[index] += 1
             if cursors[index] == len(timelines[index]):
                 live.remove(index)
-            time.sleep(0.001)
+            time.sleep(self.config.change_interval)
         with self.lock:
             self.driver_done = True
             self.lock.notify_all()

@@ -5,7 +5,9 @@ from local.reliability import ReliabilityConfig, run
 
 def test_no_change_is_lost_regressed_or_unpublished_under_faults() -> None:
     # Higher client-side fault rates than the full run, so every fault kind occurs even in a short run.
-    config = ReliabilityConfig(seed=11, invitations=10, min_events=40, dynamodb_fault_rate=0.15, sns_fault_rate=0.3)
+    config = ReliabilityConfig(
+        seed=11, invitations=10, min_events=40, dynamodb_fault_rate=0.15, sns_fault_rate=0.3, change_interval=0.1
+    )
     report = run(config)
 
     assert report.events >= 40
