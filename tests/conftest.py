@@ -5,17 +5,22 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import jsonschema
 import pytest
 
 import infra  # noqa: F401 - before anything imports aws_cdk: points jsii at the venv's Node
+from invitation_sync.models.published import SCHEMA_PATH
 from invitation_sync.observability import SERVICE, logger
 from local.aws_resources import LocalResources, PublishedMessage, drain_published
 from local.environment import local_aws as local_environment
 from local.lambda_context import FakeLambdaContext
 from local.partner_central_emulator import PartnerCentralEmulator
+
+PUBLISHED_EVENT_SCHEMA = json.loads((Path(__file__).resolve().parents[1] / SCHEMA_PATH).read_text())
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -31,7 +36,18 @@ class LocalAws:
         return boto3.client("dynamodb")
 
     def published(self) -> list[PublishedMessage]:
-        return drain_published(boto3.client("sqs"), self.resources.probe_queue_url)
+        """What subscribers received; every message is checked against the committed contract."""
+        messages = drain_published(boto3.client("sqs"), self.resources.probe_queue_url)
+        for message in messages:
+            jsonschema.validate(message.body, PUBLISHED_EVENT_SCHEMA)
+            invitation = message.body["invitation"]
+            assert message.attributes == {
+                "eventType": message.body["eventType"],
+                "catalog": invitation["catalog"],
+                "status": invitation["status"] or "UNKNOWN",
+                "payloadType": invitation["payloadType"] or "UNKNOWN",
+            }
+        return messages
 
     def failed_events(self) -> list[dict[str, Any]]:
         sqs = boto3.client("sqs")
