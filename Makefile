@@ -18,6 +18,9 @@ help:
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make synth  - write the CloudFormation assembly to cdk.out/ (offline)"
 	@echo "make deploy / make destroy - run the CDK CLI against your account (us-east-1)"
+	@echo "make reliability - the fault-injection suite and its figures"
+	@echo "make bench  - performance figures against their floors"
+	@echo "make schema - regenerate the published event's JSON Schema"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
