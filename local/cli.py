@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from invitation_sync.adapters.aws import sqs_client
+from invitation_sync.adapters.aws import error_code, sqs_client
 from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.errors import InvitationSyncError
 from invitation_sync.models.base import describe
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _explain(error: Exception, args: argparse.Namespace) -> str:
     if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
+        code = error_code(error)
         if code == "ResourceNotFoundException":
             return (
                 f"{getattr(args, 'table', 'the table')} was not found in {args.region}: the stack deploys to "

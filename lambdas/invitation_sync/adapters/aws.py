@@ -67,8 +67,11 @@ def sqs_client() -> "SQSClient":
     return boto3.client("sqs", config=AWS_CONFIG)
 
 
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+def error_code(error: Exception) -> str:
+    """AWS's error code for a ClientError, the exception's type name for a botocore failure."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return type(error).__name__
 
 
 def is_transient(error: Exception) -> bool:

@@ -55,7 +55,7 @@ class FailedEventQueue:
                 },
             )
         except (ClientError, BotoCoreError) as error:
-            code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+            code = error_code(error)
             raise DeadLetterError(f"SQS SendMessage to the failed-events queue: {code}") from error
         return response["MessageId"]
 
@@ -71,7 +71,7 @@ class FailedEventQueue:
                 WaitTimeSeconds=1,
             )
         except (ClientError, BotoCoreError) as error:
-            code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+            code = error_code(error)
             raise DeadLetterError(f"SQS ReceiveMessage from the failed-events queue: {code}") from error
         return [_failed_event(message) for message in response.get("Messages", [])]
 

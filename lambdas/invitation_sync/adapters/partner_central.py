@@ -66,7 +66,7 @@ class PartnerCentralInvitations:
 
 def _classify(error: ClientError | BotoCoreError, call: str) -> Exception:
     """Map botocore's error to ours; the message names the call and the code, never response data."""
-    code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+    code = error_code(error)
     if code in _NOT_ACCESSIBLE:
         return InvitationNotAccessibleError(f"{call}: {code}")
     if is_transient(error):

@@ -33,6 +33,6 @@ class InvitationEventPublisher:
                 },
             )
         except (ClientError, BotoCoreError) as error:
-            code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+            code = error_code(error)
             raise PublishError(f"SNS Publish of event {event.event_id}: {code}") from error
         return response["MessageId"]

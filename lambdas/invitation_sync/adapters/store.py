@@ -235,7 +235,7 @@ def _from_item(item: dict[str, Any]) -> StoredInvitation:
 
 
 def _unavailable(error: Exception, call: str) -> Exception:
-    code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+    code = error_code(error)
     if is_transient(error):
         return StoreUnavailableError(f"DynamoDB {call}: {code} persisted after retries")
     return error
