@@ -79,9 +79,7 @@ class Reconciler:
         baseline = cursor.get("lastCompletedAt")
         pairs = [f"{catalog}#{participant}" for catalog in catalogs for participant in participant_types]
         first = pairs.index(cursor["pair"]) if cursor.get("pair") in pairs else 0
-        token: str | None = (
-            cursor.get("nextToken") if first else cursor.get("nextToken") if cursor.get("pair") else None
-        )
+        token: str | None = cursor.get("nextToken") if cursor.get("pair") in pairs else None
         for pair in pairs[first:]:
             catalog, participant = pair.split("#")
             while True:
@@ -107,8 +105,7 @@ class Reconciler:
                 if not next_token:
                     break
                 token = next_token
-                if not dry_run:
-                    self._store.put_reconcile_cursor({"pair": pair, "nextToken": token, "lastCompletedAt": baseline})
+                self._save_progress(pair, token, baseline, dry_run)
             token = None
         if not dry_run:
             self._store.put_reconcile_cursor({"lastCompletedAt": iso_utc(self._clock())})
@@ -118,10 +115,14 @@ class Reconciler:
     def _pause(
         self, report: ReconcileReport, pair: str, token: str | None, baseline: str | None, dry_run: bool
     ) -> ReconcileReport:
-        if not dry_run:
-            self._store.put_reconcile_cursor({"pair": pair, "nextToken": token, "lastCompletedAt": baseline})
+        self._save_progress(pair, token, baseline, dry_run)
         logger.info("reconcile paused before the time limit", pair=pair, listed=report.listed)
         return report
+
+    def _save_progress(self, pair: str, token: str | None, baseline: str | None, dry_run: bool) -> None:
+        """Where the next run resumes; a dry run leaves no trace."""
+        if not dry_run:
+            self._store.put_reconcile_cursor({"pair": pair, "nextToken": token, "lastCompletedAt": baseline})
 
     def _reconcile_one(
         self,
