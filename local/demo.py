@@ -26,6 +26,7 @@ from rich.table import Table
 
 from local.aws_resources import PublishedMessage, drain_published, make_moto_item_writes_atomic, subscribe_probe_queue
 from local.cloudformation import LocalDeployment, deploy
+from local.environment import local_process_environment
 from local.lambda_context import FakeLambdaContext
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.readme_queries import run as run_query
@@ -56,7 +57,6 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str]]:
     """Synthesized template -> moto server resources; emulator; the functions' environment applied."""
-    saved = dict(os.environ)
     with console.status("synthesizing the stack (cdk-nag checks included)"):
         from infra.stack import create_app  # noqa: PLC0415 - jsii starts Node: only here
 
@@ -73,33 +73,23 @@ def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str
         emulator = PartnerCentralEmulator()
         emulator.start()
     try:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-            os.environ.pop(name, None)
-        os.environ.update(
-            AWS_ACCESS_KEY_ID="demo",
-            AWS_SECRET_ACCESS_KEY="demo",  # noqa: S106 - moto accepts any key
-            AWS_REGION="us-east-1",
-            AWS_DEFAULT_REGION="us-east-1",
-            AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-            AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url,
-            POWERTOOLS_TRACE_DISABLED="true",
-        )
-        deployment = deploy(template, boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
-        for handler in (SYNC_HANDLER, RECONCILE_HANDLER):
-            os.environ.update(deployment.environments[handler])
-        probe = subscribe_probe_queue(
-            boto3.client("sns"), boto3.client("sqs"), os.environ["INVITATION_EVENTS_TOPIC_ARN"], "demo-subscriber"
-        )
-        console.print(
-            f"[green]✓[/green] created from the template: table {deployment.tables[0]}, "
-            f"{len(deployment.topics)} topics, the failed-events queue; functions' environment applied"
-        )
-        yield deployment, emulator, probe
+        with local_process_environment(
+            AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url
+        ):
+            deployment = deploy(template, boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
+            for handler in (SYNC_HANDLER, RECONCILE_HANDLER):
+                os.environ.update(deployment.environments[handler])
+            probe = subscribe_probe_queue(
+                boto3.client("sns"), boto3.client("sqs"), os.environ["INVITATION_EVENTS_TOPIC_ARN"], "demo-subscriber"
+            )
+            console.print(
+                f"[green]✓[/green] created from the template: table {deployment.tables[0]}, "
+                f"{len(deployment.topics)} topics, the failed-events queue; functions' environment applied"
+            )
+            yield deployment, emulator, probe
     finally:
         emulator.stop()
         server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 class Story:

@@ -26,24 +26,36 @@ _NEVER_INHERITED: Final = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN
 
 
 @contextmanager
-def local_aws(partner_central_url: str, **environment: str) -> Iterator[LocalResources]:
-    """Everything inside talks to the emulator and to moto; the process environment is restored after."""
+def local_process_environment(**environment: str) -> Iterator[None]:
+    """Fake credentials, us-east-1, no inherited profile or endpoints, plus `environment`; the
+    process environment is restored on exit."""
     saved = dict(os.environ)
     for name in _NEVER_INHERITED:
         os.environ.pop(name, None)
-    os.environ.update(BASE_ENVIRONMENT, AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=partner_central_url, **environment)
+    os.environ.update(BASE_ENVIRONMENT, **environment)
     try:
-        with mock_aws():
-            make_moto_item_writes_atomic()
-            resources = create_resources(boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
-            os.environ.update(
-                INVITATIONS_TABLE_NAME=resources.table_name,
-                INVITATION_EVENTS_TOPIC_ARN=resources.topic_arn,
-                FAILED_EVENTS_QUEUE_URL=resources.failed_events_queue_url,
-            )
-            sync_services.cache_clear()
-            yield resources
+        yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextmanager
+def local_aws(partner_central_url: str, **environment: str) -> Iterator[LocalResources]:
+    """Everything inside talks to the emulator and to moto; the process environment is restored after."""
+    with (
+        local_process_environment(AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=partner_central_url, **environment),
+        mock_aws(),
+    ):
+        make_moto_item_writes_atomic()
+        resources = create_resources(boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
+        os.environ.update(
+            INVITATIONS_TABLE_NAME=resources.table_name,
+            INVITATION_EVENTS_TOPIC_ARN=resources.topic_arn,
+            FAILED_EVENTS_QUEUE_URL=resources.failed_events_queue_url,
+        )
         sync_services.cache_clear()
+        try:
+            yield resources
+        finally:
+            sync_services.cache_clear()
