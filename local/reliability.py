@@ -23,6 +23,7 @@ import boto3
 from invitation_sync.domain import FINAL_STATUSES
 from invitation_sync.errors import RetryableError
 from invitation_sync.handlers.sync_handler import lambda_handler
+from invitation_sync.models.event import STATUS_BY_DETAIL_TYPE
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import normalize
 from invitation_sync.observability import logger
@@ -33,12 +34,7 @@ from local.lambda_context import FakeLambdaContext
 from local.partner_central_emulator import FaultPlan, PartnerCentralEmulator
 from local.samples import account_planning_invitation, invitation_event, lead_invitation, opportunity_invitation
 
-DETAIL_TYPE = {
-    "PENDING": "Engagement Invitation Created",
-    "ACCEPTED": "Engagement Invitation Accepted",
-    "REJECTED": "Engagement Invitation Rejected",
-    "EXPIRED": "Engagement Invitation Expired",
-}
+DETAIL_TYPE = {status: detail_type for detail_type, status in STATUS_BY_DETAIL_TYPE.items()}
 
 
 @dataclass(frozen=True)
