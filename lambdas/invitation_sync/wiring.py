@@ -35,10 +35,12 @@ def _count_throttle() -> None:
     metrics.add_metric(name=PARTNER_CENTRAL_THROTTLED, unit=MetricUnit.Count, value=1)
 
 
-def build_sync(settings: SyncSettings, partner_central: PartnerCentralInvitations) -> InvitationSync:
+def build_sync(
+    settings: SyncSettings, partner_central: PartnerCentralInvitations, store: InvitationStore
+) -> InvitationSync:
     return InvitationSync(
         partner_central=partner_central,
-        store=InvitationStore(dynamodb_client(), settings.table_name),
+        store=store,
         publisher=InvitationEventPublisher(sns_client(), settings.topic_arn),
         catalogs=frozenset(settings.catalogs),
     )
@@ -47,7 +49,8 @@ def build_sync(settings: SyncSettings, partner_central: PartnerCentralInvitation
 @cache
 def sync_services() -> SyncServices:
     settings = SyncSettings.from_environment()
-    sync = build_sync(settings, PartnerCentralInvitations(partner_central_client(), on_throttle=_count_throttle))
+    partner_central = PartnerCentralInvitations(partner_central_client(), on_throttle=_count_throttle)
+    sync = build_sync(settings, partner_central, InvitationStore(dynamodb_client(), settings.table_name))
     queue_url = settings.failed_events_queue_url
     return SyncServices(sync, FailedEventQueue(sqs_client(), queue_url) if queue_url else None)
 
@@ -58,8 +61,8 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
     limiter = RateLimiter(settings.rate_cap)
     limiter.install(client)
     partner_central = PartnerCentralInvitations(client, on_throttle=_count_throttle)
-    sync = build_sync(settings, partner_central)
     store = InvitationStore(dynamodb_client(), settings.table_name)
+    sync = build_sync(settings, partner_central, store)
     return ReconcileServices(Reconciler(partner_central, store, sync), sync, settings, limiter)
 
 
