@@ -41,8 +41,8 @@ def emf_metrics(output: str) -> dict[str, float]:
 
 
 def test_clients_use_botocore_retry_modes() -> None:
-    assert PARTNER_CENTRAL_CONFIG.retries == {"mode": "standard", "total_max_attempts": 6}  # type: ignore[attr-defined]
-    assert AWS_CONFIG.retries == {"mode": "standard", "total_max_attempts": 5}  # type: ignore[attr-defined]
+    assert PARTNER_CENTRAL_CONFIG.retries == {"mode": "standard", "total_max_attempts": 3}  # type: ignore[attr-defined]
+    assert AWS_CONFIG.retries == {"mode": "standard", "total_max_attempts": 3}  # type: ignore[attr-defined]
 
 
 def test_short_throttling_is_absorbed_by_botocore_and_counted(
@@ -63,7 +63,7 @@ def test_short_throttling_is_absorbed_by_botocore_and_counted(
 def test_persistent_throttling_raises_a_typed_retryable_error(local_aws: LocalAws) -> None:
     invitation = opportunity_invitation(2)
     local_aws.emulator.put(invitation)
-    local_aws.emulator.fail_next("InternalServerException", times=6)
+    local_aws.emulator.fail_next("InternalServerException", times=3)
 
     with pytest.raises(PartnerCentralUnavailableError, match="InternalServerException persisted after retries"):
         deliver(invitation_event(invitation))
@@ -200,7 +200,7 @@ def test_a_catalog_this_deployment_does_not_sync_is_dead_lettered(
 def test_every_log_line_carries_the_correlation_id_and_the_invitation(local_aws: LocalAws, log_lines: LogLines) -> None:
     invitation = opportunity_invitation(11)
     local_aws.emulator.put(invitation)
-    local_aws.emulator.fail_next("ThrottlingException", times=6)
+    local_aws.emulator.fail_next("ThrottlingException", times=3)
     with pytest.raises(PartnerCentralUnavailableError):
         deliver(invitation_event(invitation, event_id="event-for-logs"))
     deliver(invitation_event(invitation, event_id="event-for-logs"))

@@ -38,15 +38,15 @@ TRANSIENT_CODES: Final = frozenset(
 # it would only slow a function down; the event path's share of the shared quota is bounded by
 # reserved concurrency, and the reconciler paces itself with its own limiter.
 PARTNER_CENTRAL_CONFIG: Final = Config(
-    retries={"mode": "standard", "total_max_attempts": 6}, connect_timeout=3, read_timeout=10
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
 )
 # No client-side parameter validation for DynamoDB and SNS: our requests are built from validated
 # models, the services validate anyway, and botocore's walk over the nested invitation map was the
 # largest single CPU cost per event (see the README's performance section).
 AWS_CONFIG: Final = Config(
-    retries={"mode": "standard", "total_max_attempts": 5},
-    connect_timeout=3,
-    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=3,
     parameter_validation=False,
 )
 

@@ -1,0 +1,43 @@
+"""Worst-case durations, derived from the clients' own botocore configuration.
+
+Timeouts, the publish lease and the queue's visibility timeout are checked against these numbers
+(tests/infra), so changing a retry count or a timeout without the rest fails a test.
+"""
+
+from typing import Final
+
+from botocore.config import Config
+from botocore.retries.standard import ExponentialBackoff
+
+from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG
+
+# botocore's standard mode waits at most min(base * 2 ** (n - 1), 20) s before retry n (base 1 s for
+# throttles, less otherwise), plus up to 5 s more when the answer carries x-amz-retry-after.
+_MAX_BACKOFF: Final[float] = getattr(ExponentialBackoff, "_MAX_BACKOFF", 20)
+_RETRY_AFTER_EXTRA: Final[float] = getattr(ExponentialBackoff, "_RETRY_AFTER_MAX_ADDITIONAL", 0)
+
+
+def call_worst_case(config: Config, pacing: float = 0.0) -> float:
+    """Seconds one API call may take when every attempt times out: each attempt is bounded by the
+    connect and read timeouts (plus `pacing`, a rate limiter's longest wait before each attempt),
+    and the retries' backoff is at its maximum."""
+    attempts = int(config.retries["total_max_attempts"])  # type: ignore[attr-defined]
+    per_attempt = float(config.connect_timeout) + float(config.read_timeout) + pacing  # type: ignore[attr-defined]
+    backoff = sum(min(2.0 ** (retry - 1), _MAX_BACKOFF) + _RETRY_AFTER_EXTRA for retry in range(1, attempts))
+    return float(attempts * per_attempt + backoff)
+
+
+# The writer's exclusive right to publish the version it stored: longer than SNS's worst case, so a
+# slow but successful publish is never taken over (which would only cost a duplicate with the same eventId).
+PUBLISH_LEASE_SECONDS: Final = 30.0
+AWS_CALL_WORST_CASE: Final = call_worst_case(AWS_CONFIG)
+
+
+def sync_worst_case(pacing: float) -> float:
+    """One invitation through InvitationSync.sync_invitation, every call at its worst: the Get and, for a
+    first sighting Partner Central no longer serves, the stored item and the List summary; waiting out
+    another writer's lease and finishing its publish (lease, publish, clear); then our write, publish, clear."""
+    reads = 2 * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE
+    take_over = PUBLISH_LEASE_SECONDS + 3 * AWS_CALL_WORST_CASE
+    own_change = 3 * AWS_CALL_WORST_CASE
+    return reads + take_over + own_change
