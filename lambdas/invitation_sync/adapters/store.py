@@ -118,11 +118,14 @@ class InvitationStore:
 
     @tracer.capture_method(capture_response=False)
     def lease_publish(self, stored: StoredInvitation, now: str, lease_until: str) -> bool:
-        """Take over the publish of a pending version whose lease ran out; False if someone else has it."""
+        """Take over the publish of a pending version whose lease ran out; False if someone else has it.
+        A marker without a lease timestamp counts as expired: nobody holds it, so nobody else would
+        ever publish that version (a comparison with a missing attribute is false in DynamoDB)."""
         return self._update_if(
             stored,
             "SET publishLeaseUntil = :until",
-            "version = :version AND publishPending = :true AND publishLeaseUntil <= :now",
+            "version = :version AND publishPending = :true"
+            " AND (attribute_not_exists(publishLeaseUntil) OR publishLeaseUntil <= :now)",
             {":version": stored.version, ":true": True, ":now": now, ":until": lease_until},
         )
 
