@@ -15,7 +15,7 @@ from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.errors import InvitationSyncError
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
-from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.normalize import iso_utc, normalize_summary
 from invitation_sync.observability import logger
 from invitation_sync.sync import InvitationSync, SyncOutcome
 
@@ -134,7 +134,7 @@ class Reconciler:
         report: ReconcileReport,
         dry_run: bool,
     ) -> None:
-        listed = normalize({key: value for key, value in summary.items() if key != "ParticipantType"})
+        listed = normalize_summary(summary)
         if stored and stored.publish_pending and not dry_run:
             report.pending_published += self._sync.finish_pending_publish(stored)
         difference = _difference(summary, listed, stored)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools import Tracer
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.table_design import (
@@ -15,7 +16,8 @@ from invitation_sync.adapters.table_design import (
     project_title_key,
 )
 from invitation_sync.domain import FINAL_STATUSES
-from invitation_sync.errors import StoreUnavailableError
+from invitation_sync.errors import StoredItemError, StoreUnavailableError
+from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
 
@@ -223,18 +225,28 @@ def _index_attributes(invitation: Invitation) -> dict[str, str | None]:
     }
 
 
+_ITEM_ATTRIBUTES: Final = {  # StoredInvitation field -> table attribute
+    "invitation": "invitation",
+    "version": "version",
+    "content_hash": "contentHash",
+    "synced_at": "syncedAt",
+    "previous_status": "previousStatus",
+    "source_event_id": "sourceEventId",
+    "publish_pending": "publishPending",
+    "publish_lease_until": "publishLeaseUntil",
+}
+
+
 def _from_item(item: dict[str, Any]) -> StoredInvitation:
+    """The item as the sync sees it. One that does not fit raises StoredItemError naming its key and the
+    failing attributes: pydantic's own message would quote the values, and they may be personal data."""
     plain = {name: _deserialize(value) for name, value in item.items()}
-    return StoredInvitation(
-        invitation=Invitation.model_validate(plain["invitation"]),
-        version=int(plain["version"]),
-        content_hash=plain["contentHash"],
-        synced_at=plain["syncedAt"],
-        previous_status=plain.get("previousStatus"),
-        source_event_id=plain.get("sourceEventId"),
-        publish_pending=bool(plain.get("publishPending", False)),
-        publish_lease_until=plain.get("publishLeaseUntil"),
-    )
+    fields = {field: plain[attribute] for field, attribute in _ITEM_ATTRIBUTES.items() if attribute in plain}
+    try:
+        return StoredInvitation.model_validate(fields)
+    except ValidationError as error:
+        key = f"{plain.get(PARTITION_KEY)}/{plain.get(SORT_KEY)}"
+        raise StoredItemError(f"stored item {key} unusable: {describe(error)}") from None
 
 
 def _unavailable(error: Exception, call: str) -> Exception:
