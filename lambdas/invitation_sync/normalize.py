@@ -1,7 +1,9 @@
 """GetEngagementInvitation response (as botocore parses it) -> normalized Invitation.
 
-Generic on purpose: members are camelCased and timestamps rendered as they come, so a member
-AWS adds tomorrow is kept rather than dropped; only the tagged unions get their shape changed.
+Generic on purpose: members are camelCased and timestamps rendered as they come, so a member a newer
+botocore knows and this model does not is kept rather than dropped; only the tagged unions get their
+shape changed. A union member even botocore lacks arrives whole through the adapter's hook (from the
+HTTP body); a structure member botocore lacks is dropped by botocore itself: ship a current botocore.
 """
 
 from collections.abc import Mapping

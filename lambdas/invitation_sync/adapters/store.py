@@ -1,6 +1,7 @@
 """DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Tracer
@@ -241,12 +242,24 @@ def _from_item(item: dict[str, Any]) -> StoredInvitation:
     """The item as the sync sees it. One that does not fit raises StoredItemError naming its key and the
     failing attributes: pydantic's own message would quote the values, and they may be personal data."""
     plain = {name: _deserialize(value) for name, value in item.items()}
-    fields = {field: plain[attribute] for field, attribute in _ITEM_ATTRIBUTES.items() if attribute in plain}
+    fields = {field: _integers(plain[attribute]) for field, attribute in _ITEM_ATTRIBUTES.items() if attribute in plain}
     try:
         return StoredInvitation.model_validate(fields)
     except ValidationError as error:
         key = f"{plain.get(PARTITION_KEY)}/{plain.get(SORT_KEY)}"
         raise StoredItemError(f"stored item {key} unusable: {describe(error)}") from None
+
+
+def _integers(value: Any) -> Any:
+    """DynamoDB returns every number as a Decimal; the invitation's numbers were integers when stored (its
+    fractions are exact strings), so a raw payload reads back, hashes and publishes as it was written."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integers(item) for item in value]
+    return value
 
 
 def _unavailable(error: Exception, call: str) -> Exception:
