@@ -1,6 +1,7 @@
 """Fields botocore marks sensitive never reach logs or exception messages, whatever the path."""
 
 import json
+import logging
 import traceback
 from typing import Any
 
@@ -178,6 +179,12 @@ def test_no_sensitive_value_when_a_stored_item_or_a_summary_does_not_fit(
             reconciler.run(["AWS"], ["RECEIVER"], lambda: 900.0, run_id="test")
         errors.append(raised.value)
 
+    unknown = secret_invitation(5)  # a payload type botocore lacks, carrying the secrets: kept, never logged
+    local_aws.emulator.put(unknown)
+    secret_payload = {"Contact": {"Email": SECRETS["email"], "Phone": SECRETS["phone"]}, "Note": SECRETS["message"]}
+    local_aws.emulator.serve_unknown_member("AWS", unknown["Id"], "Payload", "FutureInvitation", secret_payload)
+    caplog.set_level(logging.INFO, logger="botocore.parsers")  # botocore names the member it does not know
+    stored = lambda_handler(invitation_event(unknown), FakeLambdaContext())
     dead_lettered = lambda_handler(invitation_event(invitation), FakeLambdaContext())  # the write reads the item
     reconcile()  # BatchGetItem reads it
     local_aws.dynamodb.delete_item(TableName=table, Key={"catalog": {"S": "AWS"}, "id": {"S": item["id"]}})
@@ -186,6 +193,9 @@ def test_no_sensitive_value_when_a_stored_item_or_a_summary_does_not_fit(
     )
     reconcile()  # the List summary does not fit
 
+    assert stored["outcome"] == "stored"
+    assert SECRETS["email"] in json.dumps([message.body for message in local_aws.published()])  # really kept
+    assert "FutureInvitation" in caplog.text
     assert dead_lettered["errorType"] == "StoredItemError"
     assert [type(error).__name__ for error in errors] == ["StoredItemError", "PartnerCentralAnswerError"]
     assert "senderContacts: Input should be a valid list" in str(errors[0])
