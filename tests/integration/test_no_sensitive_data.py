@@ -182,7 +182,7 @@ def test_no_sensitive_value_when_a_stored_item_or_a_summary_does_not_fit(
     unknown = secret_invitation(5)  # a payload type botocore lacks, carrying the secrets: kept, never logged
     local_aws.emulator.put(unknown)
     secret_payload = {"Contact": {"Email": SECRETS["email"], "Phone": SECRETS["phone"]}, "Note": SECRETS["message"]}
-    local_aws.emulator.serve_unknown_member("AWS", unknown["Id"], "Payload", "FutureInvitation", secret_payload)
+    local_aws.emulator.serve_unknown_member("AWS", str(unknown["Id"]), "Payload", "FutureInvitation", secret_payload)
     caplog.set_level(logging.INFO, logger="botocore.parsers")  # botocore names the member it does not know
     stored = lambda_handler(invitation_event(unknown), FakeLambdaContext())
     dead_lettered = lambda_handler(invitation_event(invitation), FakeLambdaContext())  # the write reads the item
