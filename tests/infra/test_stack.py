@@ -288,6 +288,7 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
         "wait in the failed-events queue",
         "waited over an hour",
         "publishes failed",
+        "could not sync some invitations for 3 hours",
     ):
         assert any(words in text for text in described), words
     for alarm in alarms.values():
