@@ -49,6 +49,13 @@ class InvitationMonitoring(Construct):
             1,
             "the reconciler repaired invitations whose events never arrived (drift): see README, missed events",
         )
+        self._alarm(
+            "ReconcileFailures",
+            self.reconcile_metric(names.RECONCILE_FAILURES),
+            1,
+            "reconcile runs could not sync some invitations for 3 hours in a row: see the runs' reports",
+            periods=3,
+        )
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{Stack.of(self).stack_name}-sync")
         self.dashboard.add_widgets(
             self._graph(
