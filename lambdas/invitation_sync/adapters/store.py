@@ -75,6 +75,8 @@ class InvitationStore:
             "publishLeaseUntil = :leaseUntil",
             "version = if_not_exists(version, :zero) + :one",
             "previousStatus = if_not_exists(#status, :null)",
+            # Operands read the item as it was before this update: the replaced version, for changedFields.
+            "previousInvitation = if_not_exists(invitation, :null)",
         ]
         indexed = _index_attributes(invitation)
         removes = [f"#{name}" for name, value in indexed.items() if value is None]
@@ -111,7 +113,7 @@ class InvitationStore:
         """Drop the marker of exactly this version; False if a newer version replaced it meanwhile."""
         return self._update_if(
             stored,
-            "REMOVE publishPending, publishLeaseUntil",
+            "REMOVE publishPending, publishLeaseUntil, previousInvitation",
             "version = :version",
             {":version": stored.version},
         )
@@ -231,6 +233,9 @@ def _from_item(item: dict[str, Any]) -> StoredInvitation:
         source_event_id=plain.get("sourceEventId"),
         publish_pending=bool(plain.get("publishPending", False)),
         publish_lease_until=plain.get("publishLeaseUntil"),
+        previous_invitation=Invitation.model_validate(previous)
+        if (previous := plain.get("previousInvitation"))
+        else None,
     )
 
 

@@ -3,10 +3,11 @@
 import hashlib
 import json
 import uuid
-from typing import Final
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
+from invitation_sync.models.base import CamelModel
 from invitation_sync.models.invitation import Invitation
 
 _EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1d2a2e-4f39-4a53-9a55-6a3f1b0c7e21")
@@ -23,6 +24,29 @@ def change_event_id(catalog: str, invitation_id: str, version: int) -> str:
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{catalog}/{invitation_id}/{version}"))
 
 
+def reminder_event_id(catalog: str, invitation_id: str, version: int, threshold_hours: int) -> str:
+    """One id per invitation, stored version and reminder threshold: a repeated reminder keeps it."""
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{catalog}/{invitation_id}/{version}/expiring/{threshold_hours}h"))
+
+
+def changed_paths(before: Invitation, after: Invitation) -> list[str]:
+    """Sorted dotted paths of the members whose value differs; lists compare whole, maps member by member."""
+    return sorted(
+        _differences(before.model_dump(mode="json", by_alias=True), after.model_dump(mode="json", by_alias=True))
+    )
+
+
+def _differences(before: Any, after: Any, path: str = "") -> list[str]:
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return [path] if before != after else []
+    prefix = f"{path}." if path else ""
+    return [
+        found
+        for name in before.keys() | after.keys()
+        for found in _differences(before.get(name), after.get(name), prefix + name)
+    ]
+
+
 class StoredInvitation(BaseModel):
     """One table item as the sync sees it."""
 
@@ -36,7 +60,29 @@ class StoredInvitation(BaseModel):
     source_event_id: str | None = None
     publish_pending: bool = False
     publish_lease_until: str | None = None  # the writer publishes until then; afterwards anyone may
+    # The version this one replaced, kept only while its publish is pending: whoever publishes (the
+    # writer, a take-over, the reconciler) derives the same changedFields from the item alone.
+    previous_invitation: Invitation | None = None
+
+    @property
+    def changed_fields(self) -> list[str] | None:
+        """What this version changed; None for the first version (or one stored before it was kept)."""
+        if self.version == 1 or self.previous_invitation is None:
+            return None
+        return changed_paths(self.previous_invitation, self.invitation)
 
     @property
     def event_id(self) -> str:
         return change_event_id(self.invitation.catalog, self.invitation.id, self.version)
+
+
+class RecordedReminder(CamelModel):
+    """An expiry reminder written to the invitation's item before it is published (`reminderPending`):
+    what a repeated publish needs to send the same event, and the publisher's lease."""
+
+    threshold_hours: int
+    expires_at: str
+    hours_left: int
+    version: int  # the stored version the reminder was recorded against: part of its eventId
+    occurred_at: str
+    lease_until: str
