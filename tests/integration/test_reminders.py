@@ -249,13 +249,6 @@ def test_a_crash_between_record_and_publish_repeats_the_reminder_after_the_lease
     assert run(local_aws, clock).repeated == 0
 
 
-class ScheduledRunContext(FakeLambdaContext):
-    """A fresh invocation of the reminder function: its whole timeout (3 minutes) ahead."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 180_000
-
-
 def test_the_handler_reminds_with_the_deployed_configuration(
     local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -265,7 +258,7 @@ def test_the_handler_reminds_with_the_deployed_configuration(
     monkeypatch.setenv("EXPIRY_REMINDER_HOURS", "72,24")
     reminder_services.cache_clear()
 
-    report = reminder_handler({"source": "aws.events"}, ScheduledRunContext())
+    report = reminder_handler({"source": "aws.events"}, FakeLambdaContext(remaining_time_ms=180_000))
 
     reminder_services.cache_clear()
     assert (report["published"], report["complete"]) == (1, True)
