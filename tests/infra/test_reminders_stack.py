@@ -81,3 +81,18 @@ def test_an_empty_threshold_list_deploys_no_reminders(tmp_path: Path) -> None:
     assert len(handlers) == 2
     assert "RemindersRole" not in json.dumps(stack.resources("AWS::SNS::TopicPolicy"))
     assert "rate(5 minutes)" not in json.dumps(stack.resources("AWS::Events::Rule"))
+    assert "reminders could not be published" not in json.dumps(stack.resources("AWS::CloudWatch::Alarm"))
+
+
+def test_failed_reminders_and_failed_runs_raise_alarms(default_stack: Synthesized) -> None:
+    alarms = {
+        alarm["Properties"]["AlarmDescription"]: alarm
+        for alarm in default_stack.resources("AWS::CloudWatch::Alarm").values()
+    }
+    failures = alarms[
+        "invitation-sync: expiry reminders could not be published: each run repeats them until it succeeds"
+    ]
+    assert failures["Properties"]["MetricName"] == "ReminderFailures"
+    assert "MessagingAlarms" in json.dumps(failures["Properties"]["AlarmActions"])
+    errors = [a for a in alarms.values() if "RemindersFunction" in json.dumps(a["Properties"].get("Dimensions", []))]
+    assert len(errors) == 2  # errors and throttles, like every function

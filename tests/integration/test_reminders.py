@@ -1,9 +1,11 @@
 """Expiry reminders against moto: the byStatusExpiration query, the conditional record, publish and
 clear, with the clock under the test's control. Invitations are stored by the real sync handler."""
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,6 +21,7 @@ from invitation_sync.models.stored import reminder_event_id
 from invitation_sync.normalize import iso_utc
 from invitation_sync.reminders import ExpiryReminders, ReminderReport
 from invitation_sync.wiring import reminder_services
+from local.aws_resources import drain_published
 from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
@@ -265,3 +268,40 @@ def test_the_handler_reminds_with_the_deployed_configuration(
     [reminder] = expiring(local_aws)
     assert reminder["reminder"]["thresholdHours"] == 72
     assert len(local_aws.emulator.calls_to("GetEngagementInvitation")) == 1  # the sync's; reminders make none
+
+
+def readme_filter_policy(title: str) -> str:
+    """The JSON block that follows `title` in the README's event section."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = re.search(rf"{re.escape(title)}[^\n]*\n```json\n(.*?)```", readme, re.S)
+    assert block, title
+    return block.group(1)
+
+
+def test_the_readme_filter_policies_select_reminders_and_acceptances(local_aws: LocalAws) -> None:
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    queues = {}
+    for title in ("Reminders only", "Accepted or expiring"):
+        queue_url = sqs.create_queue(QueueName=title.replace(" ", "-"))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(
+            TopicArn=local_aws.resources.topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"FilterPolicy": readme_filter_policy(title)},
+        )
+        queues[title] = queue_url
+    pending, accepted = opportunity_invitation(40), opportunity_invitation(41)
+    store_invitation(local_aws, pending)
+    store_invitation(local_aws, accepted)
+    store_invitation(local_aws, {**accepted, "Status": "ACCEPTED"}, "Accepted")
+    run(local_aws, Clock(expires(pending) - timedelta(hours=1)))
+
+    received = {
+        title: sorted((m.body["eventType"], m.body["invitation"]["id"]) for m in drain_published(sqs, url))
+        for title, url in queues.items()
+    }
+    assert received == {
+        "Reminders only": [("invitation.expiring", pending["Id"])],
+        "Accepted or expiring": [("invitation.accepted", accepted["Id"]), ("invitation.expiring", pending["Id"])],
+    }
