@@ -25,7 +25,8 @@ from local.aws_resources import drain_published
 from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
-from tests.conftest import LocalAws
+from tests.conftest import LocalAws, LogLines
+from tests.integration.test_no_sensitive_data import SECRETS, secret_invitation
 
 CATALOGS = ["AWS"]
 
@@ -305,3 +306,18 @@ def test_the_readme_filter_policies_select_reminders_and_acceptances(local_aws: 
         "Reminders only": [("invitation.expiring", pending["Id"])],
         "Accepted or expiring": [("invitation.accepted", accepted["Id"]), ("invitation.expiring", pending["Id"])],
     }
+
+
+def test_reminder_logs_and_failures_carry_no_personal_data(local_aws: LocalAws, log_lines: LogLines) -> None:
+    invitation = secret_invitation(50)
+    store_invitation(local_aws, invitation)
+    clock = Clock(expires(invitation) - timedelta(hours=2))
+    with ClientFaults() as faults:
+        faults.fail_next("sns.Publish", code="InternalError", status=500)
+        failed = run(local_aws, clock)
+    repeated = run(local_aws, clock)
+
+    assert (len(failed.failed), repeated.repeated) == (1, 1)
+    written = log_lines.text + repr(failed.summary()) + repr(repeated.summary())
+    assert "reminder not published" in log_lines.text
+    assert not [name for name, value in SECRETS.items() if value in written]
