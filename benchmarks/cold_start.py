@@ -39,6 +39,7 @@ ENVIRONMENT: Final = {
     "INVITATIONS_TABLE_NAME": "invitations",
     "INVITATION_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:events",
     "FAILED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/failed",
+    "INVITATION_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/events",
     "SYNC_CATALOGS": "AWS",
     "POWERTOOLS_SERVICE_NAME": "invitation-sync",
     "POWERTOOLS_METRICS_NAMESPACE": "InvitationSync",

@@ -32,13 +32,13 @@ class ExpiryReminderFunction(InvitationFunction):
             description="invitation-sync: publish invitation.expiring before PENDING invitations expire",
             memory_size=MEMORY_MB,
             timeout=TIMEOUT,
-            reserved_concurrency=None,  # type: ignore[arg-type]  # none: overlapping runs are safe (conditional writes)
             environment={"EXPIRY_REMINDER_HOURS": ",".join(str(hours) for hours in settings.expiry_reminders)},
         )
+        # sns:Publish on the event topic comes with every InvitationFunction; no Partner Central at all.
         table = wiring.table
         self.allow(["dynamodb:Query"], [f"{table.table_arn}/index/{BY_STATUS_EXPIRATION.name}"])
         self.allow(["dynamodb:UpdateItem"], [table.table_arn])
-        self.allow(["sns:Publish"], [wiring.events_topic.topic_arn])
+        self.allow_key_use("dynamodb", "sns")
         self.schedule = events.Rule(
             self,
             "Schedule",
@@ -47,6 +47,12 @@ class ExpiryReminderFunction(InvitationFunction):
         )
         # No retries: the next run, one period later, is the retry (and finishes any recorded reminder).
         self.schedule.add_target(targets.LambdaFunction(self.function, retry_attempts=0, max_event_age=SCHEDULE_PERIOD))
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "Invoked only by its schedule: a failed check is no invitation event, so it has no queue to go "
+            "to; Lambda retries it, the next check repeats it anyway, and RemindersErrors alarms.",
+        )
         acknowledge(
             self.schedule,
             "Serverless-EventBusDLQ",

@@ -25,6 +25,16 @@ class PartnerCentralRequestError(PermanentError):
     """Partner Central refused the request itself (ValidationException)."""
 
 
+class PartnerCentralAnswerError(PermanentError):
+    """A Partner Central answer (a List summary) does not fit the normalized invitation. The message
+    names the fields and the rules they broke, never their values (they may be personal data)."""
+
+
+class StoredItemError(PermanentError):
+    """A table item does not fit the stored invitation (a hand edit, or a release that cannot read it).
+    The message names the item's key and the failing attributes, never their values."""
+
+
 class InvitationNotAccessibleError(RetryableError):
     """Partner Central answers not-found or access-denied. Expected after a rejection or an expiry
     (handled); for a new or accepted invitation it may be read-after-write lag, so it is retried and
@@ -37,6 +47,15 @@ class StoreUnavailableError(RetryableError):
 
 class PublishError(RetryableError):
     """SNS did not accept the change event; the stored item keeps its publish-pending marker."""
+
+
+class LaggingReadError(RetryableError):
+    """An event announced a final status that GetEngagementInvitation does not answer yet: the event is
+    the claim, Get is the truth, so the event is retried until the truth catches up (within a bound)."""
+
+
+class OutOfTimeError(RetryableError):
+    """Too little of the invocation is left to sync one more record at its worst case: it is not started."""
 
 
 class ConcurrentChangeError(RetryableError):

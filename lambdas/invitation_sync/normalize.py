@@ -1,7 +1,9 @@
 """GetEngagementInvitation response (as botocore parses it) -> normalized Invitation.
 
-Generic on purpose: members are camelCased and timestamps rendered as they come, so a member
-AWS adds tomorrow is kept rather than dropped; only the tagged unions get their shape changed.
+Generic on purpose: members are camelCased and timestamps rendered as they come, so a member a newer
+botocore knows and this model does not is kept rather than dropped; only the tagged unions get their
+shape changed. A union member even botocore lacks arrives whole through the adapter's hook (from the
+HTTP body); a structure member botocore lacks is dropped by botocore itself: ship a current botocore.
 """
 
 from collections.abc import Mapping
@@ -9,7 +11,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from invitation_sync.domain import invitation_id_from
+from invitation_sync.errors import PartnerCentralAnswerError
+from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import KNOWN_PAYLOAD_TYPES, Invitation
 
 SDK_UNKNOWN_MEMBER = "SDK_UNKNOWN_MEMBER"
@@ -56,3 +62,13 @@ def normalize(response: Mapping[str, Any]) -> Invitation:
     data["receiver"] = flatten_union(response.get("Receiver"))
     data["id"] = invitation_id_from(str(data.get("id", ""))) or data.get("id")  # an ARN answer keys like an id
     return Invitation.model_validate(data)
+
+
+def normalize_summary(summary: Mapping[str, Any]) -> Invitation:
+    """A ListEngagementInvitations summary as far as it describes the invitation (not ParticipantType).
+    One that does not fit raises PartnerCentralAnswerError naming the fields, never their values."""
+    try:
+        return normalize({key: value for key, value in summary.items() if key != "ParticipantType"})
+    except ValidationError as error:
+        message = f"ListEngagementInvitations summary unusable: {describe(error)}"
+        raise PartnerCentralAnswerError(message) from None  # the cause would quote the summary's values

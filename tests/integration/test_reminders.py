@@ -15,12 +15,12 @@ from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.reminder_store import ReminderCandidate, ReminderStore
 from invitation_sync.budgets import PUBLISH_LEASE_SECONDS
 from invitation_sync.handlers.reminder_handler import lambda_handler as reminder_handler
-from invitation_sync.handlers.sync_handler import lambda_handler as sync_handler
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import reminder_event_id
 from invitation_sync.normalize import iso_utc
 from invitation_sync.reminders import ExpiryReminders, ReminderReport
 from invitation_sync.wiring import reminder_services
+from local import event_source
 from local.aws_resources import drain_published
 from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
@@ -41,7 +41,9 @@ class Clock:
 
 def store_invitation(local_aws: LocalAws, response: dict[str, Any], detail_type: str = "Created") -> None:
     local_aws.emulator.put(response)
-    sync_handler(invitation_event(response, f"Engagement Invitation {detail_type}"), FakeLambdaContext())
+    assert (
+        event_source.deliver(invitation_event(response, f"Engagement Invitation {detail_type}"))["outcome"] == "stored"
+    )
 
 
 def expires(response: dict[str, Any]) -> datetime:
@@ -262,7 +264,7 @@ def test_the_handler_reminds_with_the_deployed_configuration(
     monkeypatch.setenv("EXPIRY_REMINDER_HOURS", "72,24")
     reminder_services.cache_clear()
 
-    report = reminder_handler({"source": "aws.events"}, FakeLambdaContext(remaining_time_ms=180_000))
+    report = reminder_handler({"source": "aws.events"}, FakeLambdaContext(timeout_seconds=180))
 
     reminder_services.cache_clear()
     assert (report["published"], report["complete"]) == (1, True)

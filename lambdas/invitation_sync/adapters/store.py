@@ -1,11 +1,13 @@
 """DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Tracer
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.table_design import (
@@ -15,7 +17,8 @@ from invitation_sync.adapters.table_design import (
     project_title_key,
 )
 from invitation_sync.domain import FINAL_STATUSES
-from invitation_sync.errors import StoreUnavailableError
+from invitation_sync.errors import StoredItemError, StoreUnavailableError
+from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
 
@@ -52,8 +55,8 @@ class InvitationStore:
         source_event_id: str,
         lease_until: str,
     ) -> SaveResult:
-        """Store a new version unless it is a duplicate, older than the stored fetch, a status regression
-        (final back to non-final), or an earlier change is still waiting to be published. The new
+        """Store a new version unless it is a duplicate, older than the stored fetch, would replace a final
+        status with another status, or an earlier change is still waiting to be published. The new
         version is marked publish-pending, leased to this writer until `lease_until`."""
         values: dict[str, Any] = {
             ":invitation": invitation.model_dump(mode="json", by_alias=True, exclude_none=True),
@@ -84,10 +87,16 @@ class InvitationStore:
             if value is not None:
                 values[f":{name}"] = value
                 sets.append(f"#{name} = :{name}")
-        condition = "contentHash <> :hash AND syncedAt < :syncedAt AND attribute_not_exists(publishPending)"
-        if invitation.status not in FINAL_STATUSES:  # a final status never goes back
-            values.update(zip(_FINAL_PLACEHOLDERS, _FINALS, strict=True))
-            condition += f" AND NOT #status IN ({', '.join(_FINAL_PLACEHOLDERS)})"
+        # Final is final: a stored ACCEPTED, REJECTED or EXPIRED is never replaced by another status.
+        values.update(zip(_FINAL_PLACEHOLDERS, _FINALS, strict=True))
+        keeps_final = f"NOT #status IN ({', '.join(_FINAL_PLACEHOLDERS)})"
+        if invitation.status is not None:
+            values[":newStatus"] = invitation.status
+            keeps_final += " OR #status = :newStatus"
+        condition = (
+            "contentHash <> :hash AND syncedAt < :syncedAt AND attribute_not_exists(publishPending)"
+            f" AND (attribute_not_exists(#status) OR {keeps_final})"
+        )
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             response = self._client.update_item(
@@ -120,11 +129,14 @@ class InvitationStore:
 
     @tracer.capture_method(capture_response=False)
     def lease_publish(self, stored: StoredInvitation, now: str, lease_until: str) -> bool:
-        """Take over the publish of a pending version whose lease ran out; False if someone else has it."""
+        """Take over the publish of a pending version whose lease ran out; False if someone else has it.
+        A marker without a lease timestamp counts as expired: nobody holds it, so nobody else would
+        ever publish that version (a comparison with a missing attribute is false in DynamoDB)."""
         return self._update_if(
             stored,
             "SET publishLeaseUntil = :until",
-            "version = :version AND publishPending = :true AND publishLeaseUntil <= :now",
+            "version = :version AND publishPending = :true"
+            " AND (attribute_not_exists(publishLeaseUntil) OR publishLeaseUntil <= :now)",
             {":version": stored.version, ":true": True, ":now": now, ":until": lease_until},
         )
 
@@ -222,21 +234,41 @@ def _index_attributes(invitation: Invitation) -> dict[str, str | None]:
     }
 
 
+_ITEM_ATTRIBUTES: Final = {  # StoredInvitation field -> table attribute
+    "invitation": "invitation",
+    "version": "version",
+    "content_hash": "contentHash",
+    "synced_at": "syncedAt",
+    "previous_status": "previousStatus",
+    "source_event_id": "sourceEventId",
+    "publish_pending": "publishPending",
+    "publish_lease_until": "publishLeaseUntil",
+    "previous_invitation": "previousInvitation",  # only while the publish is pending: changedFields
+}
+
+
 def _from_item(item: dict[str, Any]) -> StoredInvitation:
+    """The item as the sync sees it. One that does not fit raises StoredItemError naming its key and the
+    failing attributes: pydantic's own message would quote the values, and they may be personal data."""
     plain = {name: _deserialize(value) for name, value in item.items()}
-    return StoredInvitation(
-        invitation=Invitation.model_validate(plain["invitation"]),
-        version=int(plain["version"]),
-        content_hash=plain["contentHash"],
-        synced_at=plain["syncedAt"],
-        previous_status=plain.get("previousStatus"),
-        source_event_id=plain.get("sourceEventId"),
-        publish_pending=bool(plain.get("publishPending", False)),
-        publish_lease_until=plain.get("publishLeaseUntil"),
-        previous_invitation=Invitation.model_validate(previous)
-        if (previous := plain.get("previousInvitation"))
-        else None,
-    )
+    fields = {field: _integers(plain[attribute]) for field, attribute in _ITEM_ATTRIBUTES.items() if attribute in plain}
+    try:
+        return StoredInvitation.model_validate(fields)
+    except ValidationError as error:
+        key = f"{plain.get(PARTITION_KEY)}/{plain.get(SORT_KEY)}"
+        raise StoredItemError(f"stored item {key} unusable: {describe(error)}") from None
+
+
+def _integers(value: Any) -> Any:
+    """DynamoDB returns every number as a Decimal; the invitation's numbers were integers when stored (its
+    fractions are exact strings), so a raw payload reads back, hashes and publishes as it was written."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integers(item) for item in value]
+    return value
 
 
 def _unavailable(error: Exception, call: str) -> Exception:
