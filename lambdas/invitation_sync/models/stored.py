@@ -18,9 +18,13 @@ def content_hash(invitation: Invitation) -> str:
     default or nothing (null, [], {}) left out, at any depth. Equal content hashes equal whatever the key
     order, and a release that adds an optional field (with any default) hashes stored content as before,
     so it publishes no `invitation.updated` for a change that never happened."""
-    dumped = invitation.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    canonical = json.dumps(_without_empty(dumped), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(_canonical(invitation), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(invitation: Invitation) -> Any:
+    """The content the hash and changedFields compare: no defaults, no empty members."""
+    return _without_empty(invitation.model_dump(mode="json", by_alias=True, exclude_defaults=True))
 
 
 def _without_empty(value: Any) -> Any:
@@ -44,10 +48,9 @@ def reminder_event_id(catalog: str, invitation_id: str, version: int, threshold_
 
 
 def changed_paths(before: Invitation, after: Invitation) -> list[str]:
-    """Sorted dotted paths of the members whose value differs; lists compare whole, maps member by member."""
-    return sorted(
-        _differences(before.model_dump(mode="json", by_alias=True), after.model_dump(mode="json", by_alias=True))
-    )
+    """Sorted dotted paths of the members whose value differs, in the content the hash compares (so a new
+    version always names one, and an empty member equals an absent one); lists compare whole."""
+    return sorted(_differences(_canonical(before), _canonical(after)))
 
 
 def _differences(before: Any, after: Any, path: str = "") -> list[str]:
