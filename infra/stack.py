@@ -65,6 +65,7 @@ class InvitationSyncStack(Stack):
             self,
             "Monitoring",
             functions={name: function.function for name, function in functions.items()},
+            event_queue=event_queue,
             failed_events=messaging.failed_events,
             alarm_topic=messaging.alarm_topic,
             catalogs=settings.catalogs,
