@@ -17,12 +17,14 @@ from invitation_sync.adapters.event_queue import EventQueue
 from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
+from invitation_sync.adapters.reminder_store import ReminderStore
 from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.budgets import AWS_CALL_WORST_CASE, call_worst_case, record_worst_case, sync_worst_case
 from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, catalog_metrics, metrics
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import Reconciler
-from invitation_sync.settings import EventSyncSettings, ReconcileSettings, SyncSettings
+from invitation_sync.reminders import ExpiryReminders
+from invitation_sync.settings import EventSyncSettings, ReconcileSettings, ReminderSettings, SyncSettings
 from invitation_sync.sync import InvitationSync
 
 
@@ -107,3 +109,18 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
 @cache
 def reconcile_services() -> ReconcileServices:
     return build_reconcile_services(ReconcileSettings.from_environment())
+
+
+@dataclass(frozen=True)
+class ReminderServices:
+    reminders: ExpiryReminders
+    settings: ReminderSettings
+
+
+@cache
+def reminder_services() -> ReminderServices:
+    """DynamoDB and SNS only: reminders never call Partner Central."""
+    settings = ReminderSettings.from_environment()
+    store = ReminderStore(dynamodb_client(), settings.table_name)
+    publisher = InvitationEventPublisher(sns_client(), settings.topic_arn)
+    return ReminderServices(ExpiryReminders(store, publisher, settings.reminder_hours), settings)

@@ -44,5 +44,6 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "logLevel": "DEBUG",
         "removalPolicy": "destroy",
         "fullSweepSchedule": "cron(0 3 ? * SUN *)",
+        "expiryReminders": "12,48,1",
     }
     return synthesize(tmp_path_factory.mktemp("cdk-configured"), context)

@@ -100,7 +100,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
     )
     for stack, days in ((configured_stack, 30), (default_stack, 90)):
         groups = stack.resources("AWS::Logs::LogGroup").values()
-        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days]
+        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days, days]
 
 
 def test_direct_sync_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
@@ -255,7 +255,7 @@ def test_topics_and_queue_are_encrypted_and_tls_only(default_stack: Synthesized)
     assert policies.count('"aws:SecureTransport": "false"') == 4  # two topics, two queues
 
 
-def test_only_the_two_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
+def test_only_the_three_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
     default_stack.template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
@@ -272,6 +272,7 @@ def test_only_the_two_functions_may_publish_invitation_events(default_stack: Syn
                                         "aws:PrincipalArn": [
                                             {"Fn::GetAtt": [Match.string_like_regexp("SyncFunctionRole"), "Arn"]},
                                             {"Fn::GetAtt": [Match.string_like_regexp("ReconcilerRole"), "Arn"]},
+                                            {"Fn::GetAtt": [Match.string_like_regexp("RemindersRole"), "Arn"]},
                                         ]
                                     }
                                 },
@@ -347,6 +348,9 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
         ({"fullSweepSchedule": "weekly"}, "fullSweepSchedule"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
+        ({"expiryReminders": [72, 0]}, "expiryReminders"),
+        ({"expiryReminders": "24,24"}, "expiryReminders"),
+        ({"expiryReminders": [400]}, "expiryReminders"),
     ],
 )
 def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str, object], named: str) -> None:
@@ -384,4 +388,4 @@ def test_direct_synth_reads_cdk_json_context(tmp_path: Path, monkeypatch: pytest
     app, stack = create_app(outdir=str(tmp_path / "out"))
     template = json.loads((Path(app.synth().directory) / f"{stack.artifact_id}.template.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox", "Sandbox"]
+    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox"] * 3

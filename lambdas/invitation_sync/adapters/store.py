@@ -79,6 +79,8 @@ class InvitationStore:
             "publishLeaseUntil = :leaseUntil",
             "version = if_not_exists(version, :zero) + :one",
             "previousStatus = if_not_exists(#status, :null)",
+            # Operands read the item as it was before this update: the replaced version, for changedFields.
+            "previousInvitation = if_not_exists(invitation, :null)",
         ]
         indexed = _index_attributes(invitation)
         removes = [f"#{name}" for name, value in indexed.items() if value is None]
@@ -121,7 +123,7 @@ class InvitationStore:
         """Drop the marker of exactly this version; False if a newer version replaced it meanwhile."""
         return self._update_if(
             stored,
-            "REMOVE publishPending, publishLeaseUntil",
+            "REMOVE publishPending, publishLeaseUntil, previousInvitation",
             "version = :version",
             {":version": stored.version},
         )
@@ -312,6 +314,7 @@ _ITEM_ATTRIBUTES: Final = {  # StoredInvitation field -> table attribute
     "source_event_id": "sourceEventId",
     "publish_pending": "publishPending",
     "publish_lease_until": "publishLeaseUntil",
+    "previous_invitation": "previousInvitation",  # only while the publish is pending: changedFields
 }
 
 
