@@ -61,6 +61,11 @@ class InvitationSyncStack(Stack):
         CfnOutput(
             self, "FailedEventsQueueUrl", value=messaging.failed_events.queue_url, description="Dead-letter queue"
         )
+        # The operator CLI finds the functions by these (invitation-sync --stack <name>).
+        CfnOutput(self, "SyncFunctionName", value=sync.function.function_name, description="Sync function")
+        CfnOutput(
+            self, "ReconcilerFunctionName", value=reconciler.function.function_name, description="Reconciler function"
+        )
         CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
 
 
