@@ -19,6 +19,9 @@ from local.samples import lead_invitation, opportunity_invitation
 from tests.infra.conftest import synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
+# The reconciler's payload modes and state items (design.md) land with branch `reconciler`: these
+# fail until it is merged, then pass (strict: an unexpected pass fails, so remove the mark then).
+needs_reconciler_modes = pytest.mark.xfail(strict=True, reason="reconciler modes: merge branch reconciler")
 SCHEDULED_CURSOR = {"catalog": {"S": "_reconciler"}, "id": {"S": "incremental"}}
 
 
@@ -68,6 +71,7 @@ def test_backfill_after_a_paused_scheduled_run_covers_every_pair_and_leaves_its_
     assert "backfill complete" in out.out
 
 
+@needs_reconciler_modes
 def test_backfill_dry_run_goes_through_the_function_and_writes_nothing(
     stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -83,6 +87,7 @@ def test_backfill_dry_run_goes_through_the_function_and_writes_nothing(
     assert invitation_items(stack) == []
 
 
+@needs_reconciler_modes
 def test_status_on_a_known_table(
     stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
