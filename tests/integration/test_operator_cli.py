@@ -87,7 +87,6 @@ def test_backfill_dry_run_goes_through_the_function_and_writes_nothing(
     assert invitation_items(stack) == []
 
 
-@needs_reconciler_modes
 def test_status_on_a_known_table(
     stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,9 +95,7 @@ def test_status_on_a_known_table(
     emulator.put(opportunity_invitation(2))  # PENDING, expiring in days
     emulator.put(opportunity_invitation(3, status="ACCEPTED"))
     emulator.put(lead_invitation(4, catalog="Sandbox", status="REJECTED"))
-    function = stack.deployment.outputs["ReconcilerFunctionName"]
-    report = stack.invoker.invoke(function, {"mode": "incremental"})
-    assert report["complete"]
+    assert stack.invoker.invoke(stack.deployment.outputs["ReconcilerFunctionName"], {"mode": "full"})["complete"]
     sqs, cloudwatch = boto3.client("sqs"), boto3.client("cloudwatch")
     failed_events = stack.deployment.outputs["FailedEventsQueueUrl"]
     for body in ("one", "two"):
@@ -127,6 +124,7 @@ def test_status_on_a_known_table(
             ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
+    before = boto3.client("dynamodb").scan(TableName=table_name(stack))["Items"]
 
     assert cli(stack, "status") == 0
 
@@ -136,10 +134,28 @@ def test_status_on_a_known_table(
     assert [cell.strip() for cell in rows["Sandbox"].split("│")[2:6]] == ["0", "0", "1", "0"]
     assert "PENDING, expiring within 72 hours (1)" in out
     assert "engi-0000000000001" in out
-    assert "last complete scheduled reconcile (incremental): 20" in out
+    assert "engi-0000000000002" not in out
     assert "failed events waiting: 2 (oldest 2.0 h" in out
     assert "InvitationSync-MonitoringDrift-1A2B3C" in out
     assert "OtherStack" not in out
+    assert boto3.client("dynamodb").scan(TableName=table_name(stack))["Items"] == before  # read-only
+    assert len(boto3.client("sqs").receive_message(QueueUrl=failed_events, MaxNumberOfMessages=10)["Messages"]) == 2
+
+
+@needs_reconciler_modes
+def test_status_shows_the_last_complete_scheduled_reconcile_and_what_it_repaired(
+    stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    function = stack.deployment.outputs["ReconcilerFunctionName"]
+    assert stack.invoker.invoke(function, {"mode": "incremental"})["complete"]  # the baseline run
+    emulator.put(opportunity_invitation(1, status="ACCEPTED"))  # its events never arrived
+    assert stack.invoker.invoke(function, {"mode": "incremental"})["drift_repaired"] == 1
+
+    assert cli(stack, "status") == 0
+
+    out = capsys.readouterr().out
+    assert "last complete scheduled reconcile (incremental): 20" in out
+    assert "drift repaired 1, backfilled 0, failed 0" in out
 
 
 def test_the_cli_creates_no_sns_partner_central_or_dynamodb_write_client(
