@@ -111,7 +111,11 @@ def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> N
 
 
 def _dead_letter_target(sqs: "SQSClient", url: str) -> str | None:
-    policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"].get("RedrivePolicy")
+    policy = (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+        .get("Attributes", {})
+        .get("RedrivePolicy")
+    )
     return json.loads(policy)["deadLetterTargetArn"] if policy else None
 
 
