@@ -181,10 +181,12 @@ class Story:
         )
 
     def reconcile(self) -> dict[str, Any]:
+        from infra.reconciler import TIMEOUT  # noqa: PLC0415 - loaded with the stack above
         from invitation_sync.handlers.reconcile_handler import lambda_handler  # noqa: PLC0415
 
         with contextlib.redirect_stdout(io.StringIO()):
-            report: dict[str, Any] = lambda_handler({"source": "aws.events"}, FakeLambdaContext())
+            context = FakeLambdaContext(remaining_ms=int(TIMEOUT.to_seconds() * 1000))
+            report: dict[str, Any] = lambda_handler({"mode": "incremental"}, context)
         return report
 
 

@@ -159,3 +159,8 @@ def invitation_event(
             },
         },
     }
+
+
+def dated(response: dict[str, Any], invited_at: datetime) -> dict[str, Any]:
+    """`response` invited at `invited_at` (expiring 15 days later): histories relative to today."""
+    return {**response, "InvitationDate": invited_at, "ExpirationDate": invited_at + timedelta(days=15)}

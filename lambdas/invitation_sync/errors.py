@@ -25,6 +25,10 @@ class PartnerCentralRequestError(PermanentError):
     """Partner Central refused the request itself (ValidationException)."""
 
 
+class ListTokenRefusedError(PartnerCentralRequestError):
+    """Partner Central refused a List NextToken (expired, or from another query): list from the start."""
+
+
 class InvitationNotAccessibleError(RetryableError):
     """Partner Central answers not-found or access-denied. Expected after a rejection or an expiry
     (handled); for a new or accepted invitation it may be read-after-write lag, so it is retried and

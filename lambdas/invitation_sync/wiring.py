@@ -5,11 +5,18 @@ from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from invitation_sync.adapters.aws import dynamodb_client, partner_central_client, sns_client, sqs_client
+from invitation_sync.adapters.aws import (
+    PARTNER_CENTRAL_CONFIG,
+    dynamodb_client,
+    partner_central_client,
+    sns_client,
+    sqs_client,
+)
 from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.budgets import AWS_CALL_WORST_CASE, call_worst_case, sync_worst_case
 from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, metrics
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import Reconciler
@@ -63,7 +70,15 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
     partner_central = PartnerCentralInvitations(client, on_throttle=_count_throttle)
     store = InvitationStore(dynamodb_client(), settings.table_name)
     sync = build_sync(settings, partner_central, store)
-    return ReconcileServices(Reconciler(partner_central, store, sync), sync, settings, limiter)
+    pacing = limiter.window  # the longest the limiter makes one attempt wait
+    reconciler = Reconciler(
+        partner_central,
+        store,
+        sync,
+        seconds_per_page=call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE,
+        seconds_per_sync=sync_worst_case(pacing),
+    )
+    return ReconcileServices(reconciler, sync, settings, limiter)
 
 
 @cache

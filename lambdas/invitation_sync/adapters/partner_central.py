@@ -1,6 +1,6 @@
 """Partner Central Selling API adapter: one Get per invitation, typed errors."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Tracer
@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.errors import (
     InvitationNotAccessibleError,
+    ListTokenRefusedError,
     PartnerCentralRequestError,
     PartnerCentralUnavailableError,
 )
@@ -45,21 +46,36 @@ class PartnerCentralInvitations:
 
     @tracer.capture_method(capture_response=False)
     def list_page(
-        self, catalog: str, participant_type: str, next_token: str | None
+        self,
+        catalog: str,
+        participant_type: str,
+        next_token: str | None,
+        *,
+        statuses: Sequence[str] = (),
+        engagement_ids: Sequence[str] = (),
+        newest_first: bool = False,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page (up to 100) of invitation summaries, oldest invitation first, and the next token."""
+        """One page (up to 100) of invitation summaries sorted by invitation date, and the next token.
+        A token Partner Central refuses (it expired) raises ListTokenRefusedError: list again from the start."""
         request: dict[str, Any] = {
             "Catalog": catalog,
             "ParticipantType": participant_type,
             "MaxResults": 100,
-            "Sort": {"SortOrder": "ASCENDING", "SortBy": "InvitationDate"},
+            "Sort": {"SortOrder": "DESCENDING" if newest_first else "ASCENDING", "SortBy": "InvitationDate"},
         }
+        if statuses:
+            request["Status"] = list(statuses)
+        if engagement_ids:
+            request["EngagementIdentifier"] = list(engagement_ids)
         if next_token:
             request["NextToken"] = next_token
+        call = f"ListEngagementInvitations {catalog}/{participant_type}"
         try:
             response = self._client.list_engagement_invitations(**request)
         except (ClientError, BotoCoreError) as error:
-            raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
+            if next_token and error_code(error) == "ValidationException":
+                raise ListTokenRefusedError(f"{call}: the NextToken was refused (ValidationException)") from error
+            raise _classify(error, call) from error
         summaries = [dict(summary) for summary in response.get("EngagementInvitationSummaries", [])]
         return summaries, response.get("NextToken")
 
