@@ -34,7 +34,7 @@ def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool)
         summary.add_row(name, str(value))
     out.print(summary)
     for failure in progress.failed:
-        out.print(f"failed: {failure}", highlight=False)
+        out.print(f"failed: {failure}", highlight=False, soft_wrap=True)
 
 
 def parked(out: Console, events: list[ParkedEvent]) -> None:
@@ -74,6 +74,7 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
             f"drift repaired {repaired.get('drift_repaired', 0)}, backfilled {repaired.get('backfilled', 0)}, "
             f"failed {len(repaired.get('failed') or [])}",
             highlight=False,
+            soft_wrap=True,
         )
 
     age = state.oldest_failed_event_seconds
@@ -81,8 +82,9 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
     out.print(
         f"failed events waiting: {state.failed_events_waiting} ({oldest}; in flight {state.failed_events_in_flight})",
         highlight=False,
+        soft_wrap=True,
     )
     if not state.alarms_in_alarm:
         out.print("alarms in ALARM: none")
     for name, reason in state.alarms_in_alarm:
-        out.print(f"[red]ALARM[/red] {name}: {reason}", highlight=False)
+        out.print(f"[red]ALARM[/red] {name}: {reason}", highlight=False, soft_wrap=True)

@@ -5,16 +5,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from boto3.dynamodb.types import TypeDeserializer
-
+from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.adapters.table_design import (
     BY_STATUS,
     BY_STATUS_EXPIRATION,
-    PARTITION_KEY,
     SORT_KEY,
     catalog_status_key,
 )
 from invitation_sync.domain import ACCEPTED, EXPIRED, PENDING, REJECTED
+from invitation_sync.models.reconcile_request import SCHEDULED_MODES
 from invitation_sync.normalize import iso_utc
 
 if TYPE_CHECKING:
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 STATUSES: Final = (PENDING, ACCEPTED, REJECTED, EXPIRED)
 EXPIRING_WITHIN: Final = timedelta(hours=72)
-SCHEDULED_MODES: Final = ("incremental", "full")  # the reconciler's state items (design: catalog="_reconciler")
-RECONCILER_PARTITION: Final = "_reconciler"
 
 
 @dataclass(frozen=True)
@@ -111,18 +108,14 @@ class StatusReader:
         return found
 
     def _scheduled_runs(self) -> list[ScheduledRun]:
-        keys = [{PARTITION_KEY: {"S": RECONCILER_PARTITION}, SORT_KEY: {"S": mode}} for mode in SCHEDULED_MODES]
-        response = self._dynamodb.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
-        deserialize = TypeDeserializer().deserialize
-        items = {
-            item[SORT_KEY]["S"]: {name: deserialize(value) for name, value in item.items()}
-            for item in response.get("Responses", {}).get(self._table, [])
-        }
-        return [
-            ScheduledRun(mode, items[mode].get("lastCompletedAt"), dict(items[mode].get("lastReport") or {}))
-            for mode in SCHEDULED_MODES
-            if mode in items
-        ]
+        """From the reconciler's state items, read with the store's own reader (reads only)."""
+        store = InvitationStore(self._dynamodb, self._table)
+        runs = []
+        for mode in SCHEDULED_MODES:
+            state = store.get_reconciler_state(mode)
+            if state.get("lastCompletedAt"):
+                runs.append(ScheduledRun(mode, state["lastCompletedAt"], dict(state.get("lastReport") or {})))
+        return runs
 
     def _failed_events(self, status: StackStatus, queue_url: str, now: datetime) -> None:
         attributes = self._sqs.get_queue_attributes(

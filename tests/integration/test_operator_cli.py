@@ -19,9 +19,6 @@ from local.samples import lead_invitation, opportunity_invitation
 from tests.infra.conftest import synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
-# The reconciler's payload modes and state items (design.md) land with branch `reconciler`: these
-# fail until it is merged, then pass (strict: an unexpected pass fails, so remove the mark then).
-needs_reconciler_modes = pytest.mark.xfail(strict=True, reason="reconciler modes: merge branch reconciler")
 SCHEDULED_CURSOR = {"catalog": {"S": "_reconciler"}, "id": {"S": "incremental"}}
 
 
@@ -71,7 +68,6 @@ def test_backfill_after_a_paused_scheduled_run_covers_every_pair_and_leaves_its_
     assert "backfill complete" in out.out
 
 
-@needs_reconciler_modes
 def test_backfill_dry_run_goes_through_the_function_and_writes_nothing(
     stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -142,13 +138,13 @@ def test_status_on_a_known_table(
     assert len(boto3.client("sqs").receive_message(QueueUrl=failed_events, MaxNumberOfMessages=10)["Messages"]) == 2
 
 
-@needs_reconciler_modes
 def test_status_shows_the_last_complete_scheduled_reconcile_and_what_it_repaired(
     stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     function = stack.deployment.outputs["ReconcilerFunctionName"]
-    assert stack.invoker.invoke(function, {"mode": "incremental"})["complete"]  # the baseline run
-    emulator.put(opportunity_invitation(1, status="ACCEPTED"))  # its events never arrived
+    emulator.put(opportunity_invitation(1))
+    assert stack.invoker.invoke(function, {"mode": "incremental"})["backfilled"] == 1  # the baseline run
+    emulator.update("AWS", "engi-0000000000001", Status="ACCEPTED")  # its event never arrived
     assert stack.invoker.invoke(function, {"mode": "incremental"})["drift_repaired"] == 1
 
     assert cli(stack, "status") == 0
