@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from invitation_sync_cli import backfill
 from invitation_sync_cli.main import main
 from local.aws_resources import make_moto_item_writes_atomic
 from local.environment import local_process_environment
@@ -66,6 +67,30 @@ def test_backfill_after_a_paused_scheduled_run_covers_every_pair_and_leaves_its_
     out = capsys.readouterr()
     assert "listed 4, synced 4, unchanged 0, failed 0" in out.err
     assert "backfill complete" in out.out
+
+
+def test_a_backfill_spanning_several_invocations_resumes_each_time_from_its_cursor(
+    stack: LocalOperator,
+    emulator: PartnerCentralEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(backfill, "INVOCATION_SECONDS", 0.01)  # each invocation stops after one page
+    for number in range(1, 4):
+        emulator.put(opportunity_invitation(number))
+    for number in range(4, 6):
+        emulator.put(lead_invitation(number, catalog="Sandbox"))
+
+    assert cli(stack, "backfill") == 0
+
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("listed ")]
+    assert len(progress) >= 4  # one page per invocation: 2 catalogs x 2 participant types
+    assert progress[-1].startswith("listed 5, synced 5, unchanged 0, failed 0")
+    assert len(invitation_items(stack)) == 5
+    state = boto3.client("dynamodb").get_item(
+        TableName=table_name(stack), Key={"catalog": {"S": "_reconciler"}, "id": {"S": "backfill"}}
+    )["Item"]
+    assert "lastCompletedAt" in state
 
 
 def test_backfill_dry_run_goes_through_the_function_and_writes_nothing(
