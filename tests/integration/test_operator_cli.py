@@ -198,7 +198,7 @@ def test_the_cli_creates_no_sns_partner_central_or_dynamodb_write_client(
     assert clients, "the hooks saw no client: the test would prove nothing"
     assert clients <= {"cloudformation", "dynamodb", "sqs", "cloudwatch", "lambda"}
     dynamodb_calls = {operation for service, operation in calls if service == "dynamodb"}
-    assert dynamodb_calls <= {"Query", "GetItem", "BatchGetItem"}
+    assert dynamodb_calls <= {"Query", "GetItem"}
     assert {service for service, _ in calls} >= {"cloudformation", "dynamodb", "sqs"}
 
 
