@@ -128,25 +128,33 @@ class FailedEventsRedrive:
 
 
 def describe_parked(message: "MessageTypeDef") -> ParkedEvent:
-    """What a parked message is and why it failed, for the three shapes that land in the queue:
-    the sync function's own record, Lambda's on-failure record, and a raw EventBridge event (from the
-    rule's dead-letter queue, with the reason in message attributes, or moved by SQS after its retries)."""
+    """What a parked message is and why it failed, for the shapes that land in the queue: the sync
+    function's own record, Lambda's on-failure record, and a raw EventBridge event (from the rule's
+    dead-letter queue, with the reason in message attributes, or moved by SQS after its retries).
+    A record parked again after a redrive wraps the earlier one: the newest reason is kept."""
     message_id = message["MessageId"]
     try:
         body = json.loads(message.get("Body", ""))
     except json.JSONDecodeError:
         return ParkedEvent(message_id, "not an invitation event: the body is not JSON", "", is_invitation=False)
-    if isinstance(body, dict) and "event" in body:
-        return _classify(message_id, body["event"], f"{body.get('errorType')}: {body.get('reason')}")
-    if isinstance(body, dict) and "requestPayload" in body:
-        response = body.get("responsePayload") or {}
-        reason = f"{response.get('errorType', 'Lambda')}: {response.get('errorMessage', '')}".rstrip(": ")
-        return _classify(message_id, body["requestPayload"], reason)
-    attributes = {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()}
-    if "ERROR_CODE" in attributes:
-        reason = f"EventBridge could not deliver it: {attributes['ERROR_CODE']}: {attributes.get('ERROR_MESSAGE')}"
-    else:
-        reason = "every delivery from the event queue failed (see the sync function's logs for its event id)"
+    reason = None
+    while isinstance(body, dict) and ("event" in body or "requestPayload" in body):
+        if "event" in body:
+            reason = reason or f"{body.get('errorType')}: {body.get('reason')}"
+            body = body["event"]
+        else:
+            response = body.get("responsePayload") or {}
+            failure = f"{response.get('errorType', 'Lambda')}: {response.get('errorMessage', '')}"
+            reason = reason or failure.rstrip(": ")
+            body = body["requestPayload"]
+    if reason is None:
+        attributes = {
+            name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()
+        }
+        if "ERROR_CODE" in attributes:
+            reason = f"EventBridge could not deliver it: {attributes['ERROR_CODE']}: {attributes.get('ERROR_MESSAGE')}"
+        else:
+            reason = "every delivery from the event queue failed (see the sync function's logs for its event id)"
     return _classify(message_id, body, reason)
 
 

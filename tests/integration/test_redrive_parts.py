@@ -89,12 +89,17 @@ def test_what_stays_parked_is_described_and_nothing_is_consumed(queues: dict[str
         (json.dumps(good), {"ERROR_CODE": {"DataType": "String", "StringValue": "RETRIES_EXHAUSTED"}}),
         (json.dumps({"requestPayload": scheduled, "responsePayload": {"errorType": "StoreUnavailableError"}}), {}),
         ("not json", {}),
+        (
+            json.dumps({"errorType": "InvalidEventError", "reason": "source", "event": {"requestPayload": scheduled}}),
+            {},
+        ),
     ]
     for body, attributes in bodies:
         sqs.send_message(QueueUrl=queues["parked"], MessageBody=body, MessageAttributes=attributes)
     redrive = FailedEventsRedrive(sqs, queues["parked"], queues["events"], report=lambda _: None)
 
-    parked = {event.what: event for event in redrive.parked()}
+    described = redrive.parked()
+    parked = {event.what: event for event in described}
 
     assert set(parked) == {
         "malformed invitation event (detail.catalog: Input should be 'AWS' or 'Sandbox')",
@@ -103,8 +108,9 @@ def test_what_stays_parked_is_described_and_nothing_is_consumed(queues: dict[str
         "not an invitation event: the body is not JSON",
     }
     assert parked["AWS/engi-0000000000002"].reason.startswith("EventBridge could not deliver it: RETRIES_EXHAUSTED")
-    assert parked["not an invitation event: aws.events / Scheduled Event"].reason == "StoreUnavailableError"
-    assert not parked["not an invitation event: aws.events / Scheduled Event"].is_invitation
-    assert redrive.waiting() == 4
+    scheduled_runs = [e for e in described if e.what == "not an invitation event: aws.events / Scheduled Event"]
+    assert sorted(e.reason for e in scheduled_runs) == ["InvalidEventError: source", "StoreUnavailableError"]
+    assert not any(e.is_invitation for e in scheduled_runs)
+    assert redrive.waiting() == 5
     visible = sqs.get_queue_attributes(QueueUrl=queues["parked"], AttributeNames=["ApproximateNumberOfMessages"])
-    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "4"  # visible again at once
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "5"  # visible again at once
