@@ -31,7 +31,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             f"(configured: {sorted(settings.catalogs)})"
         )
     # RECEIVER first: the invitations to act on.
-    participant_types = request.participant_types or sorted(settings.participant_types, reverse=True)
+    participant_types = request.participant_types or [
+        p for p in ("RECEIVER", "SENDER") if p in settings.participant_types
+    ]
     logger.append_keys(reconcile_mode=request.mode, dry_run=request.dry_run)
     report = services.reconciler.run(
         request,
