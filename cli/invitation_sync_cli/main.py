@@ -34,7 +34,7 @@ from invitation_sync_cli import render
 from invitation_sync_cli.backfill import BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
 from invitation_sync_cli.errors import CommandError
-from invitation_sync_cli.invoker import FunctionInvoker, LambdaInvoker
+from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker, LambdaInvoker
 from invitation_sync_cli.redrive import FailedEventsRedrive
 from invitation_sync_cli.stack import DEFAULT_STACK, StackOutputs, read_outputs
 from invitation_sync_cli.status import StatusReader, now_utc
@@ -166,13 +166,16 @@ def _backfill(command: Command) -> int:
     request = BackfillRequest(args.dry_run, args.restart, args.catalog or (), args.participant_type or ())
     console.print(f"backfill{' (dry run)' if args.dry_run else ''} through {function}", highlight=False)
     with _stop_between_invocations() as stop:
-        progress = run_backfill(
-            command.invoker,
-            function,
-            request,
-            report=lambda line: console.print(line, highlight=False),
-            stop_requested=stop.is_set,
-        )
+        try:
+            progress = run_backfill(
+                command.invoker,
+                function,
+                request,
+                report=lambda line: console.print(line, highlight=False),
+                stop_requested=stop.is_set,
+            )
+        except FunctionFailedError as error:
+            raise CommandError(f"{error}. {_resume_hint(args)}") from None
     render.backfill_summary(Console(), progress, dry_run=args.dry_run)
     if progress.complete:
         return 0
@@ -199,6 +202,8 @@ def _stop_between_invocations() -> Iterator[threading.Event]:
 
 
 def _resume_hint(args: argparse.Namespace) -> str:
+    if args.command == "redrive":
+        return "A started move task goes on in SQS; `invitation-sync redrive` follows it again."
     if args.command != "backfill":
         return ""
     flags = [f"--stack {args.stack}"] if args.stack != DEFAULT_STACK else []
@@ -206,7 +211,7 @@ def _resume_hint(args: argparse.Namespace) -> str:
     flags += [f"--participant-type {kind}" for kind in args.participant_type or ()]
     flags += ["--dry-run"] * args.dry_run
     return (
-        "Its cursor is stored (an invocation still running finishes on its own): resume with "
+        "The backfill's cursor is stored (an invocation still running finishes on its own): resume with "
         f"`{' '.join(['invitation-sync backfill', *flags])}`"
     )
 

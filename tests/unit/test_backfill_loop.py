@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from invitation_sync_cli.backfill import BackfillRequest, run_backfill
+from invitation_sync_cli.invoker import FunctionFailedError
 from invitation_sync_cli.main import main
 
 
@@ -100,3 +101,22 @@ def test_ctrl_c_stops_between_invocations_and_says_how_to_resume(
     assert "stopping after the running invocation" in err
     assert "resume with `invitation-sync backfill --catalog Sandbox`" in err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class FailingReconciler(ScriptedReconciler):
+    def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        if self.answers:
+            return super().invoke(function_name, payload)
+        raise FunctionFailedError(function_name, "StoreUnavailableError", "DynamoDB GetItem: throttled")
+
+
+def test_a_failed_invocation_is_one_line_that_says_how_to_resume(capsys: pytest.CaptureFixture[str]) -> None:
+    reconciler = FailingReconciler(part(False, 100, 1))
+
+    assert main(["backfill", "--reconciler-function", "reconciler"], invoker=reconciler) == 1
+
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "invitation-sync backfill: function reconciler failed: StoreUnavailableError: DynamoDB GetItem: throttled. "
+        "The backfill's cursor is stored (an invocation still running finishes on its own): resume with "
+        "`invitation-sync backfill`"
+    )
