@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 _TABLE_PROPERTIES: Final = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
 
@@ -49,6 +50,7 @@ class LocalDeployment:
 def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient", sqs: "SQSClient") -> LocalDeployment:
     deployment = LocalDeployment()
     resources = template["Resources"]
+    queues: list[tuple[str, dict[str, Any]]] = []
     for logical_id, resource in resources.items():
         properties = resource.get("Properties", {})
         match resource["Type"]:
@@ -62,10 +64,13 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
                 deployment.refs[logical_id] = deployment.arns[logical_id] = arn
                 deployment.topics.append(arn)
             case "AWS::SQS::Queue":
-                url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
-                deployment.refs[logical_id] = url
-                attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-                deployment.arns[logical_id] = attributes["QueueArn"]
+                queues.append((logical_id, properties))
+    # Dead-letter queues first: a queue's redrive policy names its dead-letter queue's ARN.
+    for logical_id, properties in sorted(queues, key=lambda queue: "RedrivePolicy" in queue[1]):
+        url = sqs.create_queue(QueueName=logical_id, Attributes=_queue_attributes(properties, deployment))["QueueUrl"]
+        deployment.refs[logical_id] = url
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        deployment.arns[logical_id] = attributes["QueueArn"]
     for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Function":
             properties = resource["Properties"]
@@ -82,6 +87,20 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
         except TemplateError:
             continue  # e.g. the dashboard: nothing local stands for it
     return deployment
+
+
+def _queue_attributes(properties: dict[str, Any], deployment: LocalDeployment) -> "dict[QueueAttributeNameType, str]":
+    """What SQS itself enforces: the redrive policy (maxReceiveCount), visibility and retention."""
+    names: tuple[QueueAttributeNameType, ...] = ("VisibilityTimeout", "MessageRetentionPeriod")
+    attributes: dict[QueueAttributeNameType, str] = {
+        name: str(properties[name]) for name in names if name in properties
+    }
+    if policy := properties.get("RedrivePolicy"):
+        target = deployment.resolve(policy["deadLetterTargetArn"])
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": target, "maxReceiveCount": int(policy["maxReceiveCount"])}
+        )
+    return attributes
 
 
 def publish_outputs(cloudformation: "CloudFormationClient", stack_name: str, deployment: LocalDeployment) -> None:

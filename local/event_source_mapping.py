@@ -1,7 +1,7 @@
 """Lambda's SQS event source mapping, locally: takes up to 10 messages from the event queue, hands
-them to the sync function as one SQS event, deletes the records that succeeded and lets the
-reported batch item failures come back (at once here; after the visibility timeout in AWS), so SQS's
-redrive policy parks a message after maxReceiveCount receives, as it does behind the real mapping."""
+them to the sync function as one SQS event and deletes the records that succeeded; a reported batch
+item failure comes back when its visibility ends, and SQS's redrive policy parks a message after
+maxReceiveCount receives, as behind the real mapping."""
 
 import threading
 from collections.abc import Iterator
@@ -41,12 +41,8 @@ class LocalEventSourceMapping:
             failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed: every message comes back
             failed = {message["MessageId"] for message in messages}
-        for message in messages:
-            if message["MessageId"] in failed:
-                self._sqs.change_message_visibility(
-                    QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
+        for message in messages:  # a failed record is left alone: it comes back when its visibility ends
+            if message["MessageId"] not in failed:
                 self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
 
