@@ -58,10 +58,15 @@ class LocalInvoker:
 
 @contextmanager
 def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
+    """The function's variables for the invocation, then the previous values: only these keys change, so a
+    caller on another thread (the local event source mapping beside the CLI) never sees the rest vanish."""
+    saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
