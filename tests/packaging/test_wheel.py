@@ -27,18 +27,24 @@ import invitation_sync_cli
 for module in pkgutil.walk_packages(invitation_sync_cli.__path__, "invitation_sync_cli."):
     if module.name != "invitation_sync_cli.__main__":  # that one runs the CLI
         importlib.import_module(module.name)
-def name(requirement):
-    return re.split(r"[ ;<>=!~\\[(,]", requirement, maxsplit=1)[0].lower().replace("_", "-")
-required, todo = set(), ["invitation-sync"]
-while todo:
-    for requirement in metadata.requires(todo.pop()) or []:
-        if "extra ==" in requirement or name(requirement) in required:
+loaded = {m.split(".")[0] for m, mod in list(sys.modules.items()) if getattr(mod, "__file__", None)}
+from packaging.requirements import Requirement  # the checker's own import, from the dev venv
+def canonical(name):
+    return name.lower().replace("_", "-")
+required, seen, todo = set(), set(), [("invitation-sync", ("",))]
+while todo:  # requirements, their requested extras' requirements, and so on
+    distribution, extras = todo.pop()
+    for text in metadata.requires(distribution) or []:
+        requirement = Requirement(text)
+        if requirement.marker and not any(requirement.marker.evaluate({"extra": e}) for e in extras):
             continue
-        required.add(name(requirement))
-        todo.append(name(requirement))
+        key = (canonical(requirement.name), tuple(sorted(requirement.extras)))
+        if key not in seen:
+            seen.add(key)
+            required.add(key[0])
+            todo.append((requirement.name, ("", *requirement.extras)))
 owners = metadata.packages_distributions()
 stdlib = sysconfig.get_paths()["stdlib"]
-loaded = {m.split(".")[0] for m, mod in list(sys.modules.items()) if getattr(mod, "__file__", None)}
 outside = sorted(
     top for top in loaded
     if not sys.modules[top].__file__.startswith(stdlib)
