@@ -66,7 +66,10 @@ class FailedEventsRedrive:
             self._sqs.start_message_move_task(SourceArn=source, DestinationArn=destination)
         last_report = self._clock()
         while True:
-            task = self._tasks(source)[0]  # the most recent task comes first
+            tasks = self._tasks(source)
+            if not tasks:
+                raise CommandError("SQS lists no move task for the failed-events queue after starting one")
+            task = tasks[0]  # the most recent task comes first
             moved = task.get("ApproximateNumberOfMessagesMoved", 0)
             to_move = task.get("ApproximateNumberOfMessagesToMove")
             if task["Status"] not in ACTIVE:
@@ -115,10 +118,7 @@ class FailedEventsRedrive:
         return attributes["QueueArn"]
 
     def _tasks(self, source_arn: str) -> "list[ListMessageMoveTasksResultEntryTypeDef]":
-        tasks = self._sqs.list_message_move_tasks(SourceArn=source_arn)["Results"]
-        if not tasks:
-            raise CommandError("SQS lists no move task for the failed-events queue")
-        return tasks
+        return self._sqs.list_message_move_tasks(SourceArn=source_arn)["Results"]
 
     def _in_queue(self, queue_url: str) -> int:
         attributes = self._sqs.get_queue_attributes(

