@@ -10,6 +10,7 @@ from invitation_sync.models.base import describe
 
 PARTNER_CENTRAL_REGION: Final = "us-east-1"
 PARTNER_CENTRAL_READ_QUOTA: Final = 10  # requests/second, shared by every integration of the partner
+SCHEDULE_EXPRESSION: Final = r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$"  # EventBridge's
 LOG_RETENTION_DAYS: Final = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
@@ -33,11 +34,8 @@ class StackSettings(BaseModel):
     reserved_concurrency: int = Field(1, alias="reservedConcurrency", ge=1, le=10)
     partner_central_rate_cap: float = Field(5.0, alias="partnerCentralRateCap", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     alarm_email: str | None = Field(None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    reconcile_schedule: str = Field(
-        "rate(1 hour)",
-        alias="reconcileSchedule",
-        pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$",
-    )
+    reconcile_schedule: str = Field("rate(1 hour)", alias="reconcileSchedule", pattern=SCHEDULE_EXPRESSION)
+    full_sweep_schedule: str = Field("rate(7 days)", alias="fullSweepSchedule", pattern=SCHEDULE_EXPRESSION)
     removal_policy: Literal["retain", "destroy"] = Field("retain", alias="removalPolicy")
 
     @field_validator("catalogs", "participant_types", mode="before")

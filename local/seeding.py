@@ -6,7 +6,7 @@ minutes on moto, so the history is written with BatchWriteItem as the items that
 `InvitationStore.save` followed by `clear_publish_pending` stores."""
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +18,14 @@ from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import iso_utc, normalize
 from local.partner_central_emulator import PartnerCentralEmulator
+from local.samples import dated, lead_invitation, opportunity_invitation
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 SEED_SOURCE = "seed"
+FIRST_OPEN = 50_000  # numbers of the open invitations: apart from the history's
+_FINAL_STATUSES = ("ACCEPTED", "REJECTED", "EXPIRED")
 _serialize = TypeSerializer().serialize
 
 
@@ -68,3 +71,30 @@ def seed(
             while request:
                 request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
     return count
+
+
+def participant(number: int) -> str:
+    """One invitation in seven is one we sent."""
+    return "SENDER" if number % 7 == 0 else "RECEIVER"
+
+
+def final_invitation(number: int, now: datetime) -> dict[str, Any]:
+    """Accepted, rejected or expired weeks ago: outside every open window."""
+    status = _FINAL_STATUSES[number % 3]
+    response = opportunity_invitation(number, status=status) if number % 2 else lead_invitation(number, status=status)
+    return dated(response, now - timedelta(days=20, hours=number))
+
+
+def open_invitation(number: int, now: datetime) -> dict[str, Any]:
+    """PENDING, invited within the last few days (one an hour, newest first)."""
+    return dated(opportunity_invitation(number), now - timedelta(hours=number - FIRST_OPEN + 1))
+
+
+def open_ids(count: int) -> list[str]:
+    return [opportunity_invitation(number)["Id"] for number in range(FIRST_OPEN, FIRST_OPEN + count)]
+
+
+def history(final_count: int, open_count: int, now: datetime) -> list[tuple[dict[str, Any], str]]:
+    """A partner's invitations as (GetEngagementInvitation response, participant type)."""
+    finals = [(final_invitation(n, now), participant(n)) for n in range(1, final_count + 1)]
+    return finals + [(open_invitation(n, now), participant(n)) for n in range(FIRST_OPEN, FIRST_OPEN + open_count)]

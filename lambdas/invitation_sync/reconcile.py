@@ -61,12 +61,18 @@ class ReconcileReport:
     restarted_pairs: list[str] = field(default_factory=list)  # "<catalog>#<participant>": resume token refused
     run_started_at: str | None = None
     skipped: str | None = None
+    continued_full_sweep: "ReconcileReport | None" = None  # an unfinished full sweep this run carried on
 
     def summary(self) -> dict[str, Any]:
         summary = asdict(self)
-        if self.skipped is None:
-            del summary["skipped"]
+        for optional in ("skipped", "continued_full_sweep"):
+            if summary[optional] is None:
+                del summary[optional]
         return summary
+
+    def runs(self) -> list["ReconcileReport"]:
+        """This run and the full sweep it continued, for metrics that add both."""
+        return [self, *([self.continued_full_sweep] if self.continued_full_sweep else [])]
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,27 @@ class Reconciler:
             own = scheduled.get(run.state_name)
             run.state = own if own is not None else self._store.get_reconciler_state(run.state_name)
             self._run_locked(run, catalogs)
+            if (
+                request.mode == "incremental"
+                and report.complete
+                and not request.dry_run
+                and "pair" in scheduled["full"]
+            ):
+                # A full sweep longer than one invocation goes on hourly, not a week later with an expired token.
+                full = ReconcileReport(mode="full")
+                sweep = _Run(
+                    ReconcileRequest(mode="full"),
+                    full,
+                    budget,
+                    run_id,
+                    now,
+                    run.baseline,
+                    scheduled["full"],
+                    participant_types,
+                    on_page,
+                )
+                self._run_locked(sweep, catalogs)
+                report.continued_full_sweep = full
         finally:
             try:
                 self._store.release_reconciler_lock(run_id)

@@ -132,28 +132,63 @@ def test_partner_central_reads_are_limited_to_the_configured_catalogs(configured
         assert statement["Condition"] == {"StringEquals": {"partnercentral:Catalog": ["AWS", "Sandbox"]}}
 
 
-def test_reconciler_runs_on_its_schedule_alone_and_paced(configured_stack: Synthesized) -> None:
-    configured_stack.template.has_resource_properties(
-        "AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)", "State": "ENABLED"}
+def test_reconciler_runs_incremental_hourly_and_a_full_sweep_weekly_paced_without_reserved_concurrency(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    for stack, full_sweep in ((default_stack, "rate(7 days)"), (configured_stack, "cron(0 3 ? * SUN *)")):
+        schedules = {
+            rule["Properties"]["ScheduleExpression"]: rule["Properties"]["Targets"]
+            for rule in stack.resources("AWS::Events::Rule").values()
+            if "ScheduleExpression" in rule["Properties"]
+        }
+        assert {expression: json.loads(target["Input"]) for expression, [target] in schedules.items()} == {
+            "rate(1 hour)": {"mode": "incremental"},
+            full_sweep: {"mode": "full"},
+        }
+        assert all("DeadLetterConfig" not in target for [target] in schedules.values())  # never the failed-events queue
+    reconciler = next(
+        function["Properties"]
+        for function in configured_stack.resources("AWS::Lambda::Function").values()
+        if function["Properties"]["Handler"] == "invitation_sync.handlers.reconcile_handler.lambda_handler"
     )
-    configured_stack.template.has_resource_properties(
-        "AWS::Lambda::Function",
-        {
-            "Handler": "invitation_sync.handlers.reconcile_handler.lambda_handler",
-            "ReservedConcurrentExecutions": 1,
-            "Timeout": 900,
-            "Environment": {
-                "Variables": Match.object_like(
-                    {"PARTNER_CENTRAL_RATE_CAP": "5.0", "RECONCILE_PARTICIPANT_TYPES": "RECEIVER,SENDER"}
-                )
-            },
-        },
-    )
+    assert "ReservedConcurrentExecutions" not in reconciler  # a new account cannot deploy any; the lock item serializes
+    assert reconciler["Timeout"] == 900
+    assert reconciler["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"] == "5.0"
+    assert reconciler["Environment"]["Variables"]["RECONCILE_PARTICIPANT_TYPES"] == "RECEIVER,SENDER"
     alarms = configured_stack.resources("AWS::CloudWatch::Alarm").values()
     assert any("drift" in alarm["Properties"]["AlarmDescription"] for alarm in alarms)
     topic_policy = json.dumps(configured_stack.resources("AWS::SNS::TopicPolicy"))
     assert "SyncFunctionRole" in topic_policy
     assert "ReconcilerRole" in topic_policy
+
+
+def test_a_failed_reconcile_run_is_not_retried_into_the_failed_events_queue_but_alarmed(
+    default_stack: Synthesized,
+) -> None:
+    [reconciler] = [
+        config["Properties"]
+        for config in default_stack.resources("AWS::Lambda::EventInvokeConfig").values()
+        if config["Properties"]["FunctionName"]["Ref"].startswith("Reconciler")
+    ]
+    assert "DestinationConfig" not in reconciler
+    assert (reconciler["MaximumRetryAttempts"], reconciler["MaximumEventAgeInSeconds"]) == (0, 3600)
+    errors = [
+        alarm["Properties"]
+        for alarm in default_stack.resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "Errors"
+    ]
+    assert any("Reconciler" in json.dumps(alarm["Dimensions"]) for alarm in errors)
+
+
+def test_the_reconciler_queries_only_the_status_index_and_deletes_only_its_lock(default_stack: Synthesized) -> None:
+    reconciler = next(
+        policy["Properties"]["PolicyDocument"]["Statement"]
+        for name, policy in default_stack.resources("AWS::IAM::Policy").items()
+        if name.startswith("Reconciler")
+    )
+    by_action = {action: statement["Resource"] for statement in reconciler for action in actions(statement)}
+    assert json.dumps(by_action["dynamodb:Query"]).endswith('"/index/byStatus"]]}')
+    assert "StorageInvitations" in json.dumps(by_action["dynamodb:DeleteItem"])
 
 
 def test_data_permissions_name_exact_resources(default_stack: Synthesized) -> None:
@@ -303,6 +338,7 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"catalogs": "Foo"}, "catalogs"),
         ({"reservedConcurrency": 50}, "reservedConcurrency"),
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
+        ({"fullSweepSchedule": "weekly"}, "fullSweepSchedule"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
     ],
 )

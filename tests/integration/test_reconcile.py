@@ -120,6 +120,27 @@ def test_an_expired_next_token_restarts_the_pair_instead_of_stalling(world: Reco
     assert "nextToken" not in world.store.get_reconciler_state("full")
 
 
+def test_an_unfinished_full_sweep_is_carried_on_by_the_next_incremental_run(world: ReconcileWorld) -> None:
+    pages = {"left": 2}
+
+    def two_pages(_: ReconcileReport) -> None:
+        pages["left"] -= 1
+
+    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=two_pages)
+    assert (paused.complete, paused.listed) == (False, 200)
+
+    report = world.run()  # an hour later, not a week later when its token has long expired
+
+    assert report.complete
+    assert report.continued_full_sweep is not None
+    assert report.continued_full_sweep.complete
+    assert report.continued_full_sweep.listed == FINAL_COUNT + OPEN_COUNT - 200  # from where it stopped
+    state = world.store.get_reconciler_state("full")
+    assert "pair" not in state
+    assert state["lastCompletedStartedAt"] == paused.run_started_at
+    assert world.run().continued_full_sweep is None  # nothing left to carry on
+
+
 def test_a_failing_pending_publish_is_counted_and_the_run_goes_on(local_aws: LocalAws) -> None:
     with ClientFaults() as faults:  # before the clients are built: they take the session's hooks
         world = ReconcileWorld.seeded(local_aws)

@@ -46,11 +46,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         run_id=context.aws_request_id,
         lock_seconds=context.get_remaining_time_in_millis() / 1000,
     )
+    runs = report.runs()
     for name, value in (
-        (names.DRIFT_REPAIRED, report.drift_repaired),
-        (names.INVITATIONS_BACKFILLED, report.backfilled),
-        (names.RECONCILE_FAILURES, len(report.failed)),
-        (names.EVENTS_PUBLISHED, report.drift_repaired + report.backfilled + report.pending_published),
+        (names.DRIFT_REPAIRED, sum(r.drift_repaired for r in runs)),
+        (names.INVITATIONS_BACKFILLED, sum(r.backfilled for r in runs)),
+        (names.RECONCILE_FAILURES, sum(len(r.failed) for r in runs)),
+        (names.EVENTS_PUBLISHED, sum(r.drift_repaired + r.backfilled + r.pending_published for r in runs)),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info(
