@@ -80,6 +80,7 @@ def test_the_payload_chooses_the_mode_and_an_old_schedule_is_incremental(world: 
         ({"mode": "backfill", "catalogs": ["Mars"]}, "catalogs.0"),
         ({"mode": "backfill", "participantTypes": []}, "participantTypes"),
         ({"mode": "backfill", "maxSeconds": 0}, "maxSeconds"),
+        ({"mode": "backfill", "dryrun": True}, "dryrun"),
         (["backfill"], "JSON object"),
     ],
 )

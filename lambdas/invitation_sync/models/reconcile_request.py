@@ -22,7 +22,8 @@ class ReconcileRequest(BaseModel):
     `participantTypes` default to the configured ones; `restart` drops the backfill cursor; `maxSeconds`
     makes the invocation return early, cursor stored, so a caller can show progress and call again."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    # A misspelt `dryRun` must not start a real backfill: unknown members are refused.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     mode: ReconcileMode = "incremental"
     dry_run: bool = Field(False, alias="dryRun")
