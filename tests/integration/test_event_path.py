@@ -240,4 +240,7 @@ def test_an_invocation_keeps_its_slot_until_its_rate_window_has_closed(
     returned_at = time.monotonic()
 
     [get] = local_aws.emulator.calls_to("GetEngagementInvitation")
-    assert returned_at - get.at >= sync_services().rate_limiter.window
+    limiter = sync_services().rate_limiter
+    assert limiter.waited > limiter.window / 2  # it held the slot: the sync itself takes milliseconds here
+    # The emulator logs the Get when it answers, a little after the limiter logged the send.
+    assert returned_at - get.at >= limiter.window - 0.1

@@ -3,6 +3,7 @@ incremental run costs, what it heals, and how a run never stalls."""
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -84,16 +85,17 @@ def test_a_new_invitation_whose_events_were_lost_is_stored_by_the_next_increment
 
 def test_drift_is_measured_from_the_start_of_the_last_complete_run(world: ReconcileWorld) -> None:
     world.run()
-    during = dated(opportunity_invitation(90_003), datetime.now(UTC))
+    created: list[dict[str, Any]] = []
 
     def create_during_the_last_listing(report: ReconcileReport) -> None:
-        if report.list_calls == 2 * len(PAIRS):  # after every List of this run: it cannot see the invitation
-            seed(world.local_aws.emulator, None, "", [(during, "RECEIVER")])
+        if report.list_calls == 2 * len(PAIRS) and not created:  # after every List of this run: it cannot see it
+            created.append(dated(opportunity_invitation(90_003), datetime.now(UTC)))
+            seed(world.local_aws.emulator, None, "", [(created[0], "RECEIVER")])
 
     missed = world.run(on_page=create_during_the_last_listing)
     assert missed.complete
     assert missed.run_started_at is not None
-    assert missed.run_started_at <= iso_utc(during["InvitationDate"])
+    assert missed.run_started_at <= iso_utc(created[0]["InvitationDate"])
     assert missed.synced == 0
 
     report = world.run()
