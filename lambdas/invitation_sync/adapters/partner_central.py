@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Tracer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from invitation_sync.adapters.aws import error_code, is_transient
@@ -12,11 +11,11 @@ from invitation_sync.errors import (
     PartnerCentralRequestError,
     PartnerCentralUnavailableError,
 )
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_partnercentral_selling import PartnerCentralSellingAPIClient
 
-tracer = Tracer()
 
 _NOT_ACCESSIBLE = frozenset({"ResourceNotFoundException", "AccessDeniedException"})
 

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from aws_lambda_powertools import Tracer
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,11 +17,11 @@ from invitation_sync.domain import FINAL_STATUSES
 from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-tracer = Tracer()
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
