@@ -1,5 +1,6 @@
-"""What every invitation-sync function shares: its own role and log group, arm64, X-Ray, JSON logs,
-the table/topic/queue wiring, and async invocations that end in the failed-events queue."""
+"""What every invitation-sync function shares: its own role and log group, arm64, JSON logs, X-Ray
+when the `tracing` setting is on, the table/topic/queue wiring, and async invocations that end in
+the failed-events queue."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,7 +75,8 @@ class InvitationFunction(Construct):
             timeout=timeout,
             role=self.role,
             reserved_concurrent_executions=reserved_concurrency,
-            tracing=lambda_.Tracing.ACTIVE,
+            # Off: no TracingConfig, no X-Ray permissions, and the functions never import the X-Ray SDK.
+            tracing=lambda_.Tracing.ACTIVE if settings.tracing else None,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel[settings.log_level],
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
@@ -83,6 +85,7 @@ class InvitationFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
+                "POWERTOOLS_TRACE_DISABLED": str(not settings.tracing).lower(),
                 "FAILED_EVENTS_QUEUE_URL": failed_events.queue_url,
                 "INVITATIONS_TABLE_NAME": wiring.table.table_name,
                 "INVITATION_EVENTS_TOPIC_ARN": wiring.events_topic.topic_arn,
@@ -100,12 +103,19 @@ class InvitationFunction(Construct):
             "Async failures go to the FailedEvents queue through the on-failure destination (AsyncInvoke), "
             "which records the error and the request, unlike the legacy function DLQ.",
         )
+        if not settings.tracing:
+            acknowledge(
+                self.function,
+                "Serverless-LambdaTracing",
+                "Tracing is the `tracing` setting, off by default: nearly every invocation is a cold start and "
+                "the X-Ray SDK adds a third to each (README: Performance). Logs carry the correlation id.",
+            )
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
-            "Only two statements use Resource '*', because the services offer nothing narrower: X-Ray's "
-            "PutTraceSegments/PutTelemetryRecords, and the Partner Central reads, which are limited "
-            "to the configured catalogs by the partnercentral:Catalog condition.",
+            "Only the Partner Central reads (limited to the configured catalogs by the partnercentral:Catalog "
+            "condition) and, with tracing on, X-Ray's PutTraceSegments/PutTelemetryRecords use Resource '*': "
+            "neither service offers anything narrower.",
         )
         lambda_.CfnEventInvokeConfig(
             self,

@@ -39,6 +39,8 @@ class StackSettings(BaseModel):
         pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$",
     )
     removal_policy: Literal["retain", "destroy"] = Field("retain", alias="removalPolicy")
+    # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~150 ms to every cold start (README).
+    tracing: bool = False
 
     @field_validator("catalogs", "participant_types", mode="before")
     @classmethod

@@ -42,5 +42,6 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "logRetentionDays": 30,
         "logLevel": "DEBUG",
         "removalPolicy": "destroy",
+        "tracing": True,
     }
     return synthesize(tmp_path_factory.mktemp("cdk-configured"), context)

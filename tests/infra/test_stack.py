@@ -71,7 +71,6 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Runtime": "python3.14",
             "Architectures": ["arm64"],
             "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
-            "TracingConfig": {"Mode": "Active"},
             "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
             "ReservedConcurrentExecutions": 1,
             "MemorySize": 256,
@@ -84,6 +83,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
                         "SYNC_CATALOGS": "AWS",
                         "FAILED_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("FailedEvents")},
                         "POWERTOOLS_LOG_LEVEL": "INFO",
+                        "POWERTOOLS_TRACE_DISABLED": "true",
                     }
                 )
             },
@@ -100,6 +100,18 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
     for stack, days in ((configured_stack, 30), (default_stack, 90)):
         groups = stack.resources("AWS::Logs::LogGroup").values()
         assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days]
+
+
+def test_tracing_setting_switches_tracing_config_xray_permissions_and_powertools_together(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    for stack, traced in ((default_stack, False), (configured_stack, True)):
+        functions = stack.resources("AWS::Lambda::Function").values()
+        assert [f["Properties"].get("TracingConfig") for f in functions] == [{"Mode": "Active"} if traced else None] * 2
+        disabled = [f["Properties"]["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] for f in functions]
+        assert disabled == [str(not traced).lower()] * 2
+        xray = [a for s in statements(stack) for a in actions(s) if a.startswith("xray:")]
+        assert sorted(set(xray)) == (["xray:PutTelemetryRecords", "xray:PutTraceSegments"] if traced else [])
 
 
 def test_async_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
@@ -304,6 +316,7 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"reservedConcurrency": 50}, "reservedConcurrency"),
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
+        ({"tracing": "sometimes"}, "tracing"),
     ],
 )
 def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str, object], named: str) -> None:
