@@ -4,6 +4,7 @@ Transient failures are raised (typed) so Lambda's async retries and on-failure d
 permanent ones waste no retries: the event goes to the failed-events queue with its reason.
 """
 
+import os
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -24,6 +25,9 @@ _OUTCOME_METRIC: Final = {
     SyncOutcome.UNCHANGED: names.INVITATIONS_UNCHANGED,
     SyncOutcome.STALE: names.INVITATIONS_STALE,
 }
+
+if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:  # Lambda's init phase: settings and clients before the first event
+    sync_services()
 
 
 @logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
