@@ -6,7 +6,7 @@ import os
 import statistics
 import sys
 import time
-from typing import Any
+from typing import Any, Final
 
 import boto3
 
@@ -15,6 +15,20 @@ from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
 
 TABLE, TOPIC = "invitations", "arn:aws:sns:us-east-1:111122223333:events"
+ENVIRONMENT: Final = {  # the function's variables, tracing off as deployed by default
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "INVITATIONS_TABLE_NAME": TABLE,
+    "INVITATION_EVENTS_TOPIC_ARN": TOPIC,
+    "FAILED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/failed",
+    "SYNC_CATALOGS": "AWS",
+    "POWERTOOLS_SERVICE_NAME": "invitation-sync",
+    "POWERTOOLS_METRICS_NAMESPACE": "InvitationSync",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
 
 
 def naive_handler(event: dict[str, Any], _: object, clients: dict[str, Any]) -> None:
