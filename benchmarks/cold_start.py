@@ -8,6 +8,7 @@ no network is timed. One row per tracing mode, medians of interleaved fresh inte
 """
 
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -144,10 +145,15 @@ class FirstRequest:
     xray_sdk: bool
 
 
-def first_request(script: str, environment: dict[str, str], asset: Path, event: Path, *args: str) -> FirstRequest:
+def first_request(
+    script: str, environment: dict[str, str], asset: Path, event: Path, *args: str, bytecode: bool = True
+) -> FirstRequest:
+    """One fresh interpreter. `bytecode=False` is Lambda's read-only /var/task with an asset that ships
+    no `__pycache__`: every module of the asset is compiled from source at each cold start."""
+    flags = ["-S", "-E"] if bytecode else ["-S", "-E", "-B"]
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603
-        [str(BASE_PYTHON), "-S", "-E", "-c", script, str(asset), str(REPO), str(event), *args],
+        [str(BASE_PYTHON), *flags, "-c", script, str(asset), str(REPO), str(event), *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -159,8 +165,18 @@ def first_request(script: str, environment: dict[str, str], asset: Path, event: 
     return FirstRequest(seen["at"] - started, seen["cpu"], seen["request"], seen["clients"], seen["xray_sdk"])
 
 
-def measure(runs: int = 21) -> dict[str, Any]:
-    """Medians to the first request per tracing mode and for the floor, over interleaved fresh interpreters."""
+def _figures(taken: list[FirstRequest]) -> dict[str, Any]:
+    return {
+        "wall_s": statistics.median(sample.seconds for sample in taken),
+        "cpu_s": statistics.median(sample.cpu_seconds for sample in taken),
+        "xray_sdk_loaded": taken[0].xray_sdk,
+        "runs": len(taken),
+    }
+
+
+def measure(runs: int = 21, shipped_runs: int = 7) -> dict[str, Any]:
+    """Medians to the first request per tracing mode and for the floor, over interleaved fresh interpreters;
+    then the default function and the floor again as the asset ships (no bytecode)."""
     asset = build_lambda_asset(host_platform())
     functions = {
         "default": deployed_sync_function(synthesized_template(default_context()), asset),
@@ -170,17 +186,20 @@ def measure(runs: int = 21) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         event = Path(scratch) / "event.json"
         event.write_text(json.dumps(invitation_event(invitation)))
+        shipped = Path(scratch) / "task"
+        shutil.copytree(asset, shipped, ignore=shutil.ignore_patterns("__pycache__"))
 
-        def function_run(name: str) -> FirstRequest:
-            seen = first_request(FUNCTION, functions[name].environment, asset, event)
+        def function_run(name: str, root: Path = asset) -> FirstRequest:
+            environment = functions[name].environment | {"LAMBDA_TASK_ROOT": str(root)}
+            seen = first_request(FUNCTION, environment, root, event, bytecode=root == asset)
             if seen.request != FIRST_REQUEST:
                 raise RuntimeError(f"{name}: the function's first request was {seen.request}, not {FIRST_REQUEST}")
             return seen
 
-        def floor_run() -> FirstRequest:
-            services = ",".join(first["default"].clients)
+        def floor_run(root: Path = asset) -> FirstRequest:
+            services, (catalog, ident) = ",".join(first["default"].clients), (invitation["Catalog"], invitation["Id"])
             environment = functions["default"].environment
-            return first_request(FLOOR, environment, asset, event, services, invitation["Catalog"], invitation["Id"])
+            return first_request(FLOOR, environment, root, event, services, catalog, ident, bytecode=root == asset)
 
         first = {name: function_run(name) for name in functions}  # also writes the asset's bytecode caches
         floor_run()
@@ -189,19 +208,15 @@ def measure(runs: int = 21) -> dict[str, Any]:
             for name in functions:
                 samples[name].append(function_run(name))
             samples["floor"].append(floor_run())
+        without_bytecode: dict[str, list[FirstRequest]] = {"default": [], "floor": []}
+        for _ in range(shipped_runs):
+            without_bytecode["default"].append(function_run("default", shipped))
+            without_bytecode["floor"].append(floor_run(shipped))
     return {
-        "runs": runs,
         "first_request": FIRST_REQUEST,
         "clients": first["default"].clients,
-        **{
-            name: {
-                "wall_s": statistics.median(sample.seconds for sample in taken),
-                "cpu_s": statistics.median(sample.cpu_seconds for sample in taken),
-                "tracing": name != "floor" and functions[name].tracing,
-                "xray_sdk_loaded": taken[0].xray_sdk,
-            }
-            for name, taken in samples.items()
-        },
+        **{name: _figures(taken) for name, taken in samples.items()},
+        "without_bytecode": {name: _figures(taken) for name, taken in without_bytecode.items()},
     }
 
 
