@@ -10,14 +10,14 @@ from typing import Any
 
 import boto3
 
-from invitation_sync.handlers.sync_handler import lambda_handler
+from invitation_sync.handlers.sync_handler import sync_batch
 from invitation_sync.settings import ReconcileSettings
 from invitation_sync.wiring import build_reconcile_services
 from local.aws_resources import drain_published
 from local.environment import local_aws
-from local.lambda_context import FakeLambdaContext
+from local.lambda_context import lambda_context
 from local.partner_central_emulator import PartnerCentralEmulator
-from local.samples import invitation_event, opportunity_invitation
+from local.samples import invitation_event, opportunity_invitation, sqs_event
 
 
 class CallCounter:
@@ -62,7 +62,7 @@ def per_event() -> dict[str, dict[str, int]]:
             emulator.put(answer)
             drain_published(boto3.client("sqs"), aws.probe_queue_url)
             with counter.measure() as counts:
-                lambda_handler(invitation_event(invitation, detail_type, event_id), FakeLambdaContext())
+                sync_batch(sqs_event(invitation_event(invitation, detail_type, event_id)), lambda_context())
             published = len(drain_published(boto3.client("sqs"), aws.probe_queue_url))
             results[name] = {**dict(counts), "total": sum(counts.values()), "published": published}
     return results

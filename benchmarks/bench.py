@@ -18,10 +18,9 @@ import boto3
 from benchmarks import api_calls, cold_start
 from benchmarks import warm as warm_events
 from infra.lambda_asset import LAMBDA_PLATFORM, build_lambda_asset
-from invitation_sync.handlers.sync_handler import lambda_handler
 from invitation_sync.observability import logger
 from local.environment import local_aws
-from local.lambda_context import FakeLambdaContext
+from local.event_source import deliver
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import invitation_event, opportunity_invitation
 
@@ -33,7 +32,7 @@ def stored_item_for_canned_answers(path: Path) -> None:
     with PartnerCentralEmulator() as emulator, local_aws(emulator.url) as aws:
         invitation = opportunity_invitation(1)
         emulator.put(invitation)
-        lambda_handler(invitation_event(invitation), FakeLambdaContext())
+        deliver(invitation_event(invitation))
         key = {"catalog": {"S": "AWS"}, "id": {"S": invitation["Id"]}}
         item = boto3.client("dynamodb").get_item(TableName=aws.table_name, Key=key)["Item"]
     path.write_text(json.dumps(item))

@@ -26,22 +26,21 @@ from infra.settings import PARTNER_CENTRAL_REGION
 from infra.stack import CDK_JSON, create_app
 from local.cloudformation import deploy
 from local.environment import local_process_environment
-from local.samples import invitation_event, opportunity_invitation
+from local.samples import invitation_event, opportunity_invitation, sqs_event
 
 REPO: Final = Path(__file__).resolve().parents[1]
 BASE_PYTHON: Final = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
 SYNC_HANDLER_MODULE: Final = "invitation_sync.handlers.sync_handler"
 FIRST_REQUEST: Final = "partnercentral-selling.GetEngagementInvitation"
 
-# Both scripts start alike: the asset first on sys.path (the repo after it, for the context stand-in),
-# then the hooks on boto3's default session, which every client the function creates copies.
+# Both scripts start alike: the asset first on sys.path (the repo after it, for the function's context
+# stand-in), then the hooks on boto3's default session, which every client the function creates copies.
 _PRELUDE: Final = """
 import json, os, sys, time
 asset, repo, event_file = sys.argv[1:4]
 sys.path[:0] = [asset]
 sys.path.append(repo)
 import boto3
-from local.lambda_context import FakeLambdaContext
 created = []
 def _created(event_name, **_):
     created.append(event_name.split(".", 1)[1])
@@ -59,6 +58,7 @@ FUNCTION: Final = (
     _PRELUDE
     + """
 import importlib
+from local.lambda_context import FakeLambdaContext
 module, _, name = os.environ["_HANDLER"].rpartition(".")
 handler = getattr(importlib.import_module(module), name)
 handler(event, FakeLambdaContext(function_name=os.environ["AWS_LAMBDA_FUNCTION_NAME"]))
@@ -185,7 +185,7 @@ def measure(runs: int = 21, shipped_runs: int = 7) -> dict[str, Any]:
     invitation = opportunity_invitation(1)
     with tempfile.TemporaryDirectory() as scratch:
         event = Path(scratch) / "event.json"
-        event.write_text(json.dumps(invitation_event(invitation)))
+        event.write_text(json.dumps(sqs_event(invitation_event(invitation))))
         shipped = Path(scratch) / "task"
         shutil.copytree(asset, shipped, ignore=shutil.ignore_patterns("__pycache__"))
 

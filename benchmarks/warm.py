@@ -11,8 +11,8 @@ from typing import Any, Final
 import boto3
 
 from benchmarks.canned_aws import CannedAws
-from local.lambda_context import FakeLambdaContext
-from local.samples import invitation_event, opportunity_invitation
+from local.lambda_context import lambda_context
+from local.samples import invitation_event, opportunity_invitation, sqs_event
 
 TABLE, TOPIC = "invitations", "arn:aws:sns:us-east-1:111122223333:events"
 ENVIRONMENT: Final = {  # the function's variables, tracing off as deployed by default
@@ -23,6 +23,7 @@ ENVIRONMENT: Final = {  # the function's variables, tracing off as deployed by d
     "INVITATIONS_TABLE_NAME": TABLE,
     "INVITATION_EVENTS_TOPIC_ARN": TOPIC,
     "FAILED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/failed",
+    "INVITATION_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/events",
     "SYNC_CATALOGS": "AWS",
     "POWERTOOLS_SERVICE_NAME": "invitation-sync",
     "POWERTOOLS_METRICS_NAMESPACE": "InvitationSync",
@@ -57,15 +58,16 @@ def main(events: int, memory_events: int, stored_item_path: str) -> dict[str, An
         "ddb": boto3.client("dynamodb"),
         "sns": boto3.client("sns"),
     }
-    context = FakeLambdaContext()
+    context = lambda_context()
     event = invitation_event(invitation)
+    record = sqs_event(event)  # the project's function receives event-queue batches
     for _ in range(50):  # warm both paths (first-call caches)
-        lambda_handler(event, context)
+        lambda_handler(record, context)
         naive_handler(event, context, clients)
     project, naive = [], []
     for _ in range(events):  # interleaved
         started = time.process_time()
-        lambda_handler(event, context)
+        lambda_handler(record, context)
         project.append(time.process_time() - started)
         started = time.process_time()
         naive_handler(event, context, clients)
@@ -73,7 +75,7 @@ def main(events: int, memory_events: int, stored_item_path: str) -> dict[str, An
     calls_per_event = canned.calls / (events + 50) / 2
     rss_at = {}
     for count in range(1, memory_events + 1):
-        lambda_handler(event, context)
+        lambda_handler(record, context)
         if count in (1000, memory_events):
             rss_at[count] = rss_kib()
     return {

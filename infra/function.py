@@ -1,12 +1,12 @@
 """What every invitation-sync function shares: its own role and log group, arm64, JSON logs, X-Ray
-when the `tracing` setting is on, the table/topic/queue wiring, and async invocations that end in
-the failed-events queue."""
+when the `tracing` setting is on, the table/topic wiring, and key use only through the services that
+encrypt its data."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -49,12 +49,15 @@ class InvitationFunction(Construct):
         description: str,
         memory_size: int,
         timeout: Duration,
-        reserved_concurrency: int,
         environment: Mapping[str, str] | None = None,
+        async_failures: sqs.IQueue | None = None,
     ) -> None:
+        """No reserved concurrency: a new account (concurrency quota 10, 10 kept unreserved) could not
+        deploy it. `async_failures`: where asynchronous invocations end after Lambda's retries."""
         super().__init__(scope, construct_id)
-        settings, failed_events, key = wiring.settings, wiring.failed_events, wiring.key
+        settings = wiring.settings
         self._settings = settings
+        self._key = wiring.key
         self.log_group = logs.LogGroup(self, "Logs", removal_policy=wiring.removal_policy)
         log_group_resource: Any = self.log_group.node.default_child
         log_group_resource.retention_in_days = settings.log_retention_days
@@ -74,7 +77,6 @@ class InvitationFunction(Construct):
             memory_size=memory_size,
             timeout=timeout,
             role=self.role,
-            reserved_concurrent_executions=reserved_concurrency,
             # Off: no TracingConfig, no X-Ray permissions, and the functions never import the X-Ray SDK.
             tracing=lambda_.Tracing.ACTIVE if settings.tracing else None,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -86,23 +88,13 @@ class InvitationFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
                 "POWERTOOLS_TRACE_DISABLED": str(not settings.tracing).lower(),
-                "FAILED_EVENTS_QUEUE_URL": failed_events.queue_url,
                 "INVITATIONS_TABLE_NAME": wiring.table.table_name,
                 "INVITATION_EVENTS_TOPIC_ARN": wiring.events_topic.topic_arn,
                 "SYNC_CATALOGS": ",".join(settings.catalogs),
                 **(environment or {}),
             },
         )
-        # Explicit actions (CDK's SqsDestination grant would add kms:GenerateDataKey* and ReEncrypt*).
-        self.allow(["sqs:SendMessage"], [failed_events.queue_arn])
         self.allow(["sns:Publish"], [wiring.events_topic.topic_arn])
-        self.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key.key_arn])
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "Async failures go to the FailedEvents queue through the on-failure destination (AsyncInvoke), "
-            "which records the error and the request, unlike the legacy function DLQ.",
-        )
         if not settings.tracing:
             acknowledge(
                 self.function,
@@ -117,16 +109,34 @@ class InvitationFunction(Construct):
             "condition) and, with tracing on, X-Ray's PutTraceSegments/PutTelemetryRecords use Resource '*': "
             "neither service offers anything narrower.",
         )
-        lambda_.CfnEventInvokeConfig(
-            self,
-            "AsyncInvoke",
-            function_name=self.function.function_name,
-            qualifier="$LATEST",
-            maximum_event_age_in_seconds=int(MAX_EVENT_AGE.to_seconds()),
-            maximum_retry_attempts=ASYNC_RETRIES,
-            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
-                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=failed_events.queue_arn)
-            ),
+        if async_failures is not None:
+            # Explicit actions (CDK's SqsDestination grant would add kms:GenerateDataKey* and ReEncrypt*).
+            self.allow(["sqs:SendMessage"], [async_failures.queue_arn])
+            acknowledge(
+                self.function,
+                "Serverless-LambdaDLQ",
+                "Async failures go to a queue through the on-failure destination (AsyncInvoke), which "
+                "records the error and the request, unlike the legacy function DLQ.",
+            )
+            lambda_.CfnEventInvokeConfig(
+                self,
+                "AsyncInvoke",
+                function_name=self.function.function_name,
+                qualifier="$LATEST",
+                maximum_event_age_in_seconds=int(MAX_EVENT_AGE.to_seconds()),
+                maximum_retry_attempts=ASYNC_RETRIES,
+                destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                    on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=async_failures.queue_arn)
+                ),
+            )
+
+    def allow_key_use(self, *services: str) -> None:
+        """Decrypt and GenerateDataKey on the stack's key, only through the services that encrypt this
+        function's data on its behalf (kms:ViaService). Nothing calls kms:Encrypt itself: DynamoDB, SNS
+        and SQS encrypt with data keys."""
+        via = [f"{service}.{Aws.REGION}.amazonaws.com" for service in services]
+        self.allow(
+            ["kms:Decrypt", "kms:GenerateDataKey"], [self._key.key_arn], {"StringEquals": {"kms:ViaService": via}}
         )
 
     def allow_partner_central(self, *actions: str) -> None:

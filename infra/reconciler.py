@@ -25,12 +25,13 @@ class Reconciler(InvitationFunction):
             description="invitation-sync: converge the table to Partner Central (missed events, backfill)",
             memory_size=MEMORY_MB,
             timeout=TIMEOUT,
-            reserved_concurrency=1,  # never two runs at once: they would share the cursor and the quota
             environment={
                 "RECONCILE_PARTICIPANT_TYPES": ",".join(settings.participant_types),
                 "PARTNER_CENTRAL_RATE_CAP": str(settings.partner_central_rate_cap),
             },
+            async_failures=wiring.failed_events,
         )
+        self.allow_key_use("dynamodb", "sns", "sqs")
         self.allow_partner_central("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation")
         self.allow(
             ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],

@@ -1,9 +1,9 @@
 """Deployer settings: cdk.json context values (or `-c key=value`), validated at synth."""
 
 import json
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from invitation_sync.domain import Catalog, ParticipantType
 from invitation_sync.models.base import describe
@@ -30,7 +30,9 @@ class StackSettings(BaseModel):
     ]
     log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = Field("INFO", alias="logLevel")
     log_retention_days: int = Field(90, alias="logRetentionDays")
-    reserved_concurrency: int = Field(1, alias="reservedConcurrency", ge=1, le=10)
+    # The event path's worst-case Partner Central rate is event_max_concurrency x event_rate_per_execution.
+    event_max_concurrency: int = Field(2, alias="eventMaxConcurrency", ge=2, le=1000)  # ESM's own bounds
+    event_rate_per_execution: float = Field(2.0, alias="eventRatePerExecution", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     partner_central_rate_cap: float = Field(5.0, alias="partnerCentralRateCap", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     alarm_email: str | None = Field(None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     reconcile_schedule: str = Field(
@@ -67,6 +69,22 @@ class StackSettings(BaseModel):
         if value not in LOG_RETENTION_DAYS:
             raise ValueError(f"must be one of CloudWatch Logs' retention periods: {sorted(LOG_RETENTION_DAYS)}")
         return value
+
+    @model_validator(mode="after")
+    def _within_the_read_quota(self) -> Self:
+        event_path = self.event_max_concurrency * self.event_rate_per_execution
+        if event_path + self.partner_central_rate_cap > PARTNER_CENTRAL_READ_QUOTA - 1:
+            raise ValueError(
+                f"eventMaxConcurrency x eventRatePerExecution ({event_path:g}/s) + partnerCentralRateCap "
+                f"({self.partner_central_rate_cap:g}/s) exceeds {PARTNER_CENTRAL_READ_QUOTA - 1} requests/second: "
+                f"Partner Central's read quota is {PARTNER_CENTRAL_READ_QUOTA}/s for all integrations together"
+            )
+        return self
+
+    @property
+    def event_path_rate(self) -> float:
+        """The event path's guaranteed worst case, Partner Central requests per second."""
+        return self.event_max_concurrency * self.event_rate_per_execution
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> "StackSettings":

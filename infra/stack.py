@@ -10,6 +10,7 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
 
 from infra.encryption import DataKey
+from infra.event_queue import InvitationEventQueue
 from infra.event_rule import InvitationEventRule
 from infra.function import FunctionWiring
 from infra.lambda_asset import build_lambda_asset
@@ -18,6 +19,7 @@ from infra.monitoring import InvitationMonitoring
 from infra.reconciler import Reconciler
 from infra.settings import CONTEXT_KEYS, StackSettings
 from infra.storage import InvitationStorage
+from infra.sync_function import TIMEOUT as SYNC_TIMEOUT
 from infra.sync_function import SyncFunction
 
 STACK_ID = "InvitationSync"
@@ -42,12 +44,19 @@ class InvitationSyncStack(Stack):
             key=key,
             removal_policy=removal,
         )
-        sync = SyncFunction(self, "SyncFunction", wiring)
+        event_queue = InvitationEventQueue(
+            self, "EventQueue", key=key, failed_events=messaging.failed_events, consumer_timeout=SYNC_TIMEOUT
+        ).queue
+        sync = SyncFunction(self, "SyncFunction", wiring, event_queue=event_queue)
+        InvitationEventRule(
+            self,
+            "EventRule",
+            catalogs=settings.catalogs,
+            event_queue=event_queue,
+            failed_events=messaging.failed_events,
+        )
         reconciler = Reconciler(self, "Reconciler", wiring)
         messaging.allow_only_publishers(sync.role, reconciler.role)
-        InvitationEventRule(
-            self, "EventRule", catalogs=settings.catalogs, target=sync.function, failed_events=messaging.failed_events
-        )
         monitoring = InvitationMonitoring(
             self,
             "Monitoring",
@@ -61,6 +70,11 @@ class InvitationSyncStack(Stack):
         CfnOutput(
             self, "FailedEventsQueueUrl", value=messaging.failed_events.queue_url, description="Dead-letter queue"
         )
+        CfnOutput(
+            self, "FailedEventsQueueArn", value=messaging.failed_events.queue_arn, description="Dead-letter queue ARN"
+        )
+        CfnOutput(self, "EventQueueUrl", value=event_queue.queue_url, description="Sync function's event queue")
+        CfnOutput(self, "EventQueueArn", value=event_queue.queue_arn, description="Sync function's event queue ARN")
         CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
 
 

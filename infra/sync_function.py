@@ -1,31 +1,70 @@
-"""The sync function: one Partner Central event in, one conditional write and one publish out."""
+"""The sync function: records from the event queue in, one conditional write and one publish per change out."""
 
 from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.acknowledgements import acknowledge
 from infra.function import FunctionWiring, InvitationFunction
 
 # 256 MB: pydantic-core and botocore import in well under a second at this CPU share, and the
-# function holds one invitation at a time. 60 s covers Partner Central's retries (6 attempts,
-# 3 s connect + 10 s read) with room for the write and the publish.
+# function holds one invitation at a time. The timeout covers one record at its worst
+# (budgets.sync_worst_case, retries included; tests/infra checks it); a record is only started
+# while that much time is left, so a batch never overruns.
 MEMORY_MB = 256
-TIMEOUT = Duration.seconds(60)
+TIMEOUT = Duration.seconds(300)
+BATCH_SIZE = 10
 
 
 class SyncFunction(InvitationFunction):
-    def __init__(self, scope: Construct, construct_id: str, wiring: FunctionWiring) -> None:
-        # Reserved concurrency bounds the event path's share of the 10 requests/second Partner
-        # Central read quota: each execution makes one Get per invocation of >= ~150 ms, so the
-        # default of 1 stays near 5-6 Gets/s in a burst, leaving room for the reconciler's cap.
+    def __init__(self, scope: Construct, construct_id: str, wiring: FunctionWiring, *, event_queue: sqs.IQueue) -> None:
+        settings = wiring.settings
         super().__init__(
             scope,
             construct_id,
             wiring,
             handler="invitation_sync.handlers.sync_handler.lambda_handler",
-            description="invitation-sync: sync one Partner Central invitation event",
+            description="invitation-sync: sync Partner Central invitation events from the event queue",
             memory_size=MEMORY_MB,
             timeout=TIMEOUT,
-            reserved_concurrency=wiring.settings.reserved_concurrency,
+            environment={
+                "INVITATION_EVENTS_QUEUE_URL": event_queue.queue_url,
+                "FAILED_EVENTS_QUEUE_URL": wiring.failed_events.queue_url,
+                "PARTNER_CENTRAL_RATE_CAP": str(settings.event_rate_per_execution),
+            },
         )
-        self.allow_partner_central("partnercentral:GetEngagementInvitation")
+        # The event path's Partner Central rate is bounded by the mapping's maximum concurrency times the
+        # per-execution rate limiter (README: Limits), with no reserved concurrency.
+        self.mapping = lambda_.EventSourceMapping(
+            self,
+            "EventQueueMapping",
+            target=self.function,
+            event_source_arn=event_queue.queue_arn,
+            batch_size=BATCH_SIZE,
+            max_concurrency=settings.event_max_concurrency,
+            report_batch_item_failures=True,
+        )
+        self.allow(
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+            [event_queue.queue_arn],
+        )
+        self.allow(["sqs:SendMessage"], [wiring.failed_events.queue_arn])
+        self.allow_partner_central(
+            "partnercentral:GetEngagementInvitation",
+            "partnercentral:ListEngagementInvitations",  # the summary of a first sighting whose details are gone
+        )
         self.allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [wiring.table.table_arn])
+        self.allow_key_use("dynamodb", "sns", "sqs")
+        acknowledge(
+            self.mapping,
+            "Serverless-LambdaEventSourceMappingDestination",
+            "SQS event source mappings take no on-failure destination: the event queue's own redrive policy is "
+            "the failure path (to the FailedEvents queue), and the function parks a record with its reason.",
+        )
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "Invoked by an SQS event source mapping, not asynchronously: the event queue's redrive policy parks "
+            "records in the FailedEvents queue, and the function parks a record itself with its reason.",
+        )

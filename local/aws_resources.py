@@ -20,6 +20,7 @@ class LocalResources:
     topic_arn: str
     probe_queue_url: str  # subscribed to the topic: shows what was published
     failed_events_queue_url: str
+    event_queue_url: str
 
 
 def create_table(dynamodb: "DynamoDBClient", table_name: str) -> None:
@@ -63,6 +64,7 @@ def create_resources(
         topic_arn,
         subscribe_probe_queue(sns, sqs, topic_arn, f"{prefix}-probe"),
         sqs.create_queue(QueueName=f"{prefix}-failed-events")["QueueUrl"],
+        sqs.create_queue(QueueName=f"{prefix}-events")["QueueUrl"],
     )
 
 

@@ -110,13 +110,11 @@ class Story:
         self.unseen = opportunity_invitation(5, catalog=CATALOG, title="Contact centre", company="Hooli")
 
     def deliver(self, invitation: dict[str, Any], detail_type: str, event_id: str | None = None) -> dict[str, Any]:
-        from invitation_sync.handlers.sync_handler import lambda_handler  # noqa: PLC0415 - after the environment
+        """Through the event queue, as the rule delivers it, to the sync handler."""
+        from local.event_source import deliver  # noqa: PLC0415 - imports the handler: after the environment
 
         with contextlib.redirect_stdout(io.StringIO()):  # the handler's JSON log and EMF lines
-            result: dict[str, Any] = lambda_handler(
-                invitation_event(invitation, detail_type, event_id), FakeLambdaContext()
-            )
-        return result
+            return deliver(invitation_event(invitation, detail_type, event_id))
 
     def event_types(self) -> list[str]:
         """The eventType of each message published since the last look."""

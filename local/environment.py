@@ -53,6 +53,7 @@ def local_aws(partner_central_url: str, **environment: str) -> Iterator[LocalRes
             INVITATIONS_TABLE_NAME=resources.table_name,
             INVITATION_EVENTS_TOPIC_ARN=resources.topic_arn,
             FAILED_EVENTS_QUEUE_URL=resources.failed_events_queue_url,
+            INVITATION_EVENTS_QUEUE_URL=resources.event_queue_url,
         )
         sync_services.cache_clear()
         try:

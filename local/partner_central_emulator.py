@@ -60,6 +60,7 @@ class FaultPlan:
     throttle_rate: float = 0.0
     internal_error_rate: float = 0.0
     quota_per_second: float | None = None
+    read_lag_seconds: float = 0.0  # after a change, Get answers the previous state this long (read-after-write lag)
     seed: int = 0
     rng: random.Random = field(init=False)
 
@@ -72,6 +73,8 @@ class _Stored:
     response: dict[str, Any]
     participant_type: str
     inaccessible: str | None = None
+    lagging: dict[str, Any] | None = None  # what Get still answers until `lagging_until`
+    lagging_until: float = 0.0
 
 
 class PartnerCentralEmulator:
@@ -91,7 +94,13 @@ class PartnerCentralEmulator:
         validate_shape(response, _MODEL.operation_model("GetEngagementInvitation").output_shape, "invitation")
         with self._lock:
             key = (response["Catalog"], response["Id"])
-            self._invitations[key] = _Stored(copy.deepcopy(dict(response)), participant_type)
+            stored = _Stored(copy.deepcopy(dict(response)), participant_type)
+            previous = self._invitations.get(key)
+            if previous is not None and self.faults.read_lag_seconds > 0:
+                stored.lagging = previous.response
+                stored.lagging_until = time.monotonic() + self.faults.read_lag_seconds
+                self.faults_injected["lagging read"] += 1
+            self._invitations[key] = stored
 
     def update(self, catalog: str, invitation_id: str, **changes: Any) -> None:
         with self._lock:
@@ -208,6 +217,8 @@ class PartnerCentralEmulator:
             return _error("ResourceNotFoundException", "Engagement invitation not found")
         if stored.inaccessible:
             return _error(stored.inaccessible, "Engagement invitation is no longer accessible")
+        if stored.lagging is not None and time.monotonic() < stored.lagging_until:
+            return 200, copy.deepcopy(stored.lagging)
         return 200, copy.deepcopy(stored.response)
 
     def _list(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -1,7 +1,9 @@
 """Fault-injection run: hundreds of invitation events, delivered up to three times, shuffled, on four
-workers, through the real handler, while Partner Central throttles and fails and DynamoDB and SNS
-fail on the client side. Then the table is compared with the emulator's truth and the published
-events with the stored versions.
+workers, through the real handler as event-queue records, while Partner Central throttles, fails and
+answers Gets with the previous state for a while after each change (read-after-write lag), and DynamoDB
+and SNS fail on the client side. A record that fails is seen again after its (scaled) retry delay, and
+parked by the handler on its last receive; parked events are redriven. Then the table is compared with
+the emulator's truth and the published events with the stored versions.
 
     python -m local.reliability --seed 7            (make reliability)
 """
@@ -20,9 +22,9 @@ from typing import Any
 
 import boto3
 
+from invitation_sync.budgets import retry_delay
 from invitation_sync.domain import FINAL_STATUSES
-from invitation_sync.errors import RetryableError
-from invitation_sync.handlers.sync_handler import lambda_handler
+from invitation_sync.handlers.sync_handler import sync_batch
 from invitation_sync.models.event import STATUS_BY_DETAIL_TYPE
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import normalize
@@ -30,9 +32,15 @@ from invitation_sync.observability import logger
 from local.aws_resources import LocalResources, drain_published
 from local.environment import local_aws
 from local.faults import ClientFaults
-from local.lambda_context import FakeLambdaContext
+from local.lambda_context import lambda_context
 from local.partner_central_emulator import FaultPlan, PartnerCentralEmulator
-from local.samples import account_planning_invitation, invitation_event, lead_invitation, opportunity_invitation
+from local.samples import (
+    account_planning_invitation,
+    invitation_event,
+    lead_invitation,
+    opportunity_invitation,
+    sqs_event,
+)
 
 DETAIL_TYPE = {status: detail_type for detail_type, status in STATUS_BY_DETAIL_TYPE.items()}
 
@@ -44,7 +52,8 @@ class ReliabilityConfig:
     min_events: int = 600
     workers: int = 4
     max_deliveries: int = 3
-    lambda_retries: int = 2
+    retry_delay_scale: float = 0.005  # the queue's retry delays (30 s ... 240 s) played 200 times faster
+    read_lag_seconds: float = 0.5  # Gets answer the previous state this long after each change
     throttle_rate: float = 0.20
     internal_error_rate: float = 0.05
     quota_per_second: float = 10.0
@@ -68,7 +77,7 @@ class Change:
 @dataclass
 class Delivery:
     event: dict[str, Any]
-    attempt: int = 0
+    receives: int = 1  # the record's ApproximateReceiveCount
     last_error: str = ""
 
 
@@ -77,8 +86,8 @@ class ReliabilityReport:
     events: int = 0
     deliveries: int = 0
     invocations: int = 0
-    lambda_retries: int = 0
-    dead_lettered: int = 0
+    queue_retries: int = 0
+    parked: int = 0
     redriven: int = 0
     unexpected_errors: int = 0
     faults: Counter[str] = field(default_factory=Counter)
@@ -101,8 +110,8 @@ class ReliabilityReport:
             ("deliveries (incl. duplicates)", str(self.deliveries)),
             ("handler invocations", str(self.invocations)),
             *((f"faults injected: {kind}", str(count)) for kind, count in sorted(self.faults.items())),
-            ("Lambda-like retries", str(self.lambda_retries)),
-            ("dead-lettered, then redriven", f"{self.dead_lettered}, {self.redriven}"),
+            ("records seen again after their retry delay", str(self.queue_retries)),
+            ("parked on their last receive, then redriven", f"{self.parked}, {self.redriven}"),
             *(
                 (f"still failing after redrive: {kind}", str(count))
                 for kind, count in sorted(self.still_failing.items())
@@ -150,6 +159,7 @@ class _Run:
         self.dead: list[Delivery] = []
         self.lock = threading.Condition()
         self.in_flight = 0
+        self.scheduled = 0  # records waiting out their retry delay
         self.driver_done = False
 
     def drive(self, timelines: list[list[Change]]) -> None:
@@ -179,7 +189,7 @@ class _Run:
     def work(self) -> None:
         while True:
             with self.lock:
-                while not self.pending and not (self.driver_done and self.in_flight == 0):
+                while not self.pending and not (self.driver_done and self.in_flight == 0 and self.scheduled == 0):
                     self.lock.wait(0.05)
                 if not self.pending:
                     return
@@ -196,39 +206,45 @@ class _Run:
         with self.lock:
             self.report.invocations += 1
         try:
-            result = lambda_handler(delivery.event, FakeLambdaContext())
-        except RetryableError:
-            with self.lock:
-                if delivery.attempt < self.config.lambda_retries:  # Lambda's async retries
-                    self.report.lambda_retries += 1
-                    self.pending.append(Delivery(delivery.event, delivery.attempt + 1))
-                else:  # on-failure destination: the failed-events queue
-                    self.report.dead_lettered += 1
-                    self.dead.append(delivery)
-            return
+            outcome = _sync(delivery)
         except Exception as error:  # a bug: counted and named, and the worker carries on
             with self.lock:
                 self.report.unexpected_errors += 1
                 self.report.still_failing[f"unexpected {type(error).__name__}: {error}"] += 1
             return
         with self.lock:
-            self.report.outcomes[str(result["outcome"])] += 1
+            if outcome["outcome"] == "retry":  # back in the queue, visible after its retry delay
+                self.report.queue_retries += 1
+                self.scheduled += 1
+                delay = retry_delay(delivery.receives) * self.config.retry_delay_scale
+                threading.Timer(delay, self._seen_again, [Delivery(delivery.event, delivery.receives + 1)]).start()
+            elif outcome["outcome"] == "parked":  # the handler parked it on its last receive
+                self.report.parked += 1
+                self.dead.append(delivery)
+            else:
+                self.report.outcomes[str(outcome["outcome"])] += 1
+
+    def _seen_again(self, delivery: Delivery) -> None:
+        with self.lock:
+            self.scheduled -= 1
+            self.pending.append(delivery)
+            self.lock.notify_all()
 
     def redrive(self, passes: int = 25, pause: float = 1.0) -> None:
-        """What an operator does with `invitation-sync redrive` once the failed-events queue alarms:
-        try every parked event, wait, try what is left again (a late event may need its successor first)."""
+        """What an operator does with `invitation-sync redrive` once the failed-events queue alarms: move
+        every parked event back to the event queue, where it is retried as a fresh record; what still
+        fails there comes back parked (a late event may need its successor first)."""
         remaining = self.dead
         for _ in range(passes):
             left: list[Delivery] = []
             for delivery in remaining:
-                try:
-                    result = lambda_handler(delivery.event, FakeLambdaContext())
-                except RetryableError as error:
+                outcome = _sync(Delivery(delivery.event))
+                if outcome["outcome"] in {"retry", "parked"}:
                     left.append(delivery)
-                    delivery.last_error = f"{type(error).__name__}: {error}"
+                    delivery.last_error = f"{outcome['errorType']}: {outcome['reason']}"
                     continue
                 self.report.redriven += 1
-                self.report.outcomes[str(result["outcome"])] += 1
+                self.report.outcomes[str(outcome["outcome"])] += 1
             remaining = left
             if not remaining:
                 break
@@ -241,6 +257,7 @@ def run(config: ReliabilityConfig) -> ReliabilityReport:
         throttle_rate=config.throttle_rate,
         internal_error_rate=config.internal_error_rate,
         quota_per_second=config.quota_per_second,
+        read_lag_seconds=config.read_lag_seconds,
         seed=config.seed,
     )
     with PartnerCentralEmulator(faults=plan) as emulator, local_aws(emulator.url, POWERTOOLS_LOG_LEVEL="ERROR") as aws:
@@ -271,6 +288,13 @@ def run(config: ReliabilityConfig) -> ReliabilityReport:
         report.faults.update({f"client {k}": v for k, v in faults.injected.items()})
         _verify(report, timelines, emulator, aws)
     return report
+
+
+def _sync(delivery: Delivery) -> dict[str, Any]:
+    """One record through the sync handler's batch processing, as the event source mapping delivers it."""
+    batch = sync_batch(sqs_event(delivery.event, receive_count=delivery.receives), lambda_context())
+    [outcome] = batch.outcomes.values()
+    return dict(outcome)
 
 
 def _verify(

@@ -1,8 +1,12 @@
-"""Sample invitations in the exact shape GetEngagementInvitation returns (botocore-parsed).
+"""Sample invitations in the exact shape GetEngagementInvitation returns (botocore-parsed), and the
+EventBridge and event-queue (SQS) events that carry them.
 
 Used by the tests, the demo and the benchmarks; the emulator validates each against botocore's model.
 """
 
+import json
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -158,4 +162,39 @@ def invitation_event(
                 "payloadType": response.get("PayloadType"),
             },
         },
+    }
+
+
+def sqs_event(*events: object, receive_count: int = 1) -> dict[str, Any]:
+    """The Lambda event for `events` without any queue behind it, for callers that count or fake AWS
+    calls (benchmarks, the fault suite): the handler's retry delays then meet unknown receipt handles,
+    which SQS refuses and the handler only logs."""
+    return {
+        "Records": [
+            sqs_record(
+                {
+                    "MessageId": str(uuid.uuid4()),
+                    "ReceiptHandle": f"local-{uuid.uuid4()}",
+                    "Body": event if isinstance(event, str) else json.dumps(event),
+                    "Attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "1764000000000"},
+                },
+                "invitation-sync-events",
+            )
+            for event in events
+        ]
+    }
+
+
+def sqs_record(message: Mapping[str, Any], queue_name: str) -> dict[str, Any]:
+    """An SQS message as Lambda's event source mapping hands it to the function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue_name}",
+        "awsRegion": "us-east-1",
     }

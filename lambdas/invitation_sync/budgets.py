@@ -30,14 +30,29 @@ def call_worst_case(config: Config, pacing: float = 0.0) -> float:
 # The writer's exclusive right to publish the version it stored: longer than SNS's worst case, so a
 # slow but successful publish is never taken over (which would only cost a duplicate with the same eventId).
 PUBLISH_LEASE_SECONDS: Final = 30.0
+# How long a delivery waits for another writer's publish before it gives up (ConcurrentChangeError) and
+# lets the queue bring the record back after a retry delay longer than any lease: waiting in Lambda bills.
+PUBLISH_WAIT_SECONDS: Final = 1.0
 AWS_CALL_WORST_CASE: Final = call_worst_case(AWS_CONFIG)
 
 
 def sync_worst_case(pacing: float) -> float:
-    """One invitation through InvitationSync.sync_invitation, every call at its worst: the Get and, for a
-    first sighting Partner Central no longer serves, the stored item and the List summary; waiting out
-    another writer's lease and finishing its publish (lease, publish, clear); then our write, publish, clear."""
+    """One invitation through InvitationSync.sync_invitation, every call at its worst. Reads: the Get and,
+    for a first sighting Partner Central no longer serves, the stored item and the List summary. Writes:
+    the store loop starts no round after PUBLISH_WAIT_SECONDS, and its last round is at most four calls:
+    a write, then a take-over (lease, publish, clear or release) or our own publish and clear or release."""
     reads = 2 * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE
-    take_over = PUBLISH_LEASE_SECONDS + 3 * AWS_CALL_WORST_CASE
-    own_change = 3 * AWS_CALL_WORST_CASE
-    return reads + take_over + own_change
+    writes = PUBLISH_WAIT_SECONDS + 4 * AWS_CALL_WORST_CASE
+    return reads + writes
+
+
+# The event queue: a record that failed for a transient reason is seen again after these delays (longer
+# each time); on its last receive it is parked with its reason. A lagging read is therefore retried for
+# about sum(RETRY_DELAYS_SECONDS) seconds before it waits for the reconciler.
+RETRY_DELAYS_SECONDS: Final = (30, 60, 120, 240)
+EVENT_RECEIVES: Final = len(RETRY_DELAYS_SECONDS) + 1
+
+
+def retry_delay(receives: int) -> int:
+    """Seconds until a record received `receives` times (1-based) is seen again."""
+    return RETRY_DELAYS_SECONDS[min(max(receives, 1), len(RETRY_DELAYS_SECONDS)) - 1]

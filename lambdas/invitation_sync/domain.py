@@ -7,6 +7,7 @@ Catalog = Literal["AWS", "Sandbox"]
 CATALOGS: Final = frozenset(get_args(Catalog))
 
 ParticipantType = Literal["SENDER", "RECEIVER"]
+PARTICIPANT_TYPES: Final = ("RECEIVER", "SENDER")  # RECEIVER first: the invitations to act on
 
 PENDING: Final = "PENDING"
 ACCEPTED: Final = "ACCEPTED"
@@ -15,6 +16,7 @@ EXPIRED: Final = "EXPIRED"
 FINAL_STATUSES: Final = frozenset({ACCEPTED, REJECTED, EXPIRED})
 
 INVITATION_ID_PATTERN: Final = re.compile(r"engi-[0-9a-z]{13}")
+ENGAGEMENT_ID_PATTERN: Final = re.compile(r"eng-[0-9a-z]{14}")  # what ListEngagementInvitations filters by
 # arn:aws:partnercentral:us-east-1::catalog/AWS/engagement-invitation/engi-v7p8z56whnauo
 INVITATION_ARN_PATTERN: Final = re.compile(
     r"arn:aws[a-z-]*:partnercentral:[a-z0-9-]*:[0-9]*:catalog/(?P<catalog>[A-Za-z]+)"

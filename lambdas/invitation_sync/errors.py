@@ -39,5 +39,14 @@ class PublishError(RetryableError):
     """SNS did not accept the change event; the stored item keeps its publish-pending marker."""
 
 
+class LaggingReadError(RetryableError):
+    """An event announced a final status that GetEngagementInvitation does not answer yet: the event is
+    the claim, Get is the truth, so the event is retried until the truth catches up (within a bound)."""
+
+
+class OutOfTimeError(RetryableError):
+    """Too little of the invocation is left to sync one more record at its worst case: it is not started."""
+
+
 class ConcurrentChangeError(RetryableError):
     """Other deliveries kept changing the invitation while this one tried to store it."""

@@ -9,7 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from invitation_sync.domain import invitation_id_from
+from invitation_sync.errors import PartnerCentralRequestError
+from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import KNOWN_PAYLOAD_TYPES, Invitation
 
 SDK_UNKNOWN_MEMBER = "SDK_UNKNOWN_MEMBER"
@@ -56,3 +60,11 @@ def normalize(response: Mapping[str, Any]) -> Invitation:
     data["receiver"] = flatten_union(response.get("Receiver"))
     data["id"] = invitation_id_from(str(data.get("id", ""))) or data.get("id")  # an ARN answer keys like an id
     return Invitation.model_validate(data)
+
+
+def normalize_summary(summary: Mapping[str, Any]) -> Invitation:
+    """A ListEngagementInvitations summary as the invitation it describes (its participant type is ours)."""
+    try:
+        return normalize({key: value for key, value in summary.items() if key != "ParticipantType"})
+    except ValidationError as error:  # the cause would echo summary values
+        raise PartnerCentralRequestError(f"ListEngagementInvitations summary unusable: {describe(error)}") from None

@@ -1,12 +1,17 @@
 """Powertools singletons and the metric names the stack's alarms and dashboard read."""
 
 import os
+import threading
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.constants import TRACER_DISABLED_ENV
 from aws_lambda_powertools.shared.functions import strtobool
+
+from invitation_sync.domain import CATALOGS
 
 SERVICE: Final = "invitation-sync"
 METRIC_NAMESPACE: Final = "InvitationSync"
@@ -18,7 +23,9 @@ EVENTS_PUBLISHED: Final = "EventsPublished"
 PUBLISH_FAILURES: Final = "PublishFailures"
 INVITATIONS_INACCESSIBLE: Final = "InvitationsInaccessible"
 PARTNER_CENTRAL_THROTTLED: Final = "PartnerCentralThrottled"
-INVALID_EVENTS: Final = "InvalidEvents"
+INVALID_EVENTS: Final = "InvalidEvents"  # parked at once: retrying cannot help
+LAGGING_READS: Final = "LaggingReads"  # an event announced a final status Get did not answer yet
+RETRIES_EXHAUSTED: Final = "RetriesExhausted"  # parked on its last receive, with the reason
 DRIFT_REPAIRED: Final = "DriftRepaired"  # the reconciler fixed what a missed event should have
 INVITATIONS_BACKFILLED: Final = "InvitationsBackfilled"
 RECONCILE_FAILURES: Final = "ReconcileFailures"
@@ -63,3 +70,40 @@ def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
 logger = Logger(service=SERVICE)
 tracer: FunctionTracer = Tracer(service=SERVICE) if tracing_enabled() else _TracingOff()
 metrics = Metrics(namespace=METRIC_NAMESPACE, service=SERVICE)
+
+
+class CatalogMetrics:
+    """Counts per catalog, flushed as one EMF line per catalog: a batch may mix catalogs, and the alarms
+    read each metric by service and catalog. `current` is the catalog of the record being synced, for
+    counts made deep in an adapter (throttled attempts)."""
+
+    def __init__(self) -> None:
+        self._counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._lock = threading.Lock()
+        self.current = "unknown"
+
+    def count(self, catalog: str, name: str, value: int = 1) -> None:
+        with self._lock:
+            self._counts[catalog][name] += value
+
+    def count_current(self, name: str) -> None:
+        self.count(self.current, name)
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, defaultdict(Counter)
+        for catalog, by_name in counts.items():
+            metrics.add_dimension(name="catalog", value=catalog)
+            for name, value in by_name.items():
+                metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+            metrics.flush_metrics()
+
+    @staticmethod
+    def catalog_of(event: object) -> str:
+        """The metric dimension, read before validation so invalid events are counted too."""
+        detail = event.get("detail") if isinstance(event, dict) else None
+        catalog = detail.get("catalog") if isinstance(detail, dict) else None
+        return catalog if isinstance(catalog, str) and catalog in CATALOGS else "unknown"
+
+
+catalog_metrics = CatalogMetrics()

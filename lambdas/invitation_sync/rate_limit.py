@@ -34,6 +34,11 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.waited = 0.0
 
+    @property
+    def longest_wait(self) -> float:
+        """The most one request can wait here: one window (the budgets count it per attempt)."""
+        return self.window
+
     def acquire(self) -> None:
         with self._lock:
             if len(self._sent) >= self.capacity:

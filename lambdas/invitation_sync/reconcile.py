@@ -12,10 +12,11 @@ from typing import Any, Final
 
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.domain import FINAL_STATUSES
 from invitation_sync.errors import InvitationSyncError
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
-from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.normalize import iso_utc, normalize_summary
 from invitation_sync.observability import logger
 from invitation_sync.sync import InvitationSync, SyncOutcome
 
@@ -134,7 +135,7 @@ class Reconciler:
         report: ReconcileReport,
         dry_run: bool,
     ) -> None:
-        listed = normalize({key: value for key, value in summary.items() if key != "ParticipantType"})
+        listed = normalize_summary(summary)
         if stored and stored.publish_pending and not dry_run:
             report.pending_published += self._sync.finish_pending_publish(stored)
         difference = _difference(summary, listed, stored)
@@ -168,10 +169,12 @@ def _difference(summary: dict[str, Any], listed: Invitation, stored: StoredInvit
     """Why the stored item is not current according to the summary, or None if it is."""
     if stored is None:
         return "missing"
-    if stored.invitation.status != listed.status:
-        return f"status {stored.invitation.status} -> {listed.status}"
-    if not stored.invitation.details_retrievable:
-        return None  # Partner Central no longer serves the details: the status is all there is to compare
+    kept = stored.invitation
+    if kept.status != listed.status and kept.status not in FINAL_STATUSES:  # final is final
+        return f"status {kept.status} -> {listed.status}"
+    if not kept.details_retrievable:  # the details are gone: only what the summary adds can still change it
+        more = sorted(name for name, value in listed if value not in (None, []) and getattr(kept, name) in (None, []))
+        return f"summary has more: {', '.join(more)}" if more else None
     compared = {key[:1].lower() + key[1:] for key in summary if key != "ParticipantType"}
     new, old = listed.model_dump(mode="json", by_alias=True), stored.invitation.model_dump(mode="json", by_alias=True)
     changed = sorted(key for key in compared if new.get(key) != old.get(key))

@@ -16,7 +16,8 @@ class SyncSettings(BaseModel):
     table_name: Annotated[str, Field(alias="INVITATIONS_TABLE_NAME", min_length=3, max_length=255)]
     topic_arn: Annotated[str, Field(alias="INVITATION_EVENTS_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")]
     catalogs: Annotated[frozenset[Catalog], Field(alias="SYNC_CATALOGS", min_length=1)]
-    failed_events_queue_url: Annotated[str | None, Field(alias="FAILED_EVENTS_QUEUE_URL")] = None
+    # Partner Central requests/second of one execution environment, retries included (see rate_limit.py).
+    rate_cap: Annotated[float, Field(alias="PARTNER_CENTRAL_RATE_CAP", gt=0, lt=10)] = 5.0
 
     @field_validator("catalogs", mode="before")
     @classmethod
@@ -31,9 +32,15 @@ class SyncSettings(BaseModel):
             raise RuntimeError(f"invalid function environment: {describe(error)}") from error
 
 
+class EventSyncSettings(SyncSettings):
+    """The sync function's: it parks events, and sets each failed record's retry delay on its event queue."""
+
+    failed_events_queue_url: Annotated[str, Field(alias="FAILED_EVENTS_QUEUE_URL", min_length=1)]
+    event_queue_url: Annotated[str, Field(alias="INVITATION_EVENTS_QUEUE_URL", min_length=1)]
+
+
 class ReconcileSettings(SyncSettings):
     participant_types: Annotated[frozenset[ParticipantType], Field(alias="RECONCILE_PARTICIPANT_TYPES", min_length=1)]
-    rate_cap: Annotated[float, Field(alias="PARTNER_CENTRAL_RATE_CAP", gt=0, lt=10)] = 5.0
 
     @field_validator("participant_types", mode="before")
     @classmethod

@@ -16,11 +16,13 @@ from pydantic import ValidationError
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.domain import EXPIRED, REJECTED
+from invitation_sync.budgets import PUBLISH_LEASE_SECONDS, PUBLISH_WAIT_SECONDS
+from invitation_sync.domain import ENGAGEMENT_ID_PATTERN, EXPIRED, FINAL_STATUSES, PARTICIPANT_TYPES, REJECTED
 from invitation_sync.errors import (
     ConcurrentChangeError,
     InvalidEventError,
     InvitationNotAccessibleError,
+    LaggingReadError,
     PartnerCentralRequestError,
     PublishError,
     StoreUnavailableError,
@@ -30,13 +32,14 @@ from invitation_sync.models.event import InvitationEvent
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import StoredInvitation, content_hash
-from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.normalize import iso_utc, normalize, normalize_summary
 from invitation_sync.observability import logger
 
-# How long a writer has to publish before another delivery may take over: longer than a normal
-# publish by far; if a slow one overruns it, the cost is a duplicate with the same eventId.
-PUBLISH_LEASE: Final = timedelta(seconds=15)
-_BUSY_WAITS: Final = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds between writes while another writer publishes
+# How long a writer has to publish before another delivery may take over (budgets.py: longer than
+# SNS's worst case); if a publish still overruns it, the cost is a duplicate with the same eventId.
+PUBLISH_LEASE: Final = timedelta(seconds=PUBLISH_LEASE_SECONDS)
+PUBLISH_WAIT: Final = timedelta(seconds=PUBLISH_WAIT_SECONDS)
+_FIRST_WAIT: Final = 0.05  # seconds before the next write while another writer publishes; doubles
 _INACCESSIBLE_AFTER: Final = frozenset({REJECTED, EXPIRED})
 
 
@@ -90,7 +93,12 @@ class InvitationSync:
                 f"detail.catalog: {event.catalog} is not synced here (configured: {sorted(self._catalogs)})"
             )
         return self.sync_invitation(
-            event.catalog, event.invitation_id, event.id, announced_status=event.status, known=_from_event(event)
+            event.catalog,
+            event.invitation_id,
+            event.id,
+            announced_status=event.status,
+            known=_from_event(event),
+            participant_type=event.detail.engagement_invitation.participant_type,
         )
 
     def sync_invitation(
@@ -98,16 +106,26 @@ class InvitationSync:
         catalog: str,
         invitation_id: str,
         source_event_id: str,
+        *,
         announced_status: str | None = None,
         known: Invitation | None = None,
+        participant_type: str | None = None,
     ) -> SyncResult:
-        """Fetch, normalize, store, publish. `announced_status` and `known` say what the caller (an event,
-        a List summary) already knows, for when Partner Central no longer serves the details."""
+        """Fetch, normalize, store, publish. `announced_status`, `known` and `participant_type` say what
+        the caller (an event, a List summary) already knows, for when Partner Central no longer serves
+        the details. An announced final status that Get does not answer yet is a lagging read: what Get
+        answered is stored, and LaggingReadError asks for the event again later."""
         try:
             response = self._partner_central.get(catalog, invitation_id)
         except InvitationNotAccessibleError as error:
             return self._when_inaccessible(
-                error, catalog, invitation_id, source_event_id, announced_status=announced_status, known=known
+                error,
+                catalog,
+                invitation_id,
+                source_event_id,
+                announced_status=announced_status,
+                known=known,
+                participant_type=participant_type,
             )
         synced_at = iso_utc(self._clock())
         try:
@@ -115,7 +133,14 @@ class InvitationSync:
         except ValidationError as error:
             message = f"GetEngagementInvitation answer unusable: {describe(error)}"
             raise PartnerCentralRequestError(message) from None  # the cause would echo response values
-        return self.store_and_publish(invitation, synced_at, source_event_id)
+        result = self.store_and_publish(invitation, synced_at, source_event_id)
+        announced_final = announced_status in FINAL_STATUSES and invitation.status not in FINAL_STATUSES
+        if announced_final and result.status != announced_status:  # nor has the table (a reconcile may have)
+            raise LaggingReadError(
+                f"{catalog}/{invitation_id}: the event announced {announced_status}, "
+                f"GetEngagementInvitation still answers {invitation.status}"
+            )
+        return result
 
     def finish_pending_publish(self, stored: StoredInvitation) -> bool:
         """Publish a stored version whose writer never cleared its marker (used by the reconciler)."""
@@ -126,7 +151,10 @@ class InvitationSync:
         (once its writer's lease ran out), so every stored version is published before the next."""
         fingerprint = content_hash(invitation)
         completed = 0
-        for wait in (*_BUSY_WAITS, None):
+        # No round starts after PUBLISH_WAIT: the record is then retried later, when any lease has run out.
+        give_up_at = self._clock() + PUBLISH_WAIT
+        wait = _FIRST_WAIT
+        while True:
             result = self._store.save(invitation, fingerprint, synced_at, source_event_id, self._lease_until())
             current = result.current
             if result.saved:
@@ -137,14 +165,15 @@ class InvitationSync:
                 return _result(outcome, current, None, completed)
             if self._take_over_publish(current):
                 completed += 1
-                continue
-            # Its writer holds the lease and is publishing now: wait for it rather than report success
-            # for a change that is not published yet.
-            if wait is not None:
-                self._sleep(wait)
-        raise ConcurrentChangeError(
-            f"{invitation.catalog}/{invitation.id}: another delivery still publishes version {current.version}"
-        )
+            elif (left := (give_up_at - self._clock()).total_seconds()) > 0:
+                # Its writer holds the lease and is publishing now: wait for it rather than report success
+                # for a change that is not published yet.
+                self._sleep(min(wait, left))
+                wait *= 2
+            if self._clock() >= give_up_at:
+                raise ConcurrentChangeError(
+                    f"{invitation.catalog}/{invitation.id}: another delivery still publishes version {current.version}"
+                )
 
     def _lease_until(self) -> str:
         return iso_utc(self._clock() + PUBLISH_LEASE)
@@ -179,17 +208,33 @@ class InvitationSync:
         *,
         announced_status: str | None,
         known: Invitation | None,
+        participant_type: str | None,
     ) -> SyncResult:
-        """After a rejection or an expiry: keep what we knew, take the announced status, and say the
-        details are gone. A late announcement for an invitation already closed that way is stale."""
+        """After a rejection or an expiry: keep what we knew, fill in what the List summary still says,
+        take the announced status, and say the details are gone. A late announcement for an invitation
+        already closed that way is stale. (A stored final status is never replaced: the store refuses.)"""
         stored = self._store.get(catalog, invitation_id)
         if announced_status in _INACCESSIBLE_AFTER:
-            base = stored.invitation if stored else known or Invitation(id=invitation_id, catalog=catalog)
+            known = known or Invitation(id=invitation_id, catalog=catalog)
+            if stored is None:
+                known = self._with_summary(known, participant_type)
+            base = stored.invitation.filled_from(known) if stored else known
             invitation = base.model_copy(update={"status": announced_status, "details_retrievable": False})
             return self.store_and_publish(invitation, iso_utc(self._clock()), source_event_id)
         if stored and stored.invitation.status in _INACCESSIBLE_AFTER:
             return _result(SyncOutcome.STALE, stored, None, 0)
         raise error
+
+    def _with_summary(self, known: Invitation, participant_type: str | None) -> Invitation:
+        """A first sighting whose details are gone: its List summary (dates, titles, sender, status) so the
+        item enters the indexes. The summary is found through its engagement; without one, ids are all."""
+        if not known.engagement_id or not ENGAGEMENT_ID_PATTERN.fullmatch(known.engagement_id):
+            return known
+        for participant in [participant_type] if participant_type else list(PARTICIPANT_TYPES):
+            summary = self._partner_central.find_summary(known.catalog, participant, known.engagement_id, known.id)
+            if summary is not None:
+                return known.filled_from(normalize_summary(summary))
+        return known
 
 
 def _from_event(event: InvitationEvent) -> Invitation:

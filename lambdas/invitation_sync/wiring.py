@@ -1,26 +1,32 @@
 """Builds the use cases from the environment once per execution environment (cold start)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from invitation_sync.adapters.aws import dynamodb_client, partner_central_client, sns_client, sqs_client
+from invitation_sync.adapters.event_queue import EventQueue
 from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, metrics
+from invitation_sync.budgets import sync_worst_case
+from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, catalog_metrics, metrics
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import Reconciler
-from invitation_sync.settings import ReconcileSettings, SyncSettings
+from invitation_sync.settings import EventSyncSettings, ReconcileSettings, SyncSettings
 from invitation_sync.sync import InvitationSync
 
 
 @dataclass(frozen=True)
 class SyncServices:
     sync: InvitationSync
-    failed_events: FailedEventQueue | None  # None only outside AWS: permanent errors are then raised
+    failed_events: FailedEventQueue
+    event_queue: EventQueue
+    record_budget_seconds: float  # one record at its worst: a record is only started with this much time left
+    rate_limiter: RateLimiter
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ def _count_throttle() -> None:
     metrics.add_metric(name=PARTNER_CENTRAL_THROTTLED, unit=MetricUnit.Count, value=1)
 
 
+def _count_record_throttle() -> None:
+    catalog_metrics.count_current(PARTNER_CENTRAL_THROTTLED)
+
+
 def build_sync(
     settings: SyncSettings, partner_central: PartnerCentralInvitations, store: InvitationStore
 ) -> InvitationSync:
@@ -46,21 +56,33 @@ def build_sync(
     )
 
 
+def paced_partner_central(
+    rate_cap: float, on_throttle: Callable[[], None]
+) -> tuple[PartnerCentralInvitations, RateLimiter]:
+    """One rate limiter on the client's before-send paces every attempt, botocore's retries included."""
+    client = partner_central_client()
+    limiter = RateLimiter(rate_cap)
+    limiter.install(client)
+    return PartnerCentralInvitations(client, on_throttle=on_throttle), limiter
+
+
 @cache
 def sync_services() -> SyncServices:
-    settings = SyncSettings.from_environment()
-    partner_central = PartnerCentralInvitations(partner_central_client(), on_throttle=_count_throttle)
+    settings = EventSyncSettings.from_environment()
+    partner_central, limiter = paced_partner_central(settings.rate_cap, _count_record_throttle)
     sync = build_sync(settings, partner_central, InvitationStore(dynamodb_client(), settings.table_name))
-    queue_url = settings.failed_events_queue_url
-    return SyncServices(sync, FailedEventQueue(sqs_client(), queue_url) if queue_url else None)
+    sqs = sqs_client()
+    return SyncServices(
+        sync,
+        FailedEventQueue(sqs, settings.failed_events_queue_url),
+        EventQueue(sqs, settings.event_queue_url),
+        sync_worst_case(limiter.longest_wait),
+        limiter,
+    )
 
 
 def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
-    """One rate limiter on the Partner Central client paces every call the reconciler makes."""
-    client = partner_central_client()
-    limiter = RateLimiter(settings.rate_cap)
-    limiter.install(client)
-    partner_central = PartnerCentralInvitations(client, on_throttle=_count_throttle)
+    partner_central, limiter = paced_partner_central(settings.rate_cap, _count_throttle)
     store = InvitationStore(dynamodb_client(), settings.table_name)
     sync = build_sync(settings, partner_central, store)
     return ReconcileServices(Reconciler(partner_central, store, sync), sync, settings, limiter)

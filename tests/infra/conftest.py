@@ -38,7 +38,8 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context = {
         "catalogs": "AWS,Sandbox",
         "alarmEmail": "ops@example.com",
-        "reservedConcurrency": 3,
+        "eventMaxConcurrency": 3,
+        "eventRatePerExecution": 1,
         "logRetentionDays": 30,
         "logLevel": "DEBUG",
         "removalPolicy": "destroy",

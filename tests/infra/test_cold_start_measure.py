@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.cold_start import FIRST_REQUEST, FLOOR, FUNCTION, deployed_sync_function, first_request
 from infra.lambda_asset import build_lambda_asset, host_platform
-from local.samples import invitation_event, opportunity_invitation
+from local.samples import invitation_event, opportunity_invitation, sqs_event
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -25,7 +25,7 @@ def asset() -> Path:
 @pytest.fixture
 def event(tmp_path: Path) -> Path:
     path = tmp_path / "event.json"
-    path.write_text(json.dumps(invitation_event(INVITATION)))
+    path.write_text(json.dumps(sqs_event(invitation_event(INVITATION))))
     return path
 
 

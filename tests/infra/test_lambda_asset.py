@@ -68,6 +68,8 @@ def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
         "INVITATIONS_TABLE_NAME": "invitations",
         "INVITATION_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:events",
         "SYNC_CATALOGS": "AWS",
+        "FAILED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/failed",
+        "INVITATION_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/events",
     }
     # -S: no site-packages, so nothing of the dev virtualenv (or the base interpreter) is importable.
     result = subprocess.run(  # noqa: S603

@@ -52,6 +52,7 @@ def test_rule_matches_our_source_detail_types_and_catalogs(
                 "Targets": [
                     Match.object_like(
                         {
+                            "Arn": {"Fn::GetAtt": [Match.string_like_regexp("EventQueue"), "Arn"]},
                             "DeadLetterConfig": {
                                 "Arn": {"Fn::GetAtt": [Match.string_like_regexp("FailedEvents"), "Arn"]}
                             },
@@ -72,9 +73,8 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Architectures": ["arm64"],
             "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
             "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
-            "ReservedConcurrentExecutions": 1,
             "MemorySize": 256,
-            "Timeout": 60,
+            "Timeout": 300,
             "Environment": {
                 "Variables": Match.object_like(
                     {
@@ -82,6 +82,8 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
                         "INVITATION_EVENTS_TOPIC_ARN": {"Ref": Match.string_like_regexp("InvitationEvents")},
                         "SYNC_CATALOGS": "AWS",
                         "FAILED_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("FailedEvents")},
+                        "INVITATION_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("EventQueue")},
+                        "PARTNER_CENTRAL_RATE_CAP": "2.0",
                         "POWERTOOLS_LOG_LEVEL": "INFO",
                         "POWERTOOLS_TRACE_DISABLED": "true",
                     }
@@ -92,7 +94,6 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
     configured_stack.template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "ReservedConcurrentExecutions": 3,
             "LoggingConfig": Match.object_like({"ApplicationLogLevel": "DEBUG"}),
             "Environment": {"Variables": Match.object_like({"SYNC_CATALOGS": "AWS,Sandbox"})},
         },
@@ -114,7 +115,7 @@ def test_tracing_setting_switches_tracing_config_xray_permissions_and_powertools
         assert sorted(set(xray)) == (["xray:PutTelemetryRecords", "xray:PutTraceSegments"] if traced else [])
 
 
-def test_async_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
+def test_reconciler_async_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
     default_stack.template.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig",
         {
@@ -137,7 +138,8 @@ def test_iam_has_no_wildcard_action_and_no_managed_policy(default_stack: Synthes
 def test_partner_central_reads_are_limited_to_the_configured_catalogs(configured_stack: Synthesized) -> None:
     found = [s for s in statements(configured_stack) if any(a.startswith("partnercentral:") for a in actions(s))]
     assert sorted(tuple(actions(s)) for s in found) == [
-        ("partnercentral:GetEngagementInvitation",),  # the sync function
+        # the sync function (List: the summary of a first sighting whose details are gone)
+        ("partnercentral:GetEngagementInvitation", "partnercentral:ListEngagementInvitations"),
         ("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation"),  # the reconciler
     ]
     for statement in found:
@@ -152,7 +154,6 @@ def test_reconciler_runs_on_its_schedule_alone_and_paced(configured_stack: Synth
         "AWS::Lambda::Function",
         {
             "Handler": "invitation_sync.handlers.reconcile_handler.lambda_handler",
-            "ReservedConcurrentExecutions": 1,
             "Timeout": 900,
             "Environment": {
                 "Variables": Match.object_like(
@@ -224,7 +225,7 @@ def test_topics_and_queue_are_encrypted_and_tls_only(default_stack: Synthesized)
             *default_stack.resources("AWS::SQS::QueuePolicy").values(),
         ]
     )
-    assert policies.count('"aws:SecureTransport": "false"') == 3
+    assert policies.count('"aws:SecureTransport": "false"') == 4  # two topics, two queues
 
 
 def test_only_the_two_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
@@ -313,7 +314,8 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
     [
         ({"region": "eu-west-1"}, "only to the default bus in us-east-1"),
         ({"catalogs": "Foo"}, "catalogs"),
-        ({"reservedConcurrency": 50}, "reservedConcurrency"),
+        ({"eventMaxConcurrency": 1}, "eventMaxConcurrency"),
+        ({"eventMaxConcurrency": 3, "eventRatePerExecution": 2}, "exceeds 9 requests/second"),
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
         ({"tracing": "sometimes"}, "tracing"),

@@ -6,14 +6,8 @@ from typing import Any
 import pytest
 
 from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG
-from invitation_sync.errors import (
-    InvitationNotAccessibleError,
-    PartnerCentralUnavailableError,
-    StoreUnavailableError,
-)
-from invitation_sync.handlers.sync_handler import lambda_handler
+from local import event_source
 from local.faults import ClientFaults
-from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
 from tests.conftest import LocalAws, LogLines
 
@@ -21,8 +15,7 @@ REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Exp
 
 
 def deliver(event: Any) -> dict[str, Any]:
-    result: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
-    return result
+    return event_source.deliver(event)
 
 
 def emf_metrics(output: str) -> dict[str, float]:
@@ -65,10 +58,12 @@ def test_persistent_throttling_raises_a_typed_retryable_error(local_aws: LocalAw
     local_aws.emulator.put(invitation)
     local_aws.emulator.fail_next("InternalServerException", times=3)
 
-    with pytest.raises(PartnerCentralUnavailableError, match="InternalServerException persisted after retries"):
-        deliver(invitation_event(invitation))
+    outcome = deliver(invitation_event(invitation))
+
+    assert (outcome["outcome"], outcome["errorType"]) == ("retry", "PartnerCentralUnavailableError")
+    assert "InternalServerException persisted after retries" in str(outcome["reason"])
     assert local_aws.item_count() == 0
-    assert local_aws.failed_events() == []  # Lambda's retries and on-failure destination take over
+    assert local_aws.failed_events() == []  # the event queue brings it back later
 
 
 def test_persistent_dynamodb_throttling_raises_and_publishes_nothing(local_aws: LocalAws) -> None:
@@ -76,8 +71,9 @@ def test_persistent_dynamodb_throttling_raises_and_publishes_nothing(local_aws: 
     local_aws.emulator.put(invitation)
     with ClientFaults() as faults:
         faults.fail_next("dynamodb.UpdateItem", code="ProvisionedThroughputExceededException", status=400)
-        with pytest.raises(StoreUnavailableError, match="ProvisionedThroughputExceededException"):
-            deliver(invitation_event(invitation))
+        outcome = deliver(invitation_event(invitation))
+    assert outcome["errorType"] == "StoreUnavailableError"
+    assert "ProvisionedThroughputExceededException" in str(outcome["reason"])
     assert local_aws.published() == []
     assert deliver(invitation_event(invitation))["outcome"] == "stored"  # the retry succeeds
 
@@ -89,7 +85,7 @@ def test_validation_exception_is_dead_lettered_without_retry(local_aws: LocalAws
 
     result = deliver(invitation_event(invitation))
 
-    assert result["outcome"] == "dead-lettered"
+    assert result["outcome"] == "parked"
     assert result["errorType"] == "PartnerCentralRequestError"
     assert len(local_aws.emulator.calls_to("GetEngagementInvitation")) == 1  # no retry wasted
     [parked] = local_aws.failed_events()
@@ -151,9 +147,10 @@ def test_a_late_event_for_a_closed_inaccessible_invitation_is_stale_not_an_error
 
 
 @pytest.mark.parametrize("detail_type", ["Engagement Invitation Created", "Engagement Invitation Accepted"])
-def test_inaccessible_new_or_accepted_invitation_is_an_error(local_aws: LocalAws, detail_type: str) -> None:
-    with pytest.raises(InvitationNotAccessibleError, match="ResourceNotFoundException"):
-        deliver(invitation_event(opportunity_invitation(7), detail_type))
+def test_inaccessible_new_or_accepted_invitation_is_retried(local_aws: LocalAws, detail_type: str) -> None:
+    outcome = deliver(invitation_event(opportunity_invitation(7), detail_type))
+    assert (outcome["outcome"], outcome["errorType"]) == ("retry", "InvitationNotAccessibleError")
+    assert "ResourceNotFoundException" in str(outcome["reason"])
     assert local_aws.item_count() == 0
 
 
@@ -175,8 +172,8 @@ def test_malformed_events_are_dead_lettered_with_the_field_named_and_no_side_eff
 ) -> None:
     result = deliver(event)
 
-    assert result["outcome"] == "dead-lettered"
-    assert named in result["reason"]
+    assert result["outcome"] == "parked"
+    assert named in str(result["reason"])
     assert local_aws.emulator.calls == []
     assert local_aws.item_count() == 0
     assert local_aws.published() == []
@@ -192,8 +189,8 @@ def test_a_catalog_this_deployment_does_not_sync_is_dead_lettered(
     monkeypatch.setenv("SYNC_CATALOGS", "AWS")
     sync_services.cache_clear()
     result = deliver(invitation_event(opportunity_invitation(9, catalog="Sandbox")))
-    assert result["outcome"] == "dead-lettered"
-    assert "Sandbox is not synced here" in result["reason"]
+    assert result["outcome"] == "parked"
+    assert "Sandbox is not synced here" in str(result["reason"])
     assert local_aws.emulator.calls == []
 
 
@@ -201,9 +198,9 @@ def test_every_log_line_carries_the_correlation_id_and_the_invitation(local_aws:
     invitation = opportunity_invitation(11)
     local_aws.emulator.put(invitation)
     local_aws.emulator.fail_next("ThrottlingException", times=3)
-    with pytest.raises(PartnerCentralUnavailableError):
-        deliver(invitation_event(invitation, event_id="event-for-logs"))
-    deliver(invitation_event(invitation, event_id="event-for-logs"))
+    retried = event_source.invoke(invitation_event(invitation, event_id="event-for-logs"))
+    assert len(retried["batchItemFailures"]) == 1
+    assert event_source.invoke(invitation_event(invitation, event_id="event-for-logs")) == {"batchItemFailures": []}
 
     lines = log_lines.parsed()
     assert len(lines) >= 2

@@ -6,8 +6,7 @@ from typing import Any
 import boto3
 import pytest
 
-from invitation_sync.handlers.sync_handler import lambda_handler
-from local.lambda_context import FakeLambdaContext
+from local.event_source import deliver
 from local.readme_queries import run as run_snippet
 from local.readme_queries import snippets
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
@@ -37,7 +36,7 @@ def filled_table(local_aws: LocalAws) -> str:
     ]
     for invitation in invitations:
         local_aws.emulator.put(invitation)
-        lambda_handler(invitation_event(invitation), FakeLambdaContext())
+        assert deliver(invitation_event(invitation))["outcome"] == "stored"
     return local_aws.resources.table_name
 
 

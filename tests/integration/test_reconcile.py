@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from invitation_sync.handlers.sync_handler import lambda_handler
+from invitation_sync.adapters.aws import PARTNER_CENTRAL_CONFIG
 from invitation_sync.reconcile import SECONDS_PER_PAGE, ReconcileReport
 from invitation_sync.settings import ReconcileSettings
 from invitation_sync.wiring import ReconcileServices, build_reconcile_services
-from local.lambda_context import FakeLambdaContext
+from local.event_source import deliver
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.conftest import LocalAws
 
@@ -60,7 +60,7 @@ def test_reconcile_converges_at_the_lowest_api_cost(
     """One story, step by step (each step needs the previous one's table): backfill, an unchanged
     run, five changed statuses, an Accepted event that never arrived, a rejection seen only in List."""
     healed = opportunity_invitation(7)
-    lambda_handler(invitation_event(healed), FakeLambdaContext())  # the one invitation events delivered
+    deliver(invitation_event(healed))  # the one invitation events delivered
     local_aws.published()
 
     first = reconcile()  # the first run stores everything else
@@ -141,12 +141,13 @@ def test_every_partner_central_call_stays_under_the_cap(local_aws: LocalAws) -> 
     for number in range(1, 31):
         local_aws.emulator.put(opportunity_invitation(number))
     services = build_reconcile_services(settings(local_aws, 5))
-    local_aws.emulator.fail_next("ThrottlingException", operation="GetEngagementInvitation", times=3)
+    retries = PARTNER_CENTRAL_CONFIG.retries["total_max_attempts"] - 1  # type: ignore[attr-defined]
+    local_aws.emulator.fail_next("ThrottlingException", operation="GetEngagementInvitation", times=retries)
 
     report = services.reconciler.run(["AWS"], ["RECEIVER"], lambda: 900.0, run_id="pacing")
 
     assert report.backfilled == 30
     arrivals = [call.at for call in local_aws.emulator.calls]
-    assert len(arrivals) == 1 + 30 + 3  # List, Gets, and botocore's retries of the throttled ones
+    assert len(arrivals) == 1 + 30 + retries  # List, Gets, and botocore's retries of the throttled ones
     busiest = max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals)
     assert busiest <= 5

@@ -9,12 +9,10 @@ import pytest
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.errors import PublishError
-from invitation_sync.handlers.sync_handler import lambda_handler
 from invitation_sync.normalize import normalize
 from invitation_sync.sync import InvitationSync, SyncOutcome
+from local import event_source
 from local.faults import ClientFaults
-from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.conftest import LocalAws
 
@@ -23,8 +21,7 @@ REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Exp
 
 
 def deliver(response: dict[str, Any], detail_type: str = CREATED, event_id: str | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = lambda_handler(invitation_event(response, detail_type, event_id), FakeLambdaContext())
-    return result
+    return event_source.deliver(invitation_event(response, detail_type, event_id))
 
 
 def stored_item(local_aws: LocalAws, catalog: str, invitation_id: str) -> dict[str, Any]:
@@ -124,7 +121,7 @@ def test_duplicate_delivery_publishes_nothing(local_aws: LocalAws) -> None:
     deliver(invitation)
 
     again = deliver(invitation)
-    through_another_event = deliver(invitation, ACCEPTED, event_id="some-other-event")
+    through_another_event = deliver(invitation, event_id="some-other-event")
 
     assert again["outcome"] == through_another_event["outcome"] == "unchanged"
     assert len(local_aws.published()) == 1
@@ -212,8 +209,9 @@ def test_a_failed_publish_is_finished_by_the_retry(local_aws: LocalAws) -> None:
     local_aws.emulator.put(invitation)
     with ClientFaults() as faults:
         faults.fail_next("sns.Publish", code="InternalError", status=500)
-        with pytest.raises(PublishError, match="SNS Publish"):
-            deliver(invitation)
+        failed = deliver(invitation)
+        assert (failed["outcome"], failed["errorType"]) == ("retry", "PublishError")
+        assert "SNS Publish" in str(failed["reason"])
         assert stored_item(local_aws, "AWS", invitation["Id"])["publishPending"] == {"BOOL": True}
         assert local_aws.published() == []
 
@@ -230,8 +228,7 @@ def test_a_pending_publish_is_finished_before_the_next_change_is_stored(local_aw
     local_aws.emulator.put(invitation)
     with ClientFaults() as faults:
         faults.fail_next("sns.Publish")
-        with pytest.raises(PublishError):
-            deliver(invitation)
+        assert deliver(invitation)["errorType"] == "PublishError"
         local_aws.emulator.update("AWS", invitation["Id"], Status="ACCEPTED")
         result = deliver(invitation, ACCEPTED)
 

@@ -6,12 +6,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from invitation_sync.errors import InvalidEventError
-from invitation_sync.handlers.sync_handler import lambda_handler
 from invitation_sync.models.event import parse_invitation_event
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import StoredInvitation, content_hash
 from invitation_sync.normalize import normalize
-from local.lambda_context import FakeLambdaContext
+from local.event_source import deliver
 from local.samples import invitation_event, opportunity_invitation
 from tests.conftest import LocalAws
 from tests.property.strategies import get_engagement_invitation_responses, mutated_events
@@ -53,8 +52,8 @@ def test_a_malformed_event_has_no_side_effect(local_aws: LocalAws, event: Any) -
     else:
         return  # still valid after the mutation: not this property's concern
     calls_before = len(local_aws.emulator.calls)
-    result = lambda_handler(event, FakeLambdaContext())
-    assert result["outcome"] == "dead-lettered"
+    result = deliver(event)
+    assert result["outcome"] == "parked"
     assert len(local_aws.emulator.calls) == calls_before
     assert local_aws.item_count() == 0
     assert local_aws.published() == []

@@ -62,6 +62,33 @@ class PartnerCentralInvitations:
         summaries = [dict(summary) for summary in response.get("EngagementInvitationSummaries", [])]
         return summaries, response.get("NextToken")
 
+    @tracer.capture_method(capture_response=False)
+    def find_summary(
+        self, catalog: str, participant_type: str, engagement_id: str, invitation_id: str
+    ) -> dict[str, Any] | None:
+        """The List summary of one invitation, found among its engagement's invitations (the API filters by
+        engagement, not by invitation id): what Partner Central still serves once Get no longer answers."""
+        token: str | None = None
+        while True:
+            request: dict[str, Any] = {
+                "Catalog": catalog,
+                "ParticipantType": participant_type,
+                "EngagementIdentifier": [engagement_id],
+                "MaxResults": 100,
+            }
+            if token:
+                request["NextToken"] = token
+            try:
+                response = self._client.list_engagement_invitations(**request)
+            except (ClientError, BotoCoreError) as error:
+                raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
+            for summary in response.get("EngagementInvitationSummaries", []):
+                if summary.get("Id") == invitation_id:
+                    return dict(summary)
+            token = response.get("NextToken")
+            if not token:
+                return None
+
 
 def _classify(error: ClientError | BotoCoreError, call: str) -> Exception:
     """Map botocore's error to ours; the message names the call and the code, never response data."""

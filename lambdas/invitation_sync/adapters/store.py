@@ -51,8 +51,8 @@ class InvitationStore:
         source_event_id: str,
         lease_until: str,
     ) -> SaveResult:
-        """Store a new version unless it is a duplicate, older than the stored fetch, a status regression
-        (final back to non-final), or an earlier change is still waiting to be published. The new
+        """Store a new version unless it is a duplicate, older than the stored fetch, would replace a final
+        status with another status, or an earlier change is still waiting to be published. The new
         version is marked publish-pending, leased to this writer until `lease_until`."""
         values: dict[str, Any] = {
             ":invitation": invitation.model_dump(mode="json", by_alias=True, exclude_none=True),
@@ -81,10 +81,16 @@ class InvitationStore:
             if value is not None:
                 values[f":{name}"] = value
                 sets.append(f"#{name} = :{name}")
-        condition = "contentHash <> :hash AND syncedAt < :syncedAt AND attribute_not_exists(publishPending)"
-        if invitation.status not in FINAL_STATUSES:  # a final status never goes back
-            values.update(zip(_FINAL_PLACEHOLDERS, _FINALS, strict=True))
-            condition += f" AND NOT #status IN ({', '.join(_FINAL_PLACEHOLDERS)})"
+        # Final is final: a stored ACCEPTED, REJECTED or EXPIRED is never replaced by another status.
+        values.update(zip(_FINAL_PLACEHOLDERS, _FINALS, strict=True))
+        keeps_final = f"NOT #status IN ({', '.join(_FINAL_PLACEHOLDERS)})"
+        if invitation.status is not None:
+            values[":newStatus"] = invitation.status
+            keeps_final += " OR #status = :newStatus"
+        condition = (
+            "contentHash <> :hash AND syncedAt < :syncedAt AND attribute_not_exists(publishPending)"
+            f" AND (attribute_not_exists(#status) OR {keeps_final})"
+        )
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             response = self._client.update_item(

@@ -1,25 +1,31 @@
-"""Lambda entry point for Partner Central invitation events: parse, validate, hand over, account.
+"""Lambda entry point for Partner Central invitation events, delivered in batches by the event queue.
 
-Transient failures are raised (typed) so Lambda's async retries and on-failure destination act;
-permanent ones waste no retries: the event goes to the failed-events queue with its reason.
+Each record is one EventBridge event (or a parked one that SQS's redrive moved back). Per record:
+parse, hand over to the sync, account. A transient failure returns the record to the queue with a
+growing delay; on its last receive, or when retrying cannot help, it is parked in the failed-events
+queue with its reason. Records never fail one another: Lambda deletes every record that succeeded.
 """
 
+import json
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
-from invitation_sync.domain import CATALOGS
-from invitation_sync.errors import PermanentError, PublishError, RetryableError
-from invitation_sync.models.event import parse_invitation_event
+from invitation_sync.budgets import EVENT_RECEIVES, retry_delay
+from invitation_sync.errors import LaggingReadError, OutOfTimeError, PermanentError, PublishError, RetryableError
+from invitation_sync.models.event import parse_invitation_event, unwrap_parked
 from invitation_sync.normalize import iso_utc
-from invitation_sync.observability import logger, metrics, tracer
+from invitation_sync.observability import CatalogMetrics, catalog_metrics, logger, tracer
 from invitation_sync.sync import SyncOutcome, SyncResult
-from invitation_sync.wiring import sync_services
+from invitation_sync.wiring import SyncServices, sync_services
 
+_RECORD_KEYS: Final = ["invitation_id", "catalog", "status", "outcome"]  # log keys of one record
 _OUTCOME_METRIC: Final = {
     SyncOutcome.STORED: names.INVITATIONS_SYNCED,
     SyncOutcome.UNCHANGED: names.INVITATIONS_UNCHANGED,
@@ -30,57 +36,109 @@ if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:  # Lambda's init phase: settings an
     sync_services()
 
 
-@logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
-    services = sync_services()
-    metrics.add_dimension(name="catalog", value=_catalog_of(event))
-    try:
-        invitation_event = parse_invitation_event(event)
-        logger.append_keys(
-            invitation_id=invitation_event.invitation_id,
-            catalog=invitation_event.catalog,
-            status=invitation_event.status,  # as announced; the stored status replaces it below
-        )
-        result = services.sync.sync_event(invitation_event)
-    except PermanentError as error:
-        _count(names.INVALID_EVENTS)
-        logger.warning(
-            "event dead-lettered", outcome="dead-lettered", error_type=type(error).__name__, reason=str(error)
-        )
-        if services.failed_events is None:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return sync_batch(event, context).response
+
+
+@dataclass
+class SyncBatch:
+    """One invocation's records: the partial batch response, each record's outcome (in record order),
+    when to see each failed record again, and what to count per catalog."""
+
+    services: SyncServices
+    context: LambdaContext
+    response: dict[str, Any] = field(default_factory=dict)
+    outcomes: dict[str, dict[str, object]] = field(default_factory=dict)  # message id -> outcome
+    retries: dict[str, int] = field(default_factory=dict)  # receipt handle -> seconds until seen again
+    metrics: CatalogMetrics = field(default_factory=lambda: catalog_metrics)
+
+    def handle(self, record: SQSRecord) -> dict[str, object]:
+        """One record; raising returns it to the queue (Lambda's partial batch response)."""
+        try:
+            outcome = self._sync(record)
+        except RetryableError as error:
+            self.outcomes[record.message_id] = {
+                "outcome": "retry",
+                "errorType": type(error).__name__,
+                "reason": str(error),
+            }
             raise
-        services.failed_events.send(event, str(error), type(error).__name__, iso_utc(datetime.now(UTC)))
-        return {"outcome": "dead-lettered", "errorType": type(error).__name__, "reason": str(error)}
-    except RetryableError as error:
-        if isinstance(error, PublishError):
-            _count(names.PUBLISH_FAILURES)
-        logger.warning(
-            "sync failed, Lambda will retry", outcome="retry", error_type=type(error).__name__, reason=str(error)
-        )
-        raise
-    _account(result)
-    return result.summary()
+        self.outcomes[record.message_id] = outcome
+        return outcome
+
+    def _sync(self, record: SQSRecord) -> dict[str, object]:
+        raw = unwrap_parked(_json(record.body))
+        receives = int(record.attributes.approximate_receive_count)
+        catalog = self.metrics.current = CatalogMetrics.catalog_of(raw)
+        logger.remove_keys(_RECORD_KEYS)
+        logger.set_correlation_id(raw.get("id") if isinstance(raw, dict) else None)
+        try:
+            if self.context.get_remaining_time_in_millis() / 1000 < self.services.record_budget_seconds:
+                raise OutOfTimeError("not started: too little of the invocation left for one sync at its worst")
+            invitation_event = parse_invitation_event(raw)
+            logger.append_keys(
+                invitation_id=invitation_event.invitation_id,
+                catalog=invitation_event.catalog,
+                status=invitation_event.status,  # as announced; the stored status replaces it below
+            )
+            result = self.services.sync.sync_event(invitation_event)
+        except OutOfTimeError:
+            self.retries[record.receipt_handle] = 0
+            raise
+        except PermanentError as error:
+            return self._park(raw, catalog, error, names.INVALID_EVENTS)
+        except RetryableError as error:
+            if isinstance(error, LaggingReadError):
+                self.metrics.count(catalog, names.LAGGING_READS)
+            if receives >= EVENT_RECEIVES:
+                return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
+            if isinstance(error, PublishError):
+                self.metrics.count(catalog, names.PUBLISH_FAILURES)
+            logger.warning(
+                "sync failed, retried later", outcome="retry", error_type=type(error).__name__, reason=str(error)
+            )
+            self.retries[record.receipt_handle] = retry_delay(receives)
+            raise
+        self._account(result)
+        return result.summary()
+
+    def _park(self, raw: object, catalog: str, error: Exception, metric: str) -> dict[str, object]:
+        """Keep the event with why it failed; its record is then done (deleted from the event queue)."""
+        self.metrics.count(catalog, metric)
+        logger.warning("event parked", outcome="parked", error_type=type(error).__name__, reason=str(error))
+        self.services.failed_events.send(raw, str(error), type(error).__name__, iso_utc(datetime.now(UTC)))
+        return {"outcome": "parked", "errorType": type(error).__name__, "reason": str(error)}
+
+    def _account(self, result: SyncResult) -> None:
+        logger.append_keys(status=result.status, outcome=result.outcome)
+        logger.info("invitation synced", version=result.version, event_type=result.event_type)
+        self.metrics.count(result.catalog, _OUTCOME_METRIC[result.outcome])
+        published = result.completed_pending + (result.outcome == SyncOutcome.STORED)
+        if published:
+            self.metrics.count(result.catalog, names.EVENTS_PUBLISHED, published)
+        if not result.details_retrievable and result.outcome == SyncOutcome.STORED:
+            self.metrics.count(result.catalog, names.INVITATIONS_INACCESSIBLE)
 
 
-def _account(result: SyncResult) -> None:
-    logger.append_keys(status=result.status, outcome=result.outcome)
-    logger.info("invitation synced", version=result.version, event_type=result.event_type)
-    _count(_OUTCOME_METRIC[result.outcome])
-    published = result.completed_pending + (result.outcome == SyncOutcome.STORED)
-    if published:
-        _count(names.EVENTS_PUBLISHED, published)
-    if not result.details_retrievable and result.outcome == SyncOutcome.STORED:
-        _count(names.INVITATIONS_INACCESSIBLE)
+def sync_batch(event: dict[str, Any], context: LambdaContext) -> SyncBatch:
+    """Sync every record of an event-queue batch; never raises for a record's failure."""
+    services = sync_services()
+    batch = SyncBatch(services, context)
+    try:
+        # Every record failing is still a partial response: the invocation itself succeeded, and each record
+        # keeps the retry delay set for it.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        batch.response = dict(process_partial_response(event, batch.handle, processor, context))
+    finally:
+        services.event_queue.delay_retries(batch.retries)
+        batch.metrics.flush()
+    return batch
 
 
-def _count(name: str, value: int = 1) -> None:
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-
-
-def _catalog_of(event: object) -> str:
-    """The metric dimension, read before validation so invalid events are counted too."""
-    detail = event.get("detail") if isinstance(event, dict) else None
-    catalog = detail.get("catalog") if isinstance(detail, dict) else None
-    return catalog if isinstance(catalog, str) and catalog in CATALOGS else "unknown"
+def _json(body: str) -> object:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        return body  # parsing names the problem: not a JSON object

@@ -114,6 +114,14 @@ class InvitationEvent(BaseModel):
         return STATUS_BY_DETAIL_TYPE[self.detail_type]
 
 
+def unwrap_parked(body: object) -> object:
+    """The original event of a record the sync function parked (`{"errorType", "reason", "failedAt",
+    "event"}`) and SQS's redrive moved back; any other body as it is."""
+    if isinstance(body, dict) and "event" in body and "reason" in body and "detail-type" not in body:
+        return body["event"]
+    return body
+
+
 def parse_invitation_event(raw: object) -> InvitationEvent:
     """Any problem becomes an InvalidEventError naming the field."""
     if not isinstance(raw, dict):

@@ -140,6 +140,16 @@ class Invitation(CamelModel):
         True, description="False once Partner Central stopped serving the details (after a rejection)."
     )
 
+    def filled_from(self, other: "Invitation") -> "Invitation":
+        """This invitation with the members it lacks taken from `other` (what a List summary or an event
+        still says when Partner Central no longer serves the details)."""
+        missing = {
+            name: value
+            for name, value in other
+            if getattr(self, name, None) in (None, []) and value not in (None, []) and name in type(self).model_fields
+        }
+        return self.model_copy(update=missing) if missing else self
+
     @property
     def project_title(self) -> str | None:
         """The opportunity's project title: the API's documented link from invitation to opportunity."""

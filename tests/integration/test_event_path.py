@@ -1,0 +1,190 @@
+"""The event path's second pass: lagging reads, first sightings whose details are gone, final is final,
+and records that come back through the event queue."""
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from invitation_sync.budgets import EVENT_RECEIVES, RETRY_DELAYS_SECONDS
+from invitation_sync.settings import ReconcileSettings
+from invitation_sync.wiring import build_reconcile_services
+from local import event_source
+from local.samples import invitation_event, opportunity_invitation
+from tests.conftest import LocalAws
+from tests.integration.test_failures import emf_metrics
+
+CREATED, ACCEPTED = "Engagement Invitation Created", "Engagement Invitation Accepted"
+REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
+
+
+def stored_item(local_aws: LocalAws, invitation_id: str, catalog: str = "AWS") -> dict[str, Any]:
+    key = {"catalog": {"S": catalog}, "id": {"S": invitation_id}}
+    item: dict[str, Any] = local_aws.dynamodb.get_item(TableName=local_aws.resources.table_name, Key=key)["Item"]
+    return item
+
+
+def queue_counts(url: str) -> tuple[int, int]:
+    names: Any = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return int(attributes[names[0]]), int(attributes[names[1]])
+
+
+def reconcile(local_aws: LocalAws) -> dict[str, Any]:
+    settings = ReconcileSettings.model_validate(
+        {
+            "INVITATIONS_TABLE_NAME": local_aws.resources.table_name,
+            "INVITATION_EVENTS_TOPIC_ARN": local_aws.resources.topic_arn,
+            "SYNC_CATALOGS": "AWS",
+            "RECONCILE_PARTICIPANT_TYPES": "RECEIVER",
+        }
+    )
+    report = build_reconcile_services(settings).reconciler.run(["AWS"], ["RECEIVER"], lambda: 900.0, run_id="t")
+    return report.summary()
+
+
+def test_an_acceptance_that_get_does_not_answer_yet_is_retried_later_not_dropped(
+    local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invitation = opportunity_invitation(1)
+    local_aws.emulator.put(invitation)
+    delays: list[int] = []
+
+    def record_delays(params: dict[str, Any], **_: Any) -> None:
+        delays.extend(entry["VisibilityTimeout"] for entry in params["Entries"])
+
+    boto3.client("sts")  # the default session exists before the sync's clients are made
+    assert boto3.DEFAULT_SESSION is not None
+    hook = "provide-client-params.sqs.ChangeMessageVisibilityBatch"
+    boto3.DEFAULT_SESSION.events.register(hook, record_delays, unique_id="record-delays")
+    try:
+        event_source.deliver(invitation_event(invitation))
+        capsys.readouterr()
+        lagging = event_source.deliver(invitation_event(invitation, ACCEPTED))  # Get still answers PENDING
+        again = event_source.deliver(invitation_event(invitation, ACCEPTED), receive_count=2)
+    finally:
+        boto3.DEFAULT_SESSION.events.unregister(hook, unique_id="record-delays")
+
+    assert (lagging["outcome"], lagging["errorType"]) == ("retry", "LaggingReadError")
+    assert "announced ACCEPTED" in str(lagging["reason"])
+    assert "still answers PENDING" in str(lagging["reason"])
+    assert again["errorType"] == "LaggingReadError"
+    assert emf_metrics(capsys.readouterr().out)["LaggingReads"] == 2
+    # Back in the event queue after a delay that grows with each receive.
+    assert delays == list(RETRY_DELAYS_SECONDS[:2])
+    assert queue_counts(local_aws.resources.event_queue_url) == (0, 2)
+
+    local_aws.emulator.update("AWS", invitation["Id"], Status="ACCEPTED")  # the truth catches up
+    healed = event_source.deliver(invitation_event(invitation, ACCEPTED))
+    assert (healed["outcome"], healed["status"], healed["event_type"]) == ("stored", "ACCEPTED", "invitation.accepted")
+
+
+def test_a_lagging_read_on_its_last_receive_is_parked_with_its_reason_and_healed_by_the_reconciler(
+    local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invitation = opportunity_invitation(2)
+    local_aws.emulator.put(invitation)
+    event_source.deliver(invitation_event(invitation))
+    capsys.readouterr()
+
+    parked = event_source.deliver(invitation_event(invitation, ACCEPTED), receive_count=EVENT_RECEIVES)
+
+    assert (parked["outcome"], parked["errorType"]) == ("parked", "LaggingReadError")
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert (metrics["LaggingReads"], metrics["RetriesExhausted"]) == (1, 1)
+    [record] = local_aws.failed_events()
+    assert record["errorType"] == "LaggingReadError"
+    assert record["event"] == invitation_event(invitation, ACCEPTED)
+    assert queue_counts(local_aws.resources.event_queue_url) == (0, 0)  # done with: deleted from the event queue
+
+    local_aws.emulator.update("AWS", invitation["Id"], Status="ACCEPTED")
+    assert reconcile(local_aws)["drift_repaired"] == 1
+    assert stored_item(local_aws, invitation["Id"])["status"] == {"S": "ACCEPTED"}
+
+
+def test_an_announced_status_the_table_already_has_needs_no_retry(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(3)
+    local_aws.emulator.put({**invitation, "Status": "ACCEPTED"})
+    event_source.deliver(invitation_event(invitation, ACCEPTED))
+    local_aws.emulator.put(invitation)  # a lagging read answers PENDING again
+
+    late = event_source.deliver(invitation_event(invitation, ACCEPTED), receive_count=1)
+
+    assert (late["outcome"], late["status"]) == ("stale", "ACCEPTED")
+
+
+def test_a_parked_record_moved_back_by_sqs_redrive_is_synced_from_its_original_event(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(4)
+    local_aws.emulator.put(invitation)
+    parked = {"errorType": "LaggingReadError", "reason": "x", "failedAt": "t", "event": invitation_event(invitation)}
+
+    outcome = event_source.deliver(json.dumps(parked))
+
+    assert (outcome["outcome"], outcome["version"]) == ("stored", 1)
+
+
+def test_a_first_sighting_already_rejected_takes_what_the_list_summary_still_serves(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(5)  # never stored; its events were lost until the rejection
+    local_aws.emulator.put({**invitation, "Status": "REJECTED"})
+    local_aws.emulator.make_inaccessible("AWS", invitation["Id"])
+
+    result = event_source.deliver(invitation_event(invitation, REJECTED))
+
+    assert (result["outcome"], result["status"], result["details_retrievable"]) == ("stored", "REJECTED", False)
+    item = stored_item(local_aws, invitation["Id"])
+    assert item["catalogStatus"] == {"S": "AWS#REJECTED"}  # in the status index
+    assert item["invitationDate"] == {"S": "2026-11-20T14:30:00.000Z"}
+    kept = item["invitation"]["M"]
+    assert kept["engagementTitle"] == {"S": invitation["EngagementTitle"]}
+    assert kept["senderCompanyName"] == {"S": "Amazon Web Services"}
+    [message] = local_aws.published()
+    assert (message.body["eventType"], message.body["invitation"]["status"]) == ("invitation.created", "REJECTED")
+    assert message.body["invitation"]["expirationDate"] == "2026-12-05T14:30:00.000Z"
+    calls = local_aws.emulator.calls_to("ListEngagementInvitations")
+    assert [call.params["EngagementIdentifier"] for call in calls] == [[invitation["EngagementId"]]]
+
+
+def test_the_reconciler_completes_an_inaccessible_item_from_its_summary(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(6)
+    local_aws.emulator.put({**invitation, "Status": "EXPIRED"})
+    local_aws.emulator.make_inaccessible("AWS", invitation["Id"])
+    anonymous = invitation_event(invitation, EXPIRED)
+    del anonymous["detail"]["engagementInvitation"]["engagementId"]  # nothing to find its summary by
+    event_source.deliver(anonymous)
+    assert "invitationDate" not in stored_item(local_aws, invitation["Id"])
+    local_aws.published()
+
+    report = reconcile(local_aws)
+
+    assert report["drift_repaired"] == 1
+    item = stored_item(local_aws, invitation["Id"])
+    assert (item["status"], item["version"]) == ({"S": "EXPIRED"}, {"N": "2"})
+    assert item["expirationDate"] == {"S": "2026-12-05T15:30:00.000Z"}
+    [message] = local_aws.published()
+    assert message.body["eventType"] == "invitation.updated"
+    assert reconcile(local_aws)["synced"] == 0  # and it stays settled
+
+
+def test_final_is_final_a_rejection_never_replaces_an_acceptance(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(7)
+    local_aws.emulator.put({**invitation, "Status": "ACCEPTED"})
+    event_source.deliver(invitation_event(invitation, ACCEPTED))
+    local_aws.emulator.make_inaccessible("AWS", invitation["Id"])
+
+    late = event_source.deliver(invitation_event(invitation, REJECTED))
+
+    assert (late["outcome"], late["status"], late["version"]) == ("stale", "ACCEPTED", 1)
+    assert stored_item(local_aws, invitation["Id"])["catalogStatus"] == {"S": "AWS#ACCEPTED"}
+    assert len(local_aws.published()) == 1
+
+
+def test_content_changes_of_a_final_invitation_are_still_stored(local_aws: LocalAws) -> None:
+    invitation = {**opportunity_invitation(8), "Status": "ACCEPTED"}
+    local_aws.emulator.put(invitation)
+    event_source.deliver(invitation_event(invitation, ACCEPTED))
+    local_aws.emulator.update("AWS", invitation["Id"], EngagementTitle="Renamed after acceptance")
+
+    changed = event_source.deliver(invitation_event(invitation, ACCEPTED, event_id="another"))
+
+    assert (changed["outcome"], changed["version"], changed["event_type"]) == ("stored", 2, "invitation.updated")
