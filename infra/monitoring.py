@@ -22,6 +22,7 @@ class InvitationMonitoring(Construct):
         construct_id: str,
         *,
         functions: Mapping[str, lambda_.IFunction],
+        event_queue: sqs.IQueue,
         failed_events: sqs.IQueue,
         alarm_topic: sns.ITopic,
         catalogs: Sequence[str],
@@ -38,6 +39,9 @@ class InvitationMonitoring(Construct):
         age = failed_events.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
         self._alarm("FailedEventsWaiting", depth, 1, "events wait in the failed-events queue: see README, redrive")
         self._alarm("FailedEventsAging", age, 3600, "a failed event has waited over an hour")
+        # A record is retried for about 8 minutes at most before it is parked: older means the sync is behind.
+        backlog = event_queue.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
+        self._alarm("EventQueueAging", backlog, 1800, "an invitation event has waited over 30 minutes", periods=2)
         self._alarm("PublishFailures", self.app_metric(names.PUBLISH_FAILURES), 1, "SNS publishes failed")
         self._alarm(
             "Drift",
@@ -58,10 +62,13 @@ class InvitationMonitoring(Construct):
                 "Trouble",
                 names.PUBLISH_FAILURES,
                 names.INVALID_EVENTS,
+                names.LAGGING_READS,
+                names.RETRIES_EXHAUSTED,
                 names.INVITATIONS_INACCESSIBLE,
                 names.PARTNER_CENTRAL_THROTTLED,
             ),
             cloudwatch.GraphWidget(title="Failed events queue", left=[depth], right=[age]),
+            cloudwatch.GraphWidget(title="Event queue: oldest record (s)", left=[backlog]),
             cloudwatch.GraphWidget(
                 title="Reconciler",
                 left=[

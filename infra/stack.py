@@ -61,6 +61,7 @@ class InvitationSyncStack(Stack):
             self,
             "Monitoring",
             functions={"Sync": sync.function, "Reconciler": reconciler.function},
+            event_queue=event_queue,
             failed_events=messaging.failed_events,
             alarm_topic=messaging.alarm_topic,
             catalogs=settings.catalogs,

@@ -32,6 +32,7 @@ _HTTP_STATUS: Final = {
     "InternalServerException": 500,
 }
 SUMMARY_MEMBERS: Final = tuple(cast(StructureShape, _MODEL.shape_for("EngagementInvitationSummary")).members)
+_GET_ANSWER: Final = cast(StructureShape, _MODEL.operation_model("GetEngagementInvitation").output_shape)
 
 
 class ModelViolation(ValueError):
@@ -83,6 +84,7 @@ class PartnerCentralEmulator:
         self.calls: list[Call] = []
         self.faults_injected: Counter[str] = Counter()
         self._invitations: dict[tuple[str, str], _Stored] = {}
+        self._unknown_members: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._queued: deque[tuple[str | None, str]] = deque()
         self._accepted_at: deque[float] = deque()
         self._lock = threading.Lock()
@@ -113,6 +115,30 @@ class PartnerCentralEmulator:
         with self._lock:
             self._invitations[(catalog, invitation_id)].inaccessible = error
 
+    def serve_unknown_member(self, catalog: str, invitation_id: str, union: str, member: str, wire: Any) -> None:
+        """From now on answer `union` (Payload or Receiver) of this invitation with `{member: wire}`, a
+        member botocore's model lacks, as AWS does once it adds one. `wire` is JSON as sent (PascalCase,
+        timestamps as epoch seconds). Only this member skips the model check: the union leaves the stored
+        answer, everything else is validated as before; the same member appears in List summaries."""
+        shape = _GET_ANSWER.members.get(union)
+        if not isinstance(shape, StructureShape) or not shape.is_tagged_union:
+            raise ModelViolation(f"{union} is not a union of the GetEngagementInvitation answer")
+        if member in shape.members:
+            raise ModelViolation(f"{union}.{member} is in botocore's model: store it with put()")
+        with self._lock:
+            self._invitations[(catalog, invitation_id)].response.pop(union, None)
+            self._unknown_members.setdefault((catalog, invitation_id), {})[union] = {member: copy.deepcopy(wire)}
+
+    def _with_unknown_members(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The answer after its model check, with the members serve_unknown_member set spliced in."""
+        listed = operation == "ListEngagementInvitations"
+        answers = body.get("EngagementInvitationSummaries", []) if listed else [body]
+        for answer in answers:
+            for union, value in self._unknown_members.get((answer["Catalog"], answer["Id"]), {}).items():
+                if not listed or union in SUMMARY_MEMBERS:
+                    answer[union] = copy.deepcopy(value)
+        return body
+
     def truth(self, catalog: str, invitation_id: str) -> dict[str, Any]:
         with self._lock:
             return copy.deepcopy(self._invitations[(catalog, invitation_id)].response)
@@ -129,6 +155,7 @@ class PartnerCentralEmulator:
     def reset(self) -> None:
         with self._lock:
             self._invitations.clear()
+            self._unknown_members.clear()
             self._queued.clear()
             self.calls.clear()
             self.faults_injected.clear()
@@ -185,6 +212,7 @@ class PartnerCentralEmulator:
         status, body = handler(params)
         if status == 200:
             validate_shape(body, op_model.output_shape, f"{operation} answer")
+            body = self._with_unknown_members(operation, body)
         return status, _wire(body)
 
     def _injected_fault(self, operation: str) -> str | None:

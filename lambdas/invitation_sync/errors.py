@@ -25,6 +25,16 @@ class PartnerCentralRequestError(PermanentError):
     """Partner Central refused the request itself (ValidationException)."""
 
 
+class PartnerCentralAnswerError(PermanentError):
+    """A Partner Central answer (a List summary) does not fit the normalized invitation. The message
+    names the fields and the rules they broke, never their values (they may be personal data)."""
+
+
+class StoredItemError(PermanentError):
+    """A table item does not fit the stored invitation (a hand edit, or a release that cannot read it).
+    The message names the item's key and the failing attributes, never their values."""
+
+
 class InvitationNotAccessibleError(RetryableError):
     """Partner Central answers not-found or access-denied. Expected after a rejection or an expiry
     (handled); for a new or accepted invitation it may be read-after-write lag, so it is retried and

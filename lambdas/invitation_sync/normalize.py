@@ -1,7 +1,9 @@
 """GetEngagementInvitation response (as botocore parses it) -> normalized Invitation.
 
-Generic on purpose: members are camelCased and timestamps rendered as they come, so a member
-AWS adds tomorrow is kept rather than dropped; only the tagged unions get their shape changed.
+Generic on purpose: members are camelCased and timestamps rendered as they come, so a member a newer
+botocore knows and this model does not is kept rather than dropped; only the tagged unions get their
+shape changed. A union member even botocore lacks arrives whole through the adapter's hook (from the
+HTTP body); a structure member botocore lacks is dropped by botocore itself: ship a current botocore.
 """
 
 from collections.abc import Mapping
@@ -12,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from invitation_sync.domain import invitation_id_from
-from invitation_sync.errors import PartnerCentralRequestError
+from invitation_sync.errors import PartnerCentralAnswerError
 from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import KNOWN_PAYLOAD_TYPES, Invitation
 
@@ -63,8 +65,10 @@ def normalize(response: Mapping[str, Any]) -> Invitation:
 
 
 def normalize_summary(summary: Mapping[str, Any]) -> Invitation:
-    """A ListEngagementInvitations summary as the invitation it describes (its participant type is ours)."""
+    """A ListEngagementInvitations summary as far as it describes the invitation (not ParticipantType).
+    One that does not fit raises PartnerCentralAnswerError naming the fields, never their values."""
     try:
         return normalize({key: value for key, value in summary.items() if key != "ParticipantType"})
-    except ValidationError as error:  # the cause would echo summary values
-        raise PartnerCentralRequestError(f"ListEngagementInvitations summary unusable: {describe(error)}") from None
+    except ValidationError as error:
+        message = f"ListEngagementInvitations summary unusable: {describe(error)}"
+        raise PartnerCentralAnswerError(message) from None  # the cause would quote the summary's values

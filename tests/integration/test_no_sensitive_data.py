@@ -1,8 +1,24 @@
 """Fields botocore marks sensitive never reach logs or exception messages, whatever the path."""
 
+import json
+import logging
+import traceback
+from typing import Any
+
+import boto3
 import botocore.session
 import pytest
+from boto3.dynamodb.types import TypeSerializer
+from pydantic import ValidationError
 
+from invitation_sync.adapters.partner_central import PartnerCentralInvitations
+from invitation_sync.adapters.publisher import InvitationEventPublisher
+from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.errors import InvitationSyncError
+from invitation_sync.models.invitation import Invitation
+from invitation_sync.normalize import normalize
+from invitation_sync.reconcile import Reconciler
+from invitation_sync.sync import InvitationSync
 from local import event_source
 from local.faults import ClientFaults
 from local.samples import invitation_event, opportunity_invitation
@@ -103,5 +119,90 @@ def test_no_sensitive_value_in_logs_or_errors(
     assert len(local_aws.published()) >= 4  # the scenarios really ran
     assert '"outcome":"parked"' in log_lines.text  # the JSON lines themselves were captured
     assert '"reason":' in log_lines.text
+    leaked = {name: value for name, value in SECRETS.items() if value in text}
+    assert leaked == {}
+
+
+def corrupt_stored_item(invitation: dict[str, object]) -> dict[str, object]:
+    """The item a hand edit (or a release that wrote another shape) could leave: the secret contact
+    stored as a map where the model wants a list, and a publish still pending so the write reads it."""
+    stored = normalize(invitation).model_dump(mode="json", by_alias=True, exclude_none=True)
+    stored["payload"]["senderContacts"] = stored["payload"]["senderContacts"][0]
+    return {
+        "catalog": "AWS",
+        "id": stored["id"],
+        "invitation": stored,
+        "version": 1,
+        "contentHash": "0" * 64,
+        "syncedAt": "2026-11-20T09:30:00.000Z",
+        "publishPending": True,
+        "publishLeaseUntil": "2099-01-01T00:00:00.000Z",
+    }
+
+
+def summary_with_a_list_for_a_name(http_response: object, parsed: dict[str, Any], **_: object) -> None:
+    """What botocore hands over when the wire answer puts a list where a string belongs (one short
+    value: pydantic shortens long inputs in its messages, and the leak check looks for whole values)."""
+    for summary in parsed.get("EngagementInvitationSummaries", []):
+        summary["SenderCompanyName"] = [SECRETS["company"]]
+
+
+def test_no_sensitive_value_when_a_stored_item_or_a_summary_does_not_fit(
+    local_aws: LocalAws, log_lines: LogLines, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    invitation = secret_invitation(4)
+    local_aws.emulator.put(invitation)
+    item = corrupt_stored_item(invitation)
+    with pytest.raises(ValidationError) as unwrapped:  # the canary: unwrapped, this leaks
+        Invitation.model_validate(item["invitation"])
+    assert SECRETS["phone"] in str(unwrapped.value)  # pydantic quotes the input (shortened)
+    summary: dict[str, Any] = {"Id": invitation["Id"], "Catalog": "AWS"}
+    summary_with_a_list_for_a_name(None, {"EngagementInvitationSummaries": [summary]})
+    with pytest.raises(ValidationError) as unwrapped:
+        normalize(summary)
+    assert SECRETS["company"] in str(unwrapped.value)
+    table = local_aws.resources.table_name
+    local_aws.dynamodb.put_item(TableName=table, Item={k: TypeSerializer().serialize(v) for k, v in item.items()})
+    client = boto3.client("partnercentral-selling", region_name="us-east-1")
+    partner_central = PartnerCentralInvitations(client)
+    store = InvitationStore(boto3.client("dynamodb"), table)
+    publisher = InvitationEventPublisher(boto3.client("sns"), local_aws.resources.topic_arn)
+    reconciler = Reconciler(
+        partner_central, store, InvitationSync(partner_central, store, publisher, frozenset({"AWS"}))
+    )
+    errors: list[InvitationSyncError] = []
+
+    def reconcile() -> None:
+        with pytest.raises(InvitationSyncError) as raised:
+            reconciler.run(["AWS"], ["RECEIVER"], lambda: 900.0, run_id="test")
+        errors.append(raised.value)
+
+    unknown = secret_invitation(5)  # a payload type botocore lacks, carrying the secrets: kept, never logged
+    local_aws.emulator.put(unknown)
+    secret_payload = {"Contact": {"Email": SECRETS["email"], "Phone": SECRETS["phone"]}, "Note": SECRETS["message"]}
+    local_aws.emulator.serve_unknown_member("AWS", str(unknown["Id"]), "Payload", "FutureInvitation", secret_payload)
+    caplog.set_level(logging.INFO, logger="botocore.parsers")  # botocore names the member it does not know
+    stored = event_source.deliver(invitation_event(unknown))
+    dead_lettered = event_source.deliver(invitation_event(invitation))  # the write reads the item
+    reconcile()  # BatchGetItem reads it
+    local_aws.dynamodb.delete_item(TableName=table, Key={"catalog": {"S": "AWS"}, "id": {"S": item["id"]}})
+    client.meta.events.register(
+        "after-call.partnercentral-selling.ListEngagementInvitations", summary_with_a_list_for_a_name
+    )
+    reconcile()  # the List summary does not fit
+
+    assert stored["outcome"] == "stored"
+    assert SECRETS["email"] in json.dumps([message.body for message in local_aws.published()])  # really kept
+    assert "FutureInvitation" in caplog.text
+    assert dead_lettered["errorType"] == "StoredItemError"
+    assert [type(error).__name__ for error in errors] == ["StoredItemError", "PartnerCentralAnswerError"]
+    assert "senderContacts: Input should be a valid list" in str(errors[0])
+    assert "senderCompanyName" in str(errors[1])
+    failed = local_aws.failed_events()
+    assert [record["errorType"] for record in failed] == ["StoredItemError"]
+    captured = capsys.readouterr()
+    traces = ["".join(traceback.format_exception(error)) for error in errors]
+    text = "\n".join([log_lines.text, captured.out, captured.err, caplog.text, json.dumps(failed), *traces])
+    assert '"outcome":"parked"' in log_lines.text
     leaked = {name: value for name, value in SECRETS.items() if value in text}
     assert leaked == {}

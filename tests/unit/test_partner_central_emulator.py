@@ -94,3 +94,34 @@ def test_quota_mode_throttles_above_the_rate(client: Any, emulator: PartnerCentr
         except ClientError as error:
             codes.append(error.response["Error"]["Code"])
     assert codes == ["ok", "ok", "ok", "ThrottlingException", "ThrottlingException"]
+
+
+def test_a_union_member_the_model_lacks_reaches_botocore_as_aws_would_send_it(
+    client: Any, emulator: PartnerCentralEmulator
+) -> None:
+    invitation = opportunity_invitation(6)
+    emulator.put(invitation)
+    emulator.serve_unknown_member("AWS", invitation["Id"], "Payload", "PartnerReferralInvitation", {"Score": 7})
+    emulator.serve_unknown_member("AWS", invitation["Id"], "Receiver", "Group", {"GroupId": "grp-1"})
+
+    answer = client.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])
+    assert answer["Payload"] == {"SDK_UNKNOWN_MEMBER": {"name": "PartnerReferralInvitation"}}
+    assert answer["Receiver"] == {"SDK_UNKNOWN_MEMBER": {"name": "Group"}}
+    assert answer["InvitationDate"] == invitation["InvitationDate"]  # the rest as before
+    [summary] = client.list_engagement_invitations(Catalog="AWS", ParticipantType="RECEIVER")[
+        "EngagementInvitationSummaries"
+    ]
+    assert summary["Receiver"] == {"SDK_UNKNOWN_MEMBER": {"name": "Group"}}
+
+
+def test_only_the_unknown_member_skips_the_model_check(emulator: PartnerCentralEmulator) -> None:
+    emulator.reset()
+    invitation = lead_invitation(7)
+    emulator.put(invitation)
+    with pytest.raises(ModelViolation, match="in botocore's model"):
+        emulator.serve_unknown_member("AWS", invitation["Id"], "Payload", "LeadInvitation", {})
+    with pytest.raises(ModelViolation, match="not a union"):
+        emulator.serve_unknown_member("AWS", invitation["Id"], "Status", "Unheard", {})
+    emulator.serve_unknown_member("AWS", invitation["Id"], "Payload", "PartnerReferralInvitation", {})
+    with pytest.raises(ModelViolation, match="Status"):
+        emulator.update("AWS", invitation["Id"], Status=7)

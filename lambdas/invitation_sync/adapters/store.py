@@ -1,10 +1,12 @@
 """DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.table_design import (
@@ -14,7 +16,8 @@ from invitation_sync.adapters.table_design import (
     project_title_key,
 )
 from invitation_sync.domain import FINAL_STATUSES
-from invitation_sync.errors import StoreUnavailableError
+from invitation_sync.errors import StoredItemError, StoreUnavailableError
+from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
 from invitation_sync.observability import tracer
@@ -123,11 +126,14 @@ class InvitationStore:
 
     @tracer.capture_method(capture_response=False)
     def lease_publish(self, stored: StoredInvitation, now: str, lease_until: str) -> bool:
-        """Take over the publish of a pending version whose lease ran out; False if someone else has it."""
+        """Take over the publish of a pending version whose lease ran out; False if someone else has it.
+        A marker without a lease timestamp counts as expired: nobody holds it, so nobody else would
+        ever publish that version (a comparison with a missing attribute is false in DynamoDB)."""
         return self._update_if(
             stored,
             "SET publishLeaseUntil = :until",
-            "version = :version AND publishPending = :true AND publishLeaseUntil <= :now",
+            "version = :version AND publishPending = :true"
+            " AND (attribute_not_exists(publishLeaseUntil) OR publishLeaseUntil <= :now)",
             {":version": stored.version, ":true": True, ":now": now, ":until": lease_until},
         )
 
@@ -225,18 +231,40 @@ def _index_attributes(invitation: Invitation) -> dict[str, str | None]:
     }
 
 
+_ITEM_ATTRIBUTES: Final = {  # StoredInvitation field -> table attribute
+    "invitation": "invitation",
+    "version": "version",
+    "content_hash": "contentHash",
+    "synced_at": "syncedAt",
+    "previous_status": "previousStatus",
+    "source_event_id": "sourceEventId",
+    "publish_pending": "publishPending",
+    "publish_lease_until": "publishLeaseUntil",
+}
+
+
 def _from_item(item: dict[str, Any]) -> StoredInvitation:
+    """The item as the sync sees it. One that does not fit raises StoredItemError naming its key and the
+    failing attributes: pydantic's own message would quote the values, and they may be personal data."""
     plain = {name: _deserialize(value) for name, value in item.items()}
-    return StoredInvitation(
-        invitation=Invitation.model_validate(plain["invitation"]),
-        version=int(plain["version"]),
-        content_hash=plain["contentHash"],
-        synced_at=plain["syncedAt"],
-        previous_status=plain.get("previousStatus"),
-        source_event_id=plain.get("sourceEventId"),
-        publish_pending=bool(plain.get("publishPending", False)),
-        publish_lease_until=plain.get("publishLeaseUntil"),
-    )
+    fields = {field: _integers(plain[attribute]) for field, attribute in _ITEM_ATTRIBUTES.items() if attribute in plain}
+    try:
+        return StoredInvitation.model_validate(fields)
+    except ValidationError as error:
+        key = f"{plain.get(PARTITION_KEY)}/{plain.get(SORT_KEY)}"
+        raise StoredItemError(f"stored item {key} unusable: {describe(error)}") from None
+
+
+def _integers(value: Any) -> Any:
+    """DynamoDB returns every number as a Decimal; the invitation's numbers were integers when stored (its
+    fractions are exact strings), so a raw payload reads back, hashes and publishes as it was written."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integers(item) for item in value]
+    return value
 
 
 def _unavailable(error: Exception, call: str) -> Exception:

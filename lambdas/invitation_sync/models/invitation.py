@@ -82,10 +82,17 @@ _NOT_A_KNOWN_TYPE: dict[str, JsonValue] = {"not": {"enum": [*sorted(KNOWN_PAYLOA
 
 
 class UnknownPayload(CamelModel):
-    """A payload type this release does not know (or botocore's SDK_UNKNOWN_MEMBER): kept raw."""
+    """A payload type this release does not know, kept whole in `raw`: members camelCased like the known
+    types, values as sent. Where botocore's model lacks the type too, the content comes from the HTTP
+    body: timestamps stay epoch seconds and fractional numbers become exact decimal strings (nothing
+    says what they are). `raw` is empty only if the content could not be recovered."""
 
     type: str = Field(json_schema_extra=_NOT_A_KNOWN_TYPE)
-    raw: dict[str, Any] = Field(default_factory=dict)
+    raw: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The payload's members, camelCase; values as Partner Central sent them (fractions as "
+        "exact decimal strings; timestamps as epoch seconds when this SDK does not know the type).",
+    )
 
 
 def _payload_tag(value: Any) -> str:
@@ -106,6 +113,9 @@ class Receiver(CamelModel):
     type: str = Field(description="The Receiver union member, e.g. Account.")
     aws_account_id: str | None = None
     alias: str | None = None
+    raw: dict[str, Any] | None = Field(
+        None, description="A receiver type this release does not know: its members, kept like UnknownPayload.raw."
+    )
 
 
 class ExistingMember(CamelModel):

@@ -3,7 +3,7 @@
 import hashlib
 import json
 import uuid
-from typing import Final
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
@@ -13,9 +13,23 @@ _EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1d2a2e-4f39-4a53-9a55-6a3f1b0c7e21")
 
 
 def content_hash(invitation: Invitation) -> str:
-    """SHA-256 of the invitation's canonical JSON: equal content, equal hash, whatever the key order."""
-    canonical = json.dumps(invitation.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the invitation's canonical JSON: keys sorted, and every member that holds its declared
+    default or nothing (null, [], {}) left out, at any depth. Equal content hashes equal whatever the key
+    order, and a release that adds an optional field (with any default) hashes stored content as before,
+    so it publishes no `invitation.updated` for a change that never happened."""
+    dumped = invitation.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    canonical = json.dumps(_without_empty(dumped), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _without_empty(value: Any) -> Any:
+    """Drop null and empty members of maps, recursively; list items keep their places."""
+    if isinstance(value, dict):
+        members = {key: _without_empty(item) for key, item in value.items()}
+        return {key: item for key, item in members.items() if item not in (None, [], {})}
+    if isinstance(value, list):
+        return [_without_empty(item) for item in value]
+    return value
 
 
 def change_event_id(catalog: str, invitation_id: str, version: int) -> str:
