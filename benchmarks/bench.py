@@ -67,8 +67,13 @@ def asset_zip_bytes() -> int:
 
 def row(measure: str, project: float, floor: float | None, unit: str, goal: str) -> str:
     ratio = f"{project / floor:.2f}x" if floor else "-"
-    floor_text = f"{floor:.3g} {unit}" if floor is not None else "-"
-    return f"| {measure} | {project:.3g} {unit} | {floor_text} | {ratio} | {goal} |"
+    floor_text = f"{_figure(floor)} {unit}" if floor is not None else "-"
+    return f"| {measure} | {_figure(project)} {unit} | {floor_text} | {ratio} | {goal} |"
+
+
+def _figure(value: float) -> str:
+    """Three significant digits, without an exponent for thousands."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def main() -> None:
