@@ -39,7 +39,7 @@ class InvitationMonitoring(Construct):
         age = failed_events.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
         self._alarm("FailedEventsWaiting", depth, 1, "events wait in the failed-events queue: see README, redrive")
         self._alarm("FailedEventsAging", age, 3600, "a failed event has waited over an hour")
-        # A record is retried for about 8 minutes at most before it is parked: older means the sync is behind.
+        # A record is retried for about 10 minutes at most before it is parked: older means the sync is behind.
         backlog = event_queue.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
         self._alarm("EventQueueAging", backlog, 1800, "an invitation event has waited over 30 minutes", periods=2)
         self._alarm("PublishFailures", self.app_metric(names.PUBLISH_FAILURES), 1, "SNS publishes failed")

@@ -10,10 +10,11 @@ from infra.function import FunctionWiring, InvitationFunction
 
 # 256 MB: pydantic-core and botocore import in well under a second at this CPU share, and the
 # function holds one invitation at a time. The timeout covers one record at its worst
-# (budgets.sync_worst_case, retries included; tests/infra checks it); a record is only started
-# while that much time is left, so a batch never overruns.
+# (budgets.record_worst_case, retries included; tests/infra checks it) with a minute to spare (a
+# connect or read timeout bounds each socket operation, not a whole attempt); a record is only
+# started while that much time is left, so a batch never overruns.
 MEMORY_MB = 256
-TIMEOUT = Duration.seconds(300)
+TIMEOUT = Duration.seconds(360)
 BATCH_SIZE = 10
 
 
@@ -33,6 +34,9 @@ class SyncFunction(InvitationFunction):
                 "FAILED_EVENTS_QUEUE_URL": wiring.failed_events.queue_url,
                 "PARTNER_CENTRAL_RATE_CAP": str(settings.event_rate_per_execution),
             },
+            # A direct invocation (an event queued for the previous release's rule) is moved onto the event
+            # queue; if even that fails after Lambda's retries, the event is parked.
+            async_failures=wiring.failed_events,
         )
         # The event path's Partner Central rate is bounded by the mapping's maximum concurrency times the
         # per-execution rate limiter (README: Limits), with no reserved concurrency.
@@ -49,7 +53,7 @@ class SyncFunction(InvitationFunction):
             ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
             [event_queue.queue_arn],
         )
-        self.allow(["sqs:SendMessage"], [wiring.failed_events.queue_arn])
+        self.allow(["sqs:SendMessage"], [wiring.failed_events.queue_arn, event_queue.queue_arn])
         self.allow_partner_central(
             "partnercentral:GetEngagementInvitation",
             "partnercentral:ListEngagementInvitations",  # the summary of a first sighting whose details are gone
@@ -61,10 +65,4 @@ class SyncFunction(InvitationFunction):
             "Serverless-LambdaEventSourceMappingDestination",
             "SQS event source mappings take no on-failure destination: the event queue's own redrive policy is "
             "the failure path (to the FailedEvents queue), and the function parks a record with its reason.",
-        )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "Invoked by an SQS event source mapping, not asynchronously: the event queue's redrive policy parks "
-            "records in the FailedEvents queue, and the function parks a record itself with its reason.",
         )

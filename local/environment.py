@@ -54,6 +54,7 @@ def local_aws(partner_central_url: str, **environment: str) -> Iterator[LocalRes
             INVITATION_EVENTS_TOPIC_ARN=resources.topic_arn,
             FAILED_EVENTS_QUEUE_URL=resources.failed_events_queue_url,
             INVITATION_EVENTS_QUEUE_URL=resources.event_queue_url,
+            PARTNER_CENTRAL_HOLD_RATE_WINDOW="false",  # tests/integration/test_event_path.py turns it on
         )
         sync_services.cache_clear()
         try:

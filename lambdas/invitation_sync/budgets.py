@@ -10,11 +10,13 @@ from botocore.config import Config
 from botocore.retries.standard import ExponentialBackoff
 
 from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG
+from invitation_sync.domain import PARTICIPANT_TYPES
 
 # botocore's standard mode waits at most min(base * 2 ** (n - 1), 20) s before retry n (base 1 s for
 # throttles, less otherwise), plus up to 5 s more when the answer carries x-amz-retry-after.
-_MAX_BACKOFF: Final[float] = getattr(ExponentialBackoff, "_MAX_BACKOFF", 20)
-_RETRY_AFTER_EXTRA: Final[float] = getattr(ExponentialBackoff, "_RETRY_AFTER_MAX_ADDITIONAL", 0)
+# Read from the bundled botocore itself: a release that renames them fails here, loudly.
+_MAX_BACKOFF: Final[float] = ExponentialBackoff._MAX_BACKOFF  # type: ignore[attr-defined]
+_RETRY_AFTER_EXTRA: Final[float] = ExponentialBackoff._RETRY_AFTER_MAX_ADDITIONAL  # type: ignore[attr-defined]
 
 
 def call_worst_case(config: Config, pacing: float = 0.0) -> float:
@@ -27,9 +29,10 @@ def call_worst_case(config: Config, pacing: float = 0.0) -> float:
     return float(attempts * per_attempt + backoff)
 
 
-# The writer's exclusive right to publish the version it stored: longer than SNS's worst case, so a
-# slow but successful publish is never taken over (which would only cost a duplicate with the same eventId).
-PUBLISH_LEASE_SECONDS: Final = 30.0
+# The writer's exclusive right to publish the version it stores. It is set before the write, so it
+# covers the write and the publish (or a take-over's lease and publish) at their worst: a slow but
+# successful publish is never taken over (which would only cost a duplicate with the same eventId).
+PUBLISH_LEASE_SECONDS: Final = 60.0
 # How long a delivery waits for another writer's publish before it gives up (ConcurrentChangeError) and
 # lets the queue bring the record back after a retry delay longer than any lease: waiting in Lambda bills.
 PUBLISH_WAIT_SECONDS: Final = 1.0
@@ -38,18 +41,25 @@ AWS_CALL_WORST_CASE: Final = call_worst_case(AWS_CONFIG)
 
 def sync_worst_case(pacing: float) -> float:
     """One invitation through InvitationSync.sync_invitation, every call at its worst. Reads: the Get and,
-    for a first sighting Partner Central no longer serves, the stored item and the List summary. Writes:
-    the store loop starts no round after PUBLISH_WAIT_SECONDS, and its last round is at most four calls:
-    a write, then a take-over (lease, publish, clear or release) or our own publish and clear or release."""
-    reads = 2 * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE
+    for a first sighting Partner Central no longer serves, the stored item and one List page per
+    participant type. Writes: the store loop starts no round after PUBLISH_WAIT_SECONDS, and its last
+    round is at most four calls: a write, then a take-over (lease, publish, clear or release) or our
+    own publish and clear or release."""
+    reads = (1 + len(PARTICIPANT_TYPES)) * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE
     writes = PUBLISH_WAIT_SECONDS + 4 * AWS_CALL_WORST_CASE
     return reads + writes
+
+
+def record_worst_case(pacing: float) -> float:
+    """One event-queue record: its sync, parking it (one SendMessage), and its share of the batch's
+    retry delays (one ChangeMessageVisibilityBatch). A record is only started with this much time left."""
+    return sync_worst_case(pacing) + 2 * AWS_CALL_WORST_CASE
 
 
 # The event queue: a record that failed for a transient reason is seen again after these delays (longer
 # each time); on its last receive it is parked with its reason. A lagging read is therefore retried for
 # about sum(RETRY_DELAYS_SECONDS) seconds before it waits for the reconciler.
-RETRY_DELAYS_SECONDS: Final = (30, 60, 120, 240)
+RETRY_DELAYS_SECONDS: Final = (60, 120, 180, 240)
 EVENT_RECEIVES: Final = len(RETRY_DELAYS_SECONDS) + 1
 
 

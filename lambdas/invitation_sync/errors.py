@@ -58,5 +58,9 @@ class OutOfTimeError(RetryableError):
     """Too little of the invocation is left to sync one more record at its worst case: it is not started."""
 
 
+class EventQueueError(RetryableError):
+    """SQS did not take an event onto the event queue."""
+
+
 class ConcurrentChangeError(RetryableError):
     """Other deliveries kept changing the invitation while this one tried to store it."""

@@ -49,6 +49,15 @@ class RateLimiter:
                 self._sent.popleft()
             self._sent.append(self._clock())
 
+    def hold(self) -> None:
+        """Wait until the window of the latest send has closed: afterwards no send of ours can share a
+        window with a send made by someone who starts now with an empty log."""
+        with self._lock:
+            latest = self._sent[-1] if self._sent else None
+        if latest is not None and (wait := latest + self.window - self._clock()) > 0:
+            self.waited += wait
+            self._sleep(wait)
+
     def install(self, client: Any) -> None:
         service = client.meta.service_model.endpoint_prefix
 

@@ -170,8 +170,9 @@ def _difference(summary: dict[str, Any], listed: Invitation, stored: StoredInvit
     if stored is None:
         return "missing"
     kept = stored.invitation
-    if kept.status != listed.status and kept.status not in FINAL_STATUSES:  # final is final
-        return f"status {kept.status} -> {listed.status}"
+    if kept.status != listed.status:
+        # Final is final: a summary that contradicts a stored final status can change nothing.
+        return None if kept.status in FINAL_STATUSES else f"status {kept.status} -> {listed.status}"
     if not kept.details_retrievable:  # the details are gone: only what the summary adds can still change it
         more = sorted(name for name, value in listed if value not in (None, []) and getattr(kept, name) in (None, []))
         return f"summary has more: {', '.join(more)}" if more else None

@@ -36,6 +36,9 @@ class EventSyncSettings(SyncSettings):
     """The sync function's: it parks events, and sets each failed record's retry delay on its event queue."""
 
     failed_events_queue_url: Annotated[str, Field(alias="FAILED_EVENTS_QUEUE_URL", min_length=1)]
+    # On in every deployment (the event path's rate guarantee needs it); local runs of the test suite turn
+    # it off so hundreds of short invocations do not each wait out their rate window.
+    hold_rate_window: Annotated[bool, Field(alias="PARTNER_CENTRAL_HOLD_RATE_WINDOW")] = True
     event_queue_url: Annotated[str, Field(alias="INVITATION_EVENTS_QUEUE_URL", min_length=1)]
 
 

@@ -135,7 +135,7 @@ class InvitationSync:
             raise PartnerCentralRequestError(message) from None  # the cause would echo response values
         result = self.store_and_publish(invitation, synced_at, source_event_id)
         announced_final = announced_status in FINAL_STATUSES and invitation.status not in FINAL_STATUSES
-        if announced_final and result.status != announced_status:  # nor has the table (a reconcile may have)
+        if announced_final and result.status not in FINAL_STATUSES:  # nor has the table (a reconcile may have)
             raise LaggingReadError(
                 f"{catalog}/{invitation_id}: the event announced {announced_status}, "
                 f"GetEngagementInvitation still answers {invitation.status}"
@@ -218,6 +218,8 @@ class InvitationSync:
             known = known or Invitation(id=invitation_id, catalog=catalog)
             if stored is None:
                 known = self._with_summary(known, participant_type)
+            if stored and stored.invitation.status in FINAL_STATUSES and stored.invitation.status != announced_status:
+                return _result(SyncOutcome.STALE, stored, None, 0)  # final is final: a contradicting claim
             base = stored.invitation.filled_from(known) if stored else known
             invitation = base.model_copy(update={"status": announced_status, "details_retrievable": False})
             return self.store_and_publish(invitation, iso_utc(self._clock()), source_event_id)

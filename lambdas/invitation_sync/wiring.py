@@ -12,7 +12,7 @@ from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.budgets import sync_worst_case
+from invitation_sync.budgets import record_worst_case
 from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, catalog_metrics, metrics
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import Reconciler
@@ -27,6 +27,7 @@ class SyncServices:
     event_queue: EventQueue
     record_budget_seconds: float  # one record at its worst: a record is only started with this much time left
     rate_limiter: RateLimiter
+    hold_rate_window: bool
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,9 @@ def sync_services() -> SyncServices:
         sync,
         FailedEventQueue(sqs, settings.failed_events_queue_url),
         EventQueue(sqs, settings.event_queue_url),
-        sync_worst_case(limiter.longest_wait),
+        record_worst_case(limiter.longest_wait),
         limiter,
+        settings.hold_rate_window,
     )
 
 

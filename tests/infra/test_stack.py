@@ -74,7 +74,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
             "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
             "MemorySize": 256,
-            "Timeout": 300,
+            "Timeout": 360,
             "Environment": {
                 "Variables": Match.object_like(
                     {

@@ -2,16 +2,19 @@
 and records that come back through the event queue."""
 
 import json
+import time
 from typing import Any
 
 import boto3
 import pytest
 
 from invitation_sync.budgets import EVENT_RECEIVES, RETRY_DELAYS_SECONDS
+from invitation_sync.handlers.sync_handler import lambda_handler, sync_batch
 from invitation_sync.settings import ReconcileSettings
-from invitation_sync.wiring import build_reconcile_services
+from invitation_sync.wiring import build_reconcile_services, sync_services
 from local import event_source
-from local.samples import invitation_event, opportunity_invitation
+from local.lambda_context import lambda_context
+from local.samples import invitation_event, opportunity_invitation, sqs_event
 from tests.conftest import LocalAws
 from tests.integration.test_failures import emf_metrics
 
@@ -188,3 +191,49 @@ def test_content_changes_of_a_final_invitation_are_still_stored(local_aws: Local
     changed = event_source.deliver(invitation_event(invitation, ACCEPTED, event_id="another"))
 
     assert (changed["outcome"], changed["version"], changed["event_type"]) == ("stored", 2, "invitation.updated")
+
+
+def test_a_direct_invocation_is_moved_onto_the_event_queue(local_aws: LocalAws) -> None:
+    """An event queued for the previous release's rule (direct invocation) is not lost on upgrade."""
+    invitation = opportunity_invitation(9)
+    local_aws.emulator.put(invitation)
+
+    answer = lambda_handler(invitation_event(invitation), lambda_context())
+
+    assert set(answer) == {"enqueued"}
+    assert queue_counts(local_aws.resources.event_queue_url) == (1, 0)
+    assert local_aws.item_count() == 0  # nothing synced yet: the queue's record will be
+
+
+def test_a_record_without_time_left_is_not_started_and_counts_as_a_receive(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(10)
+    local_aws.emulator.put(invitation)
+    short = lambda_context(timeout_seconds=10.0)
+
+    early = sync_batch(sqs_event(invitation_event(invitation)), short)
+    last = sync_batch(sqs_event(invitation_event(invitation), receive_count=EVENT_RECEIVES), short)
+
+    [not_started] = early.outcomes.values()
+    assert (not_started["outcome"], not_started["errorType"]) == ("retry", "OutOfTimeError")
+    assert list(early.retries.values()) == [RETRY_DELAYS_SECONDS[0]]
+    [parked] = last.outcomes.values()
+    assert (parked["outcome"], parked["errorType"]) == ("parked", "OutOfTimeError")
+    assert local_aws.emulator.calls == []  # neither was started
+    assert [record["errorType"] for record in local_aws.failed_events()] == ["OutOfTimeError"]
+
+
+def test_an_invocation_keeps_its_slot_until_its_rate_window_has_closed(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment Lambda gives the mapping's slot to next starts with an empty limiter: it must not
+    share a window with this one's sends, or the event path's rate bound would not hold."""
+    monkeypatch.setenv("PARTNER_CENTRAL_HOLD_RATE_WINDOW", "true")
+    sync_services.cache_clear()
+    invitation = opportunity_invitation(11)
+    local_aws.emulator.put(invitation)
+
+    event_source.deliver(invitation_event(invitation))
+    returned_at = time.monotonic()
+
+    [get] = local_aws.emulator.calls_to("GetEngagementInvitation")
+    assert returned_at - get.at >= sync_services().rate_limiter.window

@@ -4,12 +4,14 @@ Lambda's event source mapping receives and deletes the records; this adapter onl
 failed record is seen again: a growing delay per record instead of the queue-wide visibility timeout.
 """
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from invitation_sync.adapters.aws import error_code
+from invitation_sync.errors import EventQueueError
 from invitation_sync.observability import logger
 
 if TYPE_CHECKING:
@@ -20,6 +22,14 @@ class EventQueue:
     def __init__(self, client: "SQSClient", queue_url: str) -> None:
         self._client = client
         self._queue_url = queue_url
+
+    def enqueue(self, event: object) -> str:
+        """Put one EventBridge event on the queue as the rule would; SQS's message id. Failing raises, so
+        the direct invocation that carried it is retried by Lambda."""
+        try:
+            return self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(event))["MessageId"]
+        except (ClientError, BotoCoreError) as error:
+            raise EventQueueError(f"SQS SendMessage to the event queue: {error_code(error)}") from error
 
     def delay_retries(self, delays: Mapping[str, int]) -> None:
         """Make each record (by receipt handle) visible again after its delay. Best effort: where it

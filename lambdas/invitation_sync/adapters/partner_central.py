@@ -76,27 +76,21 @@ class PartnerCentralInvitations:
         self, catalog: str, participant_type: str, engagement_id: str, invitation_id: str
     ) -> dict[str, Any] | None:
         """The List summary of one invitation, found among its engagement's invitations (the API filters by
-        engagement, not by invitation id): what Partner Central still serves once Get no longer answers."""
-        token: str | None = None
-        while True:
-            request: dict[str, Any] = {
-                "Catalog": catalog,
-                "ParticipantType": participant_type,
-                "EngagementIdentifier": [engagement_id],
-                "MaxResults": 100,
-            }
-            if token:
-                request["NextToken"] = token
-            try:
-                response = self._client.list_engagement_invitations(**request)
-            except (ClientError, BotoCoreError) as error:
-                raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
-            for summary in response.get("EngagementInvitationSummaries", []):
-                if summary.get("Id") == invitation_id:
-                    return dict(summary)
-            token = response.get("NextToken")
-            if not token:
-                return None
+        engagement, not by invitation id): what Partner Central still serves once Get no longer answers.
+        One page (100) only: an engagement has a handful of invitations, and the call's budget is one call."""
+        request = {
+            "Catalog": catalog,
+            "ParticipantType": participant_type,
+            "EngagementIdentifier": [engagement_id],
+            "MaxResults": 100,
+        }
+        try:
+            response = self._client.list_engagement_invitations(**request)  # type: ignore[arg-type]
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
+        found = (s for s in response.get("EngagementInvitationSummaries", []) if s.get("Id") == invitation_id)
+        summary = next(found, None)
+        return dict(summary) if summary is not None else None
 
 
 _KEEP_UNKNOWN_MEMBERS: Final = "invitation-sync-keep-unknown-union-members"

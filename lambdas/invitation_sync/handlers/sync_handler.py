@@ -1,6 +1,6 @@
 """Lambda entry point for Partner Central invitation events, delivered in batches by the event queue.
 
-Each record is one EventBridge event (or a parked one that SQS's redrive moved back). Per record:
+Each record is one EventBridge event (or a parked one moved back by a message move task). Per record:
 parse, hand over to the sync, account. A transient failure returns the record to the queue with a
 growing delay; on its last receive, or when retrying cannot help, it is parked in the failed-events
 queue with its reason. Records never fail one another: Lambda deletes every record that succeeded.
@@ -47,6 +47,10 @@ class SqsRecord(TypedDict):
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" not in event:
+        # An EventBridge event invoked directly (queued for the previous release's rule, or a test invoke):
+        # onto the event queue, where it gets the same retries and parking as every record.
+        return {"enqueued": sync_services().event_queue.enqueue(event)}
     return sync_batch(event, context).response
 
 
@@ -92,18 +96,15 @@ class SyncBatch:
                 status=invitation_event.status,  # as announced; the stored status replaces it below
             )
             result = self.services.sync.sync_event(invitation_event)
-        except OutOfTimeError:
-            self.retries[record["receiptHandle"]] = 0
-            raise
         except PermanentError as error:
             return self._park(raw, catalog, error, names.INVALID_EVENTS)
-        except RetryableError as error:
+        except RetryableError as error:  # OutOfTimeError too: a record not started still uses a receive
             if isinstance(error, LaggingReadError):
                 self.metrics.count(catalog, names.LAGGING_READS)
-            if receives >= EVENT_RECEIVES:
-                return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
             if isinstance(error, PublishError):
                 self.metrics.count(catalog, names.PUBLISH_FAILURES)
+            if receives >= EVENT_RECEIVES:
+                return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
             logger.warning(
                 "sync failed, retried later", outcome="retry", error_type=type(error).__name__, reason=str(error)
             )
@@ -139,6 +140,10 @@ def sync_batch(event: dict[str, Any], context: LambdaContext) -> SyncBatch:
     finally:
         services.event_queue.delay_retries(batch.retries)
         batch.metrics.flush()
+        if services.hold_rate_window:
+            # Keep the mapping's concurrency slot until this environment's rate window has closed, so the
+            # environment Lambda gives the slot to next cannot add its own sends to the same window.
+            services.rate_limiter.hold()
     return batch
 
 
