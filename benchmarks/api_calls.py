@@ -6,11 +6,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
 import boto3
 
 from invitation_sync.handlers.sync_handler import sync_batch
+from invitation_sync.models.reconcile_request import ReconcileRequest
+from invitation_sync.reconcile import Budget, ReconcileReport
 from invitation_sync.settings import ReconcileSettings
 from invitation_sync.wiring import build_reconcile_services
 from local.aws_resources import drain_published
@@ -18,6 +21,9 @@ from local.environment import local_aws
 from local.lambda_context import lambda_context
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import invitation_event, opportunity_invitation, sqs_event
+from local.seeding import history, open_ids, seed
+
+DAILY_READ_QUOTA: Final = 100_000  # Get and List together, per partner account, shared with every integration
 
 
 class CallCounter:
@@ -68,45 +74,76 @@ def per_event() -> dict[str, dict[str, int]]:
     return results
 
 
-def reconcile_cost(invitations: int = 1000, changed_share: float = 0.01, rate_cap: float = 5.0) -> dict[str, Any]:
+def reconcile_at_scale(
+    final: int = 9_900, open_count: int = 100, answered: int = 5, rate_cap: float = 5.0
+) -> dict[str, Any]:
+    """Scheduled runs over a partner's history: the incremental run (unchanged; `answered` open invitations
+    answered without events) and the full sweep over the same data. The history is seeded straight into
+    the table (local/seeding.py): 10,000 real syncs would measure moto, not the reconciler."""
     with PartnerCentralEmulator() as emulator, local_aws(emulator.url, POWERTOOLS_LOG_LEVEL="ERROR") as aws:
-        for number in range(1, invitations + 1):
-            emulator.put(opportunity_invitation(number))
+        now = datetime.now(UTC)
+        invitations = history(final, open_count, now)
+        seed(emulator, boto3.client("dynamodb"), aws.table_name, invitations)
+        boto3.client("sts")  # the default session exists before the counter hooks in, the clients after
+        counter = CallCounter(emulator)
+        counter.install()
         settings = ReconcileSettings.model_validate(
             {
                 "INVITATIONS_TABLE_NAME": aws.table_name,
                 "INVITATION_EVENTS_TOPIC_ARN": aws.topic_arn,
                 "SYNC_CATALOGS": "AWS",
-                "RECONCILE_PARTICIPANT_TYPES": "RECEIVER",
+                "RECONCILE_PARTICIPANT_TYPES": "RECEIVER,SENDER",
                 "PARTNER_CENTRAL_RATE_CAP": rate_cap,
             }
         )
         services = build_reconcile_services(settings)
-        capacity, window = services.rate_limiter.capacity, services.rate_limiter.window
-        services.rate_limiter.capacity = 1_000_000  # the initial backfill is setup, not measured
-        services.reconciler.run(["AWS"], ["RECEIVER"], lambda: 86_400.0, "setup")
-        services.rate_limiter.capacity, services.rate_limiter.window = capacity, window
-        drain_published(boto3.client("sqs"), aws.probe_queue_url)
-        boto3.client("sts")
-        counter = CallCounter(emulator)
-        counter.install()
-        figures: dict[str, Any] = {"invitations": invitations, "rate_cap": rate_cap}
-        for label, changes in (("unchanged", 0), ("1% changed", round(invitations * changed_share))):
-            for number in range(1, changes + 1):
-                emulator.update("AWS", opportunity_invitation(number * 97 % invitations or 1)["Id"], Status="ACCEPTED")
+        pairs = ["AWS#RECEIVER", "AWS#SENDER"]
+
+        def run(mode: str) -> ReconcileReport:
+            return services.reconciler.run(
+                ReconcileRequest.model_validate({"mode": mode}),
+                ["AWS"],
+                ["RECEIVER", "SENDER"],
+                Budget(lambda: 86_400.0),
+                mode,
+                lock_seconds=900.0,
+            )
+
+        run("incremental")  # the baseline: a complete scheduled run
+        per_pair = Counter(f"AWS#{participant_type}" for _, participant_type in invitations)
+        figures: dict[str, Any] = {
+            "invitations": final + open_count,
+            "open": open_count,
+            "rate_cap": rate_cap,
+            "full_sweep_floor": sum(math.ceil(count / 100) for count in per_pair.values()),
+        }
+        for label, mode, changes in (
+            ("incremental, unchanged", "incremental", 0),
+            (f"incremental, {answered} answered without events", "incremental", answered),
+            ("full sweep, unchanged", "full", 0),
+        ):
+            for ident in open_ids(open_count)[:changes]:
+                emulator.update("AWS", ident, Status="ACCEPTED")
+            drain_published(boto3.client("sqs"), aws.probe_queue_url)
             started = time.monotonic()
             with counter.measure() as counts:
-                report = services.reconciler.run(["AWS"], ["RECEIVER"], lambda: 86_400.0, label)
+                report = run(mode)
             elapsed = time.monotonic() - started
-            floor_calls = math.ceil(invitations / 100) + changes
+            lists = [call.params for call in emulator.calls if call.operation == "ListEngagementInvitations"]
+            listed_per_pair = Counter(f"{p['Catalog']}#{p['ParticipantType']}" for p in lists)
+            reads = (
+                counts["partnercentral.ListEngagementInvitations"] + counts["partnercentral.GetEngagementInvitation"]
+            )
             figures[label] = {
                 "calls": dict(counts),
-                "partner_central_calls": sum(v for k, v in counts.items() if k.startswith("partnercentral")),
-                "floor_partner_central_calls": floor_calls,
+                "list_calls": counts["partnercentral.ListEngagementInvitations"],
+                "list_calls_per_pair_max": max(listed_per_pair[pair] for pair in pairs),
                 "gets": counts["partnercentral.GetEngagementInvitation"],
                 "published": len(drain_published(boto3.client("sqs"), aws.probe_queue_url)),
+                "reads_per_day_hourly": reads * 24,
+                "quota_share_hourly": reads * 24 / DAILY_READ_QUOTA,
                 "wall_s": elapsed,
-                "floor_wall_s": floor_calls / rate_cap,
+                "complete": report.complete,
                 "drift_repaired": report.drift_repaired,
             }
     return figures

@@ -49,6 +49,20 @@ class InvitationMonitoring(Construct):
             1,
             "the reconciler repaired invitations whose events never arrived (drift): see README, missed events",
         )
+        self._alarm(
+            "ReconcileFailures",
+            self.reconcile_metric(names.RECONCILE_FAILURES),
+            1,
+            "reconcile runs could not sync some invitations for 3 hours in a row: see the runs' reports",
+            periods=3,
+        )
+        if "Reminders" in functions:  # a reminder run reports what it could not publish instead of failing
+            self._alarm(
+                "ReminderFailures",
+                self.reconcile_metric(names.REMINDER_FAILURES),
+                1,
+                "expiry reminders could not be published: each run repeats them until it succeeds",
+            )
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{Stack.of(self).stack_name}-sync")
         self.dashboard.add_widgets(
             self._graph(

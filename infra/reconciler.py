@@ -1,17 +1,23 @@
-"""The scheduled reconciler: one run at a time, paced below the shared Partner Central quota."""
+"""The reconciler: one function, two schedules (hourly incremental, weekly full sweep), one run at a time
+by a lock item in the table, paced below the shared Partner Central quota."""
 
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.acknowledgements import acknowledge
 from infra.function import FunctionWiring, InvitationFunction
+from invitation_sync.adapters.table_design import BY_STATUS
 
-# 15 minutes, Lambda's maximum: a run pages every invitation at the rate cap (5/s: ~4,000 Gets) and
-# stops cleanly 10 s before the end with its cursor stored. 512 MB: a page of 100 summaries and
-# their stored items are held at once, and the extra CPU shortens each run.
+# 15 minutes, Lambda's maximum: a run stops starting work when a step's worst case no longer fits
+# (budgets.py), progress stored. 512 MB: a page of 100 summaries and their stored items are held at
+# once, and the extra CPU shortens each run.
 MEMORY_MB = 512
 TIMEOUT = Duration.minutes(15)
+# A scheduled event older than this is pointless: the next one is on its way.
+SCHEDULE_EVENT_AGE = Duration.hours(1)
 
 
 class Reconciler(InvitationFunction):
@@ -29,22 +35,63 @@ class Reconciler(InvitationFunction):
                 "RECONCILE_PARTICIPANT_TYPES": ",".join(settings.participant_types),
                 "PARTNER_CENTRAL_RATE_CAP": str(settings.partner_central_rate_cap),
             },
-            async_failures=wiring.failed_events,
         )
-        self.allow_key_use("dynamodb", "sns", "sqs")
+        # No reserved concurrency (a new account cannot deploy any): the lock item keeps runs of every mode
+        # from overlapping instead.
+        self._scheduled_runs_fail_visibly()
+        self.allow_key_use("dynamodb", "sns")
         self.allow_partner_central("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation")
-        self.allow(
-            ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
-            [wiring.table.table_arn],
+        table = wiring.table.table_arn
+        self.allow(["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], [table])
+        self.allow(["dynamodb:DeleteItem"], [table])  # releasing the lock item
+        self.allow(["dynamodb:Query"], [f"{table}/index/{BY_STATUS.name}"])  # stored PENDING invitations
+        self.schedules = {
+            mode: self._schedule(mode, expression)
+            for mode, expression in (
+                ("incremental", settings.reconcile_schedule),
+                ("full", settings.full_sweep_schedule),
+            )
+        }
+
+    def _scheduled_runs_fail_visibly(self) -> None:
+        """A failed run is not an invitation event: it never goes to the failed-events queue (where redrive
+        cannot use it). Lambda does not retry it either; the next scheduled run starts over, resuming from
+        the state items, and the ReconcilerErrors alarm says it failed."""
+        no_retry = lambda_.EventInvokeConfig(
+            self, "AsyncInvoke", function=self.function, retry_attempts=0, max_event_age=SCHEDULE_EVENT_AGE
         )
-        self.schedule = events.Rule(
+        acknowledge(
+            no_retry,
+            "Serverless-LambdaAsyncFailureDestination",
+            "The reconciler's input is a schedule tick, not data: a failed run has nothing to park or redrive. "
+            "The next scheduled run resumes from the state items, and the ReconcilerErrors alarm fires.",
+        )
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "No dead-letter queue for a schedule tick: a failed run is re-run by the next schedule and "
+            "alarmed by ReconcilerErrors (see the AsyncInvoke acknowledgement).",
+        )
+
+    def _schedule(self, mode: str, expression: str) -> events.Rule:
+        rule = events.Rule(
             self,
-            "Schedule",
-            description="invitation-sync: reconcile run",
-            schedule=events.Schedule.expression(settings.reconcile_schedule),
+            "Schedule" if mode == "incremental" else "FullSweepSchedule",  # the first keeps its logical id
+            description=f"invitation-sync: {mode} reconcile run",
+            schedule=events.Schedule.expression(expression),
         )
-        self.schedule.add_target(
+        acknowledge(
+            rule,
+            "Serverless-EventBusDLQ",
+            "A schedule tick that EventBridge cannot deliver is replaced by the next one within the hour; a "
+            "dead-lettered tick could not be redriven as an invitation event.",
+        )
+        rule.add_target(
             targets.LambdaFunction(
-                self.function, dead_letter_queue=wiring.failed_events, retry_attempts=2, max_event_age=Duration.hours(1)
+                self.function,
+                event=events.RuleTargetInput.from_object({"mode": mode}),
+                retry_attempts=2,  # EventBridge's delivery to Lambda's async queue, not the run itself
+                max_event_age=SCHEDULE_EVENT_AGE,
             )
         )
+        return rule

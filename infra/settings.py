@@ -9,7 +9,9 @@ from invitation_sync.domain import Catalog, ParticipantType
 from invitation_sync.models.base import describe
 
 PARTNER_CENTRAL_REGION: Final = "us-east-1"
+INVITATION_LIFETIME_HOURS: Final = 15 * 24
 PARTNER_CENTRAL_READ_QUOTA: Final = 10  # requests/second, shared by every integration of the partner
+SCHEDULE_EXPRESSION: Final = r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$"  # EventBridge's
 LOG_RETENTION_DAYS: Final = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
@@ -35,16 +37,18 @@ class StackSettings(BaseModel):
     event_rate_per_execution: float = Field(2.0, alias="eventRatePerExecution", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     partner_central_rate_cap: float = Field(5.0, alias="partnerCentralRateCap", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     alarm_email: str | None = Field(None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    reconcile_schedule: str = Field(
-        "rate(1 hour)",
-        alias="reconcileSchedule",
-        pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$",
-    )
+    reconcile_schedule: str = Field("rate(1 hour)", alias="reconcileSchedule", pattern=SCHEDULE_EXPRESSION)
+    full_sweep_schedule: str = Field("rate(7 days)", alias="fullSweepSchedule", pattern=SCHEDULE_EXPRESSION)
     removal_policy: Literal["retain", "destroy"] = Field("retain", alias="removalPolicy")
-    # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~150 ms to every cold start (README).
+    # Hours before expirationDate at which a PENDING invitation gets an invitation.expiring event;
+    # [] deploys no reminder function. An invitation is answerable for 15 days (360 hours).
+    expiry_reminders: list[Annotated[int, Field(ge=1, le=INVITATION_LIFETIME_HOURS)]] = Field(
+        [72, 24], alias="expiryReminders"
+    )
+    # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~0.1x to every cold start (README).
     tracing: bool = False
 
-    @field_validator("catalogs", "participant_types", mode="before")
+    @field_validator("catalogs", "participant_types", "expiry_reminders", mode="before")
     @classmethod
     def _list(cls, value: Any) -> Any:
         """`-c catalogs=AWS,Sandbox` and `-c 'catalogs=["AWS"]'` both work."""
@@ -52,6 +56,13 @@ class StackSettings(BaseModel):
             text = value.strip()
             return json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part]
         return value
+
+    @field_validator("expiry_reminders")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"each threshold once: {value} repeats one")
+        return sorted(value, reverse=True)
 
     @field_validator("region")
     @classmethod

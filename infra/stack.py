@@ -17,6 +17,7 @@ from infra.lambda_asset import build_lambda_asset
 from infra.messaging import InvitationMessaging
 from infra.monitoring import InvitationMonitoring
 from infra.reconciler import Reconciler
+from infra.reminders import ExpiryReminderFunction
 from infra.settings import CONTEXT_KEYS, StackSettings
 from infra.storage import InvitationStorage
 from infra.sync_function import TIMEOUT as SYNC_TIMEOUT
@@ -56,11 +57,14 @@ class InvitationSyncStack(Stack):
             failed_events=messaging.failed_events,
         )
         reconciler = Reconciler(self, "Reconciler", wiring)
-        messaging.allow_only_publishers(sync.role, reconciler.role)
+        functions = {"Sync": sync, "Reconciler": reconciler}
+        if settings.expiry_reminders:
+            functions["Reminders"] = ExpiryReminderFunction(self, "Reminders", wiring)
+        messaging.allow_only_publishers(*(function.role for function in functions.values()))
         monitoring = InvitationMonitoring(
             self,
             "Monitoring",
-            functions={"Sync": sync.function, "Reconciler": reconciler.function},
+            functions={name: function.function for name, function in functions.items()},
             event_queue=event_queue,
             failed_events=messaging.failed_events,
             alarm_topic=messaging.alarm_topic,

@@ -29,7 +29,8 @@ from invitation_sync.adapters.aws import error_code, sqs_client
 from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.errors import InvitationSyncError
 from invitation_sync.models.base import describe
-from invitation_sync.reconcile import ReconcileReport
+from invitation_sync.models.reconcile_request import ReconcileRequest
+from invitation_sync.reconcile import Budget, ReconcileReport
 from invitation_sync.redrive import redrive
 from invitation_sync.settings import ReconcileSettings
 from invitation_sync.wiring import build_reconcile_services
@@ -170,13 +171,16 @@ def _backfill(args: argparse.Namespace) -> None:
             )
 
         report = services.reconciler.run(
+            ReconcileRequest(mode="backfill", dry_run=args.dry_run),
             sorted(settings.catalogs),
             participant_types,
-            lambda: 86_400.0,
+            Budget(lambda: 86_400.0),
             f"backfill-{uuid.uuid4()}",
-            dry_run=args.dry_run,
+            lock_seconds=86_400.0,
             on_page=on_page,
         )
+    if report.skipped:
+        raise CommandError(report.skipped)
     out = Console()
     if args.dry_run:
         table = Table(title=f"would change ({len(report.planned)})")

@@ -36,6 +36,7 @@ from local.samples import account_planning_invitation, invitation_event, lead_in
 CATALOG: Final = "Sandbox"
 SYNC_HANDLER: Final = "invitation_sync.handlers.sync_handler.lambda_handler"
 RECONCILE_HANDLER: Final = "invitation_sync.handlers.reconcile_handler.lambda_handler"
+REMINDER_HANDLER: Final = "invitation_sync.handlers.reminder_handler.lambda_handler"
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 
@@ -77,7 +78,7 @@ def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str
             AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url
         ):
             deployment = deploy(template, boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
-            for handler in (SYNC_HANDLER, RECONCILE_HANDLER):
+            for handler in (SYNC_HANDLER, RECONCILE_HANDLER, REMINDER_HANDLER):
                 os.environ.update(deployment.environments[handler])
             probe = subscribe_probe_queue(
                 boto3.client("sns"), boto3.client("sqs"), os.environ["INVITATION_EVENTS_TOPIC_ARN"], "demo-subscriber"
@@ -145,8 +146,12 @@ class Story:
         self.emulator.update(CATALOG, self.opportunity["Id"], Status="ACCEPTED")
         result = self.deliver(self.opportunity, "Engagement Invitation Accepted")
         fresh = self.event_types()
+        changed = self.published[-1].body.get("changedFields")
         expect(result["version"] == 2 and fresh == ["invitation.accepted"], f"accept: {result} {fresh}")
-        self.step("the opportunity is accepted", "stored v2", fresh)
+        expect(changed == ["status"], f"the acceptance changed the status only, changedFields: {changed}")
+        self.step("the opportunity is accepted", f"stored v2, changedFields = {json.dumps(changed)}", fresh)
+
+        self.rename_the_plan()
 
         result = self.deliver(self.opportunity, "Engagement Invitation Created", event_id="late-created")
         quiet = not self.event_types()
@@ -187,11 +192,52 @@ class Story:
             fresh,
         )
 
+        self.remind_before_expiry()
+
+    def rename_the_plan(self) -> None:
+        """An update's event names what changed: the engagement title only."""
+        self.emulator.update(CATALOG, self.plan["Id"], EngagementTitle="FY27 account plan (EMEA)")
+        result = self.deliver(self.plan, "Engagement Invitation Created", event_id="title-changed")
+        fresh = self.event_types()
+        changed = self.published[-1].body.get("changedFields")
+        expect(result["version"] == 2 and fresh == ["invitation.updated"], f"update: {result} {fresh}")
+        expect(changed == ["engagementTitle"], f"the rename changed the title only, changedFields: {changed}")
+        self.step(
+            "the account plan is renamed in Partner Central", f"stored v2, changedFields = {json.dumps(changed)}", fresh
+        )
+
+    def remind_before_expiry(self) -> None:
+        """The account plan (3 days left) is the only PENDING invitation: one reminder, once."""
+        calls_before = len(self.emulator.calls)
+        report = self.remind()
+        fresh = self.event_types()
+        reminder = self.published[-1].body.get("reminder") or {}
+        expect(fresh == ["invitation.expiring"] and reminder.get("thresholdHours") == 72, f"reminder: {fresh}")
+        expect(len(self.emulator.calls) == calls_before, "a reminder check must not call Partner Central")
+        self.step(
+            "the account plan has 3 days left",
+            f"reminder at {reminder['thresholdHours']} h ({reminder['hoursLeft']} h left), 0 Partner Central calls",
+            fresh,
+        )
+        report = self.remind()
+        quiet = not self.event_types()
+        expect(report["published"] == 0 and quiet, f"a second check must not remind again: {report}")
+        self.step("the next reminder check", "already reminded", [])
+
+    def remind(self) -> dict[str, Any]:
+        from invitation_sync.handlers.reminder_handler import lambda_handler  # noqa: PLC0415
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            report: dict[str, Any] = lambda_handler({"source": "aws.events"}, FakeLambdaContext(timeout_seconds=180))
+        return report
+
     def reconcile(self) -> dict[str, Any]:
+        from infra.reconciler import TIMEOUT  # noqa: PLC0415 - loaded with the stack above
         from invitation_sync.handlers.reconcile_handler import lambda_handler  # noqa: PLC0415
 
         with contextlib.redirect_stdout(io.StringIO()):
-            report: dict[str, Any] = lambda_handler({"source": "aws.events"}, FakeLambdaContext())
+            context = FakeLambdaContext(timeout_seconds=TIMEOUT.to_seconds())
+            report: dict[str, Any] = lambda_handler({"mode": "incremental"}, context)
         return report
 
 
@@ -223,13 +269,16 @@ def show_table(table_name: str) -> None:
 
 def show_published(messages: list[PublishedMessage]) -> None:
     table = Table(title=f"published to SNS ({len(messages)} events)")
-    for column in ("eventType", "invitation", "version", "attributes"):
+    for column in ("eventType", "invitation", "version", "changedFields / reminder", "attributes"):
         table.add_column(column)
     for message in messages:
+        body = message.body
         attributes = " ".join(f"{k}={v}" for k, v in sorted(message.attributes.items()))
-        table.add_row(
-            message.body["eventType"], message.body["invitation"]["id"], str(message.body["version"]), attributes
+        reminder = body.get("reminder")
+        detail = (
+            f"{reminder['thresholdHours']} h before expiry" if reminder else ", ".join(body.get("changedFields", []))
         )
+        table.add_row(body["eventType"], body["invitation"]["id"], str(body["version"]), detail, attributes)
     console.print(table)
 
 

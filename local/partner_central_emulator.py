@@ -7,8 +7,10 @@ validated against botocore's service model, so fixtures cannot drift from AWS.
 
 import base64
 import copy
+import hashlib
 import json
 import random
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -19,8 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, cast
 
 import botocore.session
-from botocore.model import Shape, StructureShape
+from botocore.model import ListShape, Shape, StringShape, StructureShape
 from botocore.validate import ParamValidator
+
+from invitation_sync.domain import INVITATION_ARN_PATTERN
 
 TARGET_PREFIX: Final = "AWSPartnerCentralSelling."
 _MODEL: Final = botocore.session.get_session().get_service_model("partnercentral-selling")
@@ -31,6 +35,7 @@ _HTTP_STATUS: Final = {
     "ResourceNotFoundException": 400,
     "InternalServerException": 500,
 }
+SERVED_CATALOGS: Final = ("AWS", "Sandbox")  # the model allows any letters; Partner Central serves these
 SUMMARY_MEMBERS: Final = tuple(cast(StructureShape, _MODEL.shape_for("EngagementInvitationSummary")).members)
 _GET_ANSWER: Final = cast(StructureShape, _MODEL.operation_model("GetEngagementInvitation").output_shape)
 
@@ -44,6 +49,101 @@ def validate_shape(data: Mapping[str, Any], shape: Shape | None, what: str) -> N
     report = ParamValidator().validate(dict(data), shape)
     if report.has_errors():
         raise ModelViolation(f"{what} does not match botocore's model: {report.generate_report()}")
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One entry of a ValidationException's ErrorList, in the model's words."""
+
+    field: str
+    message: str
+    code: str  # a ValidationExceptionErrorCode
+
+    def wire(self) -> dict[str, str]:
+        return {"FieldName": self.field, "Message": self.message, "Code": self.code}
+
+
+def request_violations(value: Any, shape: Shape, where: str = "") -> list[FieldViolation]:
+    """Every constraint of the model `value` breaks: required members, types, enums, patterns, ranges and
+    lengths. botocore's ParamValidator checks neither enums nor patterns nor maximums; AWS does. Patterns
+    are matched against the whole value: the model writes them that way (`(?=.{1,255}$)(arn:.*|engi-...)`)."""
+    checks = {
+        "structure": _structure_violations,
+        "list": _list_violations,
+        "string": _string_violations,
+        "integer": _number_violations,
+        "long": _number_violations,
+    }
+    check = checks.get(shape.type_name)
+    if check is None:
+        return []  # no other member types occur in the emulated requests
+    return check(value, shape, where)
+
+
+def _structure_violations(value: Any, shape: Shape, where: str) -> list[FieldViolation]:
+    if not isinstance(value, dict):
+        return [FieldViolation(where or "request", "must be an object", "INVALID_VALUE")]
+    members = cast(StructureShape, shape).members
+    found = [
+        FieldViolation(_join(where, name), "is required", "REQUIRED_FIELD_MISSING")
+        for name in cast(StructureShape, shape).required_members
+        if name not in value
+    ]
+    for name, member in value.items():
+        if name not in members:
+            found.append(FieldViolation(_join(where, name), "is not a member of this request", "INVALID_VALUE"))
+        else:
+            found += request_violations(member, members[name], _join(where, name))
+    return found
+
+
+def _list_violations(value: Any, shape: Shape, where: str) -> list[FieldViolation]:
+    if not isinstance(value, list):
+        return [FieldViolation(where, "must be a list", "INVALID_VALUE")]
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    found = []
+    if low is not None and len(value) < low:
+        found.append(FieldViolation(where, f"needs at least {low} values", "NOT_ENOUGH_VALUES"))
+    if high is not None and len(value) > high:
+        found.append(FieldViolation(where, f"takes at most {high} values", "TOO_MANY_VALUES"))
+    member = cast(ListShape, shape).member
+    for index, item in enumerate(value):
+        found += request_violations(item, member, f"{where}[{index}]")
+    return found
+
+
+def _string_violations(value: Any, shape: Shape, where: str) -> list[FieldViolation]:
+    if not isinstance(value, str):
+        return [FieldViolation(where, "must be a string", "INVALID_VALUE")]
+    enum, pattern = cast(StringShape, shape).enum, shape.metadata.get("pattern")
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if enum and value not in enum:
+        return [FieldViolation(where, f"must be one of {', '.join(enum)}", "INVALID_ENUM_VALUE")]
+    if pattern and not re.fullmatch(pattern, value):
+        return [FieldViolation(where, f"must match the pattern {pattern}", "INVALID_STRING_FORMAT")]
+    if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+        return [FieldViolation(where, f"length must be within {low}..{high}", "VALUE_OUT_OF_RANGE")]
+    return []
+
+
+def _number_violations(value: Any, shape: Shape, where: str) -> list[FieldViolation]:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return [FieldViolation(where, "must be an integer", "INVALID_VALUE")]
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if (low is not None and value < low) or (high is not None and value > high):
+        return [FieldViolation(where, f"must be within {low}..{high}", "VALUE_OUT_OF_RANGE")]
+    return []
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _refused(*violations: FieldViolation) -> tuple[int, dict[str, Any]]:
+    """ValidationException as the model declares it: Message, Reason, ErrorList."""
+    message = "; ".join(f"{v.field}: {v.message}" for v in violations)
+    errors = [v.wire() for v in violations]
+    return _error("ValidationException", message, Reason="REQUEST_VALIDATION_FAILED", ErrorList=errors)
 
 
 @dataclass(frozen=True)
@@ -89,6 +189,7 @@ class PartnerCentralEmulator:
         self._accepted_at: deque[float] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._token_generation = 0
 
     # --- data -----------------------------------------------------------------------------
     def put(self, response: Mapping[str, Any], participant_type: str = "RECEIVER") -> None:
@@ -202,13 +303,13 @@ class PartnerCentralEmulator:
             op_model = _MODEL.operation_model(operation)
         except Exception:
             return _error("UnknownOperationException", f"{operation} is not emulated")
-        try:
-            validate_shape(params, op_model.input_shape, f"{operation} request")
-        except ModelViolation as violation:
-            return _error("ValidationException", str(violation), Reason="REQUEST_VALIDATION_FAILED")
         handler = {"GetEngagementInvitation": self._get, "ListEngagementInvitations": self._list}.get(operation)
-        if handler is None:
+        if handler is None or op_model.input_shape is None:
             return _error("UnknownOperationException", f"{operation} is not emulated")
+        if violations := request_violations(params, op_model.input_shape):
+            return _refused(*violations)
+        if params["Catalog"] not in SERVED_CATALOGS:
+            return _refused(FieldViolation("Catalog", f"must be one of {', '.join(SERVED_CATALOGS)}", "INVALID_VALUE"))
         status, body = handler(params)
         if status == 200:
             validate_shape(body, op_model.output_shape, f"{operation} answer")
@@ -239,6 +340,10 @@ class PartnerCentralEmulator:
         return error
 
     def _get(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        arn = INVITATION_ARN_PATTERN.fullmatch(params["Identifier"])
+        if arn and arn["catalog"] != params["Catalog"]:
+            message = f"names catalog {arn['catalog']}, the request's Catalog is {params['Catalog']}"
+            return _refused(FieldViolation("Identifier", message, "INVALID_VALUE"))
         identifier = params["Identifier"].rsplit("/", 1)[-1]
         stored = self._invitations.get((params["Catalog"], identifier))
         if stored is None:
@@ -270,16 +375,41 @@ class PartnerCentralEmulator:
         matches.sort(key=lambda s: (s.get("InvitationDate") or datetime.min, s["Id"]))
         if sort.get("SortOrder") == "DESCENDING":
             matches.reverse()
-        start = int(base64.b64decode(params["NextToken"])) if params.get("NextToken") else 0
+        query = _query_fingerprint(params)
+        start = self._token_offset(params["NextToken"], query) if "NextToken" in params else 0
+        if start is None:
+            return _refused(FieldViolation("NextToken", "is invalid or has expired", "INVALID_VALUE"))
         size = params.get("MaxResults", 100)
         body: dict[str, Any] = {"EngagementInvitationSummaries": matches[start : start + size]}
         if start + size < len(matches):
-            body["NextToken"] = base64.b64encode(str(start + size).encode()).decode()
+            token = {"offset": start + size, "generation": self._token_generation, "query": query}
+            body["NextToken"] = base64.b64encode(json.dumps(token).encode()).decode()
         return 200, body
+
+    def expire_list_tokens(self) -> None:
+        """Every NextToken handed out so far is refused from now on, as Partner Central's expire."""
+        with self._lock:
+            self._token_generation += 1
+
+    def _token_offset(self, token: str, query: str) -> int | None:
+        """Where a NextToken continues, or None if it is not one of ours, expired, or from another query."""
+        try:
+            decoded = json.loads(base64.b64decode(token, validate=True))
+            offset = decoded["offset"]
+            valid = decoded["generation"] == self._token_generation and decoded["query"] == query
+        except (ValueError, TypeError, KeyError):
+            return None
+        return offset if valid and isinstance(offset, int) and offset >= 0 else None
+
+
+def _query_fingerprint(params: dict[str, Any]) -> str:
+    """A NextToken continues the query that produced it, whatever the page size."""
+    query = {key: value for key, value in params.items() if key not in {"NextToken", "MaxResults"}}
+    return hashlib.sha256(json.dumps(query, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _error(code: str, message: str, **members: Any) -> tuple[int, dict[str, Any]]:
-    return _HTTP_STATUS.get(code, 400), {"__type": code, "message": message, **members}
+    return _HTTP_STATUS.get(code, 400), {"__type": code, "Message": message, **members}
 
 
 def _wire(value: Any) -> Any:

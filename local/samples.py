@@ -198,3 +198,8 @@ def sqs_record(message: Mapping[str, Any], queue_name: str) -> dict[str, Any]:
         "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue_name}",
         "awsRegion": "us-east-1",
     }
+
+
+def dated(response: dict[str, Any], invited_at: datetime) -> dict[str, Any]:
+    """`response` invited at `invited_at` (expiring 15 days later): histories relative to today."""
+    return {**response, "InvitationDate": invited_at, "ExpirationDate": invited_at + timedelta(days=15)}

@@ -35,6 +35,10 @@ class StoredItemError(PermanentError):
     The message names the item's key and the failing attributes, never their values."""
 
 
+class ListTokenRefusedError(PartnerCentralRequestError):
+    """Partner Central refused a List NextToken (expired, or from another query): list from the start."""
+
+
 class InvitationNotAccessibleError(RetryableError):
     """Partner Central answers not-found or access-denied. Expected after a rejection or an expiry
     (handled); for a new or accepted invitation it may be read-after-write lag, so it is retried and

@@ -29,6 +29,8 @@ RETRIES_EXHAUSTED: Final = "RetriesExhausted"  # parked on its last receive, wit
 DRIFT_REPAIRED: Final = "DriftRepaired"  # the reconciler fixed what a missed event should have
 INVITATIONS_BACKFILLED: Final = "InvitationsBackfilled"
 RECONCILE_FAILURES: Final = "ReconcileFailures"
+REMINDERS_PUBLISHED: Final = "RemindersPublished"  # invitation.expiring events, repeats included
+REMINDER_FAILURES: Final = "ReminderFailures"  # not published this run: the next run repeats them
 
 Traced = TypeVar("Traced", bound=Callable[..., Any])
 

@@ -1,51 +1,120 @@
-"""The reconcile use case: page ListEngagementInvitations, compare each summary with the stored item,
-and send only missing or changed invitations through the same sync path as events.
+"""The reconcile use case: compare Partner Central's List summaries with the stored items and send only
+missing or changed invitations through the same sync path as events.
 
-An unchanged invitation costs no Get: one List call per 100 invitations and one BatchGetItem per page.
-The run stops before its time is up and stores a cursor, so the next run resumes where it stopped.
+An invitation changes only while it is PENDING (ACCEPTED, REJECTED and EXPIRED are final), so the
+scheduled incremental run reads what can have changed: the open invitations, the ones dated since the
+last complete scheduled run began, and a Get for each stored PENDING one that is no longer listed as
+PENDING. Its cost follows the open invitations, not the history. The full sweep (weekly, and the
+operator's backfill) pages everything. One run at a time of any mode (a lock item); each run stops
+before its time is up and keeps its state per mode, so the next invocation resumes.
 """
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.domain import FINAL_STATUSES
-from invitation_sync.errors import InvitationSyncError
+from invitation_sync.domain import FINAL_STATUSES, PENDING
+from invitation_sync.errors import (
+    InvitationNotAccessibleError,
+    InvitationSyncError,
+    ListTokenRefusedError,
+    StoreUnavailableError,
+)
 from invitation_sync.models.invitation import Invitation
+from invitation_sync.models.reconcile_request import SCHEDULED_MODES, ReconcileRequest
 from invitation_sync.models.stored import StoredInvitation
 from invitation_sync.normalize import iso_utc, normalize_summary
 from invitation_sync.observability import logger
-from invitation_sync.sync import InvitationSync, SyncOutcome
+from invitation_sync.sync import InvitationSync, SyncOutcome, SyncResult
 
-SECONDS_PER_PAGE: Final = 15.0  # a List call, a BatchGetItem, and room to stop cleanly
-SECONDS_PER_SYNC: Final = 5.0  # one Get, one write, one publish, with retries
+OPEN_WINDOW: Final = timedelta(days=15)  # an invitation is answered or expires within 15 days
+# Looking back further than the last run's start covers List's indexing lag and clock skew.
+RECENT_MARGIN: Final = timedelta(hours=1)
+_KEPT: Final[tuple[str, ...]] = ("lastCompletedAt", "lastCompletedStartedAt", "lastReport")  # across progress
+_LAST_REPORT_FAILURES: Final = 50  # the state item stays far below DynamoDB's 400 KB
 
 
 @dataclass
 class PlannedChange:
     catalog: str
     invitation_id: str
-    reason: str  # "missing" or "status PENDING -> ACCEPTED" / "content changed"
+    reason: str  # "missing", "status PENDING -> ACCEPTED", "changed: ...", "no longer listed as PENDING"
 
 
 @dataclass
 class ReconcileReport:
+    mode: str = "incremental"
     complete: bool = False
     list_calls: int = 0
     listed: int = 0
     unchanged: int = 0
     synced: int = 0  # Get calls made
-    drift_repaired: int = 0  # changed, or new since the last complete run: an event was missed
-    backfilled: int = 0  # missing before the first complete run: never delivered as events
+    drift_repaired: int = 0  # changed, or new since the last complete scheduled run: an event was missed
+    backfilled: int = 0  # missing and older than that run: never delivered as events
     pending_published: int = 0
     failed: list[str] = field(default_factory=list)  # "<catalog>/<id>: <error type>"
     planned: list[PlannedChange] = field(default_factory=list)  # dry runs only
+    restarted_pairs: list[str] = field(default_factory=list)  # "<catalog>#<participant>": resume token refused
+    run_started_at: str | None = None
+    skipped: str | None = None
+    continued_full_sweep: "ReconcileReport | None" = None  # an unfinished full sweep this run carried on
 
     def summary(self) -> dict[str, Any]:
-        return asdict(self)
+        summary = asdict(self)
+        for optional in ("skipped", "continued_full_sweep"):
+            if summary[optional] is None:
+                del summary[optional]
+        return summary
+
+    def runs(self) -> list["ReconcileReport"]:
+        """This run and the full sweep it continued, for metrics that add both."""
+        return [self, *([self.continued_full_sweep] if self.continued_full_sweep else [])]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """When to stop starting work. `time_left` is the hard limit (Lambda's remaining time less a safety
+    margin): a step starts only if its worst case fits. `stop_at` (time.monotonic) is the caller's soft
+    one, checked between pages once the invocation has made progress, so every call moves the cursor."""
+
+    time_left: Callable[[], float]
+    stop_at: float | None = None
+
+    def allows(self, seconds: float) -> bool:
+        return self.time_left() >= seconds
+
+    def stop_requested(self) -> bool:
+        return self.stop_at is not None and time.monotonic() >= self.stop_at
+
+
+@dataclass
+class _Run:
+    request: ReconcileRequest
+    report: ReconcileReport
+    budget: Budget
+    run_id: str
+    started: datetime
+    baseline: str | None  # drift baseline: the start of the last complete scheduled run
+    state: dict[str, Any]
+    participant_types: Sequence[str]
+    on_page: Callable[[ReconcileReport], None] | None
+
+    @property
+    def state_name(self) -> str:
+        """Dry runs keep their cursor apart, so they never move a real run's."""
+        return f"{self.request.mode}-dry-run" if self.request.dry_run else self.request.mode
+
+    def fail(self, what: str, error: Exception) -> None:
+        self.report.failed.append(f"{what}: {type(error).__name__}")
+        logger.warning("reconcile could not finish one step", step=what, error_type=type(error).__name__)
+
+
+class _OutOfTime(Exception):
+    """Stop here; the state item says where the next invocation resumes."""
 
 
 def _now() -> datetime:
@@ -58,111 +127,315 @@ class Reconciler:
         partner_central: PartnerCentralInvitations,
         store: InvitationStore,
         sync: InvitationSync,
+        *,
+        seconds_per_page: float,
+        seconds_per_sync: float,
         clock: Callable[[], datetime] = _now,
     ) -> None:
+        """`seconds_per_page` and `seconds_per_sync` are worst cases (see budgets.py): a step starts only
+        when it can finish before the budget runs out."""
         self._partner_central = partner_central
         self._store = store
         self._sync = sync
+        self._per_page = seconds_per_page
+        self._per_sync = seconds_per_sync
         self._clock = clock
 
     def run(
         self,
+        request: ReconcileRequest,
         catalogs: Sequence[str],
         participant_types: Sequence[str],
-        time_left: Callable[[], float],
+        budget: Budget,
         run_id: str,
         *,
-        dry_run: bool = False,
+        lock_seconds: float,
         on_page: Callable[[ReconcileReport], None] | None = None,
     ) -> ReconcileReport:
-        report = ReconcileReport()
-        cursor = self._store.get_reconcile_cursor()
-        baseline = cursor.get("lastCompletedAt")
-        pairs = [f"{catalog}#{participant}" for catalog in catalogs for participant in participant_types]
-        first = pairs.index(cursor["pair"]) if cursor.get("pair") in pairs else 0
-        token: str | None = cursor.get("nextToken") if cursor.get("pair") in pairs else None
+        """One invocation of `request.mode`, unless another run holds the lock (then `skipped` says until when)."""
+        report = ReconcileReport(mode=request.mode)
+        now = self._clock()
+        held_until = self._store.take_reconciler_lock(
+            run_id, iso_utc(now + timedelta(seconds=lock_seconds)), iso_utc(now)
+        )
+        if held_until is not None:
+            report.skipped = f"another reconcile run holds the lock until {held_until}"
+            return report
+        try:
+            scheduled: dict[str, dict[str, Any]] = {
+                mode: self._store.get_reconciler_state(mode) for mode in SCHEDULED_MODES
+            }
+            baselines = [
+                state["lastCompletedStartedAt"] for state in scheduled.values() if "lastCompletedStartedAt" in state
+            ]
+            run = _Run(
+                request, report, budget, run_id, now, max(baselines, default=None), {}, participant_types, on_page
+            )
+            own = scheduled.get(run.state_name)
+            run.state = own if own is not None else self._store.get_reconciler_state(run.state_name)
+            self._run_locked(run, catalogs)
+            if (
+                request.mode == "incremental"
+                and report.complete
+                and not request.dry_run
+                and "pair" in scheduled["full"]
+            ):
+                # A full sweep longer than one invocation goes on hourly, not a week later with an expired token.
+                full = ReconcileReport(mode="full")
+                sweep = _Run(
+                    ReconcileRequest(mode="full"),
+                    full,
+                    budget,
+                    run_id,
+                    now,
+                    run.baseline,
+                    scheduled["full"],
+                    participant_types,
+                    on_page,
+                )
+                self._run_locked(sweep, catalogs)
+                report.continued_full_sweep = full
+        finally:
+            try:
+                self._store.release_reconciler_lock(run_id)
+            except StoreUnavailableError:
+                logger.warning("reconcile lock not released: it expires by itself", run_id=run_id)
+        return report
+
+    def _run_locked(self, run: _Run, catalogs: Sequence[str]) -> None:
+        pairs = [f"{catalog}#{participant}" for catalog in catalogs for participant in run.participant_types]
+        try:
+            if run.request.mode == "incremental":
+                run.started = _parse(run.state.get("runStartedAt")) or run.started  # an unfinished run's start
+                self._incremental(run, catalogs)
+            else:
+                self._sweep(run, pairs)
+        except _OutOfTime:
+            logger.info("reconcile paused before the time limit", mode=run.request.mode, listed=run.report.listed)
+            return
+        finally:
+            run.report.run_started_at = iso_utc(run.started)
+        run.report.complete = True
+        self._store.put_reconciler_state(
+            run.state_name,
+            {
+                "lastCompletedAt": iso_utc(self._clock()),
+                "lastCompletedStartedAt": iso_utc(run.started),  # the drift baseline, for scheduled modes
+                "lastReport": _last_report(run.report, run.run_id),
+            },
+        )
+
+    # --- modes ----------------------------------------------------------------------------
+    def _sweep(self, run: _Run, pairs: list[str]) -> None:
+        """Every invitation of every pair, oldest first, resuming at the stored pair and token."""
+        resume = {} if run.request.restart else run.state
+        if resume.get("pairs") != pairs:  # another scope: its cursor does not apply
+            resume = {}
+        run.started = _parse(resume.get("runStartedAt")) or run.started
+        first = pairs.index(resume["pair"]) if resume.get("pair") in pairs else 0
+        token: str | None = resume.get("nextToken")
         for pair in pairs[first:]:
-            catalog, participant = pair.split("#")
+            catalog = pair.split("#")[0]
             while True:
-                if time_left() < SECONDS_PER_PAGE:
-                    return self._pause(report, pair, token, baseline, dry_run)
-                summaries, next_token = self._partner_central.list_page(catalog, participant, token)
-                report.list_calls += 1
-                report.listed += len(summaries)
-                stored = self._store.get_many(catalog, [summary["Id"] for summary in summaries])
-                for summary in summaries:
-                    if time_left() < SECONDS_PER_SYNC:
-                        return self._pause(report, pair, token, baseline, dry_run)  # this page again
-                    self._reconcile_one(
-                        summary,
-                        stored.get(summary["Id"]),
-                        baseline=baseline,
-                        run_id=run_id,
-                        report=report,
-                        dry_run=dry_run,
-                    )
-                if on_page:
-                    on_page(report)
+                self._save_progress(run, pairs, pair, token)
+                summaries, next_token = self._list(run, pair, token)
+                if summaries is None:  # the token was refused: this pair again from the start
+                    token = None
+                    continue
+                self._compare_page(run, catalog, summaries)
                 if not next_token:
                     break
                 token = next_token
-                self._save_progress(pair, token, baseline, dry_run)
             token = None
-        if not dry_run:
-            self._store.put_reconcile_cursor({"lastCompletedAt": iso_utc(self._clock())})
-        report.complete = True
-        return report
 
-    def _pause(
-        self, report: ReconcileReport, pair: str, token: str | None, baseline: str | None, dry_run: bool
-    ) -> ReconcileReport:
-        self._save_progress(pair, token, baseline, dry_run)
-        logger.info("reconcile paused before the time limit", pair=pair, listed=report.listed)
-        return report
+    def _incremental(self, run: _Run, catalogs: Sequence[str]) -> None:
+        """Per catalog and participant type: the PENDING invitations, then the newest ones down to the
+        last complete run's start (less a margin); then a Get for each stored PENDING invitation that
+        was not listed. With no complete run yet, it looks back one open window (15 days)."""
+        self._save_progress(run, None, None, None)
+        baseline = _parse(run.baseline) or run.started - OPEN_WINDOW
+        since = iso_utc(baseline - RECENT_MARGIN)
+        for catalog in catalogs:
+            compared: set[str] = set()
+            for participant in run.participant_types:
+                pair = f"{catalog}#{participant}"
+                for statuses, newest_first in (((PENDING,), False), ((), True)):
+                    token: str | None = None
+                    while True:
+                        summaries, token = self._list(run, pair, token, statuses=statuses, newest_first=newest_first)
+                        if summaries is None:
+                            continue  # the token was refused: list again from the start
+                        wanted = [s for s in summaries if s["Id"] not in compared and (statuses or _dated(s) >= since)]
+                        compared.update(s["Id"] for s in wanted)
+                        self._compare_page(run, catalog, wanted)
+                        older = any(_dated(s) and _dated(s) < since for s in summaries)
+                        if not token or (not statuses and older):
+                            break
+            self._resync_unlisted_pending(run, catalog, compared)
 
-    def _save_progress(self, pair: str, token: str | None, baseline: str | None, dry_run: bool) -> None:
-        """Where the next run resumes; a dry run leaves no trace."""
-        if not dry_run:
-            self._store.put_reconcile_cursor({"pair": pair, "nextToken": token, "lastCompletedAt": baseline})
+    # --- steps ----------------------------------------------------------------------------
+    def _list(
+        self, run: _Run, pair: str, token: str | None, **filters: Any
+    ) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """One List call within the budget; (None, None) when Partner Central refused the token."""
+        if not run.budget.allows(self._per_page) or (run.report.list_calls and run.budget.stop_requested()):
+            raise _OutOfTime
+        catalog, participant = pair.split("#")
+        try:
+            summaries, next_token = self._partner_central.list_page(catalog, participant, token, **filters)
+        except ListTokenRefusedError:
+            run.report.restarted_pairs.append(pair)
+            logger.warning("resume token refused: listing the pair from the start", pair=pair)
+            return None, None
+        except InvitationSyncError as error:  # Partner Central keeps failing: stop, state kept, next run resumes
+            run.fail(pair, error)
+            raise _OutOfTime from error
+        finally:
+            run.report.list_calls += 1
+        run.report.listed += len(summaries)
+        return summaries, next_token
 
-    def _reconcile_one(
-        self,
-        summary: dict[str, Any],
-        stored: StoredInvitation | None,
-        *,
-        baseline: str | None,
-        run_id: str,
-        report: ReconcileReport,
-        dry_run: bool,
-    ) -> None:
-        listed = normalize_summary(summary)
-        if stored and stored.publish_pending and not dry_run:
-            report.pending_published += self._sync.finish_pending_publish(stored)
+    def _compare_page(self, run: _Run, catalog: str, summaries: list[dict[str, Any]]) -> None:
+        if summaries:
+            try:
+                stored = self._store.get_many(catalog, [summary["Id"] for summary in summaries])
+            except InvitationSyncError as error:  # unavailable, or an item it cannot read: reported, run ends
+                run.fail(f"{catalog} BatchGetItem", error)
+                raise _OutOfTime from error
+            for summary in summaries:
+                self._reconcile_one(run, summary, stored.get(summary["Id"]))
+        if run.on_page:
+            run.on_page(run.report)
+
+    def _reconcile_one(self, run: _Run, summary: dict[str, Any], stored: StoredInvitation | None) -> None:
+        if not run.budget.allows(self._per_sync):
+            raise _OutOfTime
+        try:
+            listed = normalize_summary(summary)
+        except InvitationSyncError as error:  # a summary that does not fit: reported, the run goes on
+            run.fail(f"{run.request.mode} summary", error)
+            return
+        if not self._finish_pending(run, stored):
+            return
         difference = _difference(summary, listed, stored)
         if difference is None:
-            report.unchanged += 1
+            run.report.unchanged += 1
             return
-        if dry_run:
-            report.planned.append(PlannedChange(listed.catalog, listed.id, difference))
+        if run.request.dry_run:
+            run.report.planned.append(PlannedChange(listed.catalog, listed.id, difference))
             return
+        self._sync_counted(run, listed.catalog, listed.id, stored, announced_status=listed.status, known=listed)
+
+    def _resync_unlisted_pending(self, run: _Run, catalog: str, compared: set[str]) -> None:
+        """Stored as PENDING but not listed as PENDING: answered or expired without an event reaching us."""
         try:
-            result = self._sync.sync_invitation(
-                listed.catalog, listed.id, f"reconcile:{run_id}", announced_status=listed.status, known=listed
-            )
+            unlisted = [s for s in self._store.stored_with_status(catalog, PENDING) if s.invitation.id not in compared]
+        except InvitationSyncError as error:
+            run.fail(f"{catalog} Query", error)
+            raise _OutOfTime from error
+        for stored in unlisted:
+            if not run.budget.allows(self._per_sync):
+                raise _OutOfTime
+            invitation = stored.invitation
+            if run.request.dry_run:
+                run.report.planned.append(PlannedChange(catalog, invitation.id, "no longer listed as PENDING"))
+            elif self._finish_pending(run, stored):
+                self._sync_counted(run, catalog, invitation.id, stored, announced_status=None, known=invitation)
+
+    def _finish_pending(self, run: _Run, stored: StoredInvitation | None) -> bool:
+        """Publish a version its writer left pending; False (counted as failed) if that fails too."""
+        if stored is None or not stored.publish_pending or run.request.dry_run:
+            return True
+        try:
+            run.report.pending_published += self._sync.finish_pending_publish(stored)
+        except InvitationSyncError as error:
+            run.fail(f"{stored.invitation.catalog}/{stored.invitation.id} pending publish", error)
+            return False
+        return True
+
+    def _sync_counted(
+        self,
+        run: _Run,
+        catalog: str,
+        invitation_id: str,
+        stored: StoredInvitation | None,
+        *,
+        announced_status: str | None,
+        known: Invitation,
+    ) -> None:
+        """Sync one invitation; its failure is counted and reported, and the run goes on."""
+        source = f"reconcile:{run.run_id}"
+        try:
+            try:
+                run.report.synced += 1
+                result = self._sync.sync_invitation(
+                    catalog, invitation_id, source, announced_status=announced_status, known=known
+                )
+            except InvitationNotAccessibleError:
+                if announced_status is not None or (summary := self._find_summary(run, known)) is None:
+                    raise
+                listed = normalize_summary(summary)  # its details are gone: the List summary has the status
+                run.report.synced += 1
+                result = self._sync.sync_invitation(
+                    catalog, invitation_id, source, announced_status=listed.status, known=listed
+                )
         except InvitationSyncError as error:  # one bad invitation must not stop the run
-            report.failed.append(f"{listed.catalog}/{listed.id}: {type(error).__name__}")
-            logger.warning("reconcile could not sync", invitation_id=listed.id, error_type=type(error).__name__)
+            run.fail(f"{catalog}/{invitation_id}", error)
             return
-        finally:
-            report.synced += 1
+        self._count(run, result, stored, known.invitation_date)
+
+    def _find_summary(self, run: _Run, invitation: Invitation) -> dict[str, Any] | None:
+        """The List summary of one invitation, found by its engagement id (List filters by it)."""
+        if not invitation.engagement_id:
+            return None
+        for participant in run.participant_types:
+            run.report.list_calls += 1
+            found = self._partner_central.find_summary(
+                invitation.catalog, participant, invitation.engagement_id, invitation.id
+            )
+            if found is not None:
+                return found
+        return None
+
+    def _count(self, run: _Run, result: SyncResult, stored: StoredInvitation | None, invited: str | None) -> None:
         if result.outcome != SyncOutcome.STORED:
             return
-        new_since_baseline = baseline is not None and (listed.invitation_date or "") >= baseline
+        new_since_baseline = run.baseline is not None and (invited or "") >= run.baseline
         if stored is None and not new_since_baseline:
-            report.backfilled += 1
+            run.report.backfilled += 1
         else:
-            report.drift_repaired += 1
-            logger.info("drift repaired: an event was missed", invitation_id=listed.id, catalog=listed.catalog)
+            run.report.drift_repaired += 1
+            logger.info("drift repaired: an event was missed", invitation_id=result.invitation_id)
+
+    def _save_progress(self, run: _Run, pairs: list[str] | None, pair: str | None, token: str | None) -> None:
+        """Where the next invocation resumes (sweeps), the run's start, and what the last complete run did."""
+        kept = {key: run.state[key] for key in _KEPT if key in run.state}
+        progress: dict[str, Any] = {
+            "pairs": pairs,
+            "pair": pair,
+            "nextToken": token,
+            "runStartedAt": iso_utc(run.started),
+        }
+        if progress != {key: run.state.get(key) for key in progress}:
+            run.state = {**kept, **{key: value for key, value in progress.items() if value is not None}}
+            self._store.put_reconciler_state(run.state_name, run.state)
+
+
+def _dated(summary: dict[str, Any]) -> str:
+    invited = summary.get("InvitationDate")
+    return iso_utc(invited) if isinstance(invited, datetime) else ""
+
+
+def _parse(moment: str | None) -> datetime | None:
+    return datetime.fromisoformat(moment) if moment else None
+
+
+def _last_report(report: ReconcileReport, run_id: str) -> dict[str, Any]:
+    """What `invitation-sync status` shows of the last complete run: counts, not the dry run's plan."""
+    summary = report.summary()
+    summary.pop("planned")
+    summary["failed"] = report.failed[:_LAST_REPORT_FAILURES]
+    return {**summary, "runId": run_id}
 
 
 def _difference(summary: dict[str, Any], listed: Invitation, stored: StoredInvitation | None) -> str | None:

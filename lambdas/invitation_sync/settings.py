@@ -49,3 +49,14 @@ class ReconcileSettings(SyncSettings):
     @classmethod
     def _split_types(cls, value: object) -> object:
         return cls._split(value)
+
+
+class ReminderSettings(SyncSettings):
+    reminder_hours: Annotated[
+        frozenset[Annotated[int, Field(ge=1)]], Field(alias="EXPIRY_REMINDER_HOURS", min_length=1)
+    ]
+
+    @field_validator("reminder_hours", mode="before")
+    @classmethod
+    def _split_hours(cls, value: object) -> object:
+        return cls._split(value)

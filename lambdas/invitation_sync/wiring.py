@@ -6,17 +6,25 @@ from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from invitation_sync.adapters.aws import dynamodb_client, partner_central_client, sns_client, sqs_client
+from invitation_sync.adapters.aws import (
+    PARTNER_CENTRAL_CONFIG,
+    dynamodb_client,
+    partner_central_client,
+    sns_client,
+    sqs_client,
+)
 from invitation_sync.adapters.event_queue import EventQueue
 from invitation_sync.adapters.failed_events import FailedEventQueue
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
+from invitation_sync.adapters.reminder_store import ReminderStore
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.budgets import record_worst_case
+from invitation_sync.budgets import AWS_CALL_WORST_CASE, call_worst_case, record_worst_case, sync_worst_case
 from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, catalog_metrics, metrics
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import Reconciler
-from invitation_sync.settings import EventSyncSettings, ReconcileSettings, SyncSettings
+from invitation_sync.reminders import ExpiryReminders
+from invitation_sync.settings import EventSyncSettings, ReconcileSettings, ReminderSettings, SyncSettings
 from invitation_sync.sync import InvitationSync
 
 
@@ -87,9 +95,32 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
     partner_central, limiter = paced_partner_central(settings.rate_cap, _count_throttle)
     store = InvitationStore(dynamodb_client(), settings.table_name)
     sync = build_sync(settings, partner_central, store)
-    return ReconcileServices(Reconciler(partner_central, store, sync), sync, settings, limiter)
+    pacing = limiter.window  # the longest the limiter makes one attempt wait
+    reconciler = Reconciler(
+        partner_central,
+        store,
+        sync,
+        seconds_per_page=call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE,
+        seconds_per_sync=sync_worst_case(pacing),
+    )
+    return ReconcileServices(reconciler, sync, settings, limiter)
 
 
 @cache
 def reconcile_services() -> ReconcileServices:
     return build_reconcile_services(ReconcileSettings.from_environment())
+
+
+@dataclass(frozen=True)
+class ReminderServices:
+    reminders: ExpiryReminders
+    settings: ReminderSettings
+
+
+@cache
+def reminder_services() -> ReminderServices:
+    """DynamoDB and SNS only: reminders never call Partner Central."""
+    settings = ReminderSettings.from_environment()
+    store = ReminderStore(dynamodb_client(), settings.table_name)
+    publisher = InvitationEventPublisher(sns_client(), settings.topic_arn)
+    return ReminderServices(ExpiryReminders(store, publisher, settings.reminder_hours), settings)

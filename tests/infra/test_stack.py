@@ -100,25 +100,29 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
     )
     for stack, days in ((configured_stack, 30), (default_stack, 90)):
         groups = stack.resources("AWS::Logs::LogGroup").values()
-        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days]
+        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days, days]
 
 
 def test_tracing_setting_switches_tracing_config_xray_permissions_and_powertools_together(
     default_stack: Synthesized, configured_stack: Synthesized
 ) -> None:
     for stack, traced in ((default_stack, False), (configured_stack, True)):
-        functions = stack.resources("AWS::Lambda::Function").values()
-        assert [f["Properties"].get("TracingConfig") for f in functions] == [{"Mode": "Active"} if traced else None] * 2
+        functions = list(stack.resources("AWS::Lambda::Function").values())
+        assert len(functions) == 3  # sync, reconciler, reminders
+        assert [f["Properties"].get("TracingConfig") for f in functions] == [{"Mode": "Active"} if traced else None] * 3
         disabled = [f["Properties"]["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] for f in functions]
-        assert disabled == [str(not traced).lower()] * 2
+        assert disabled == [str(not traced).lower()] * 3
         xray = [a for s in statements(stack) for a in actions(s) if a.startswith("xray:")]
         assert sorted(set(xray)) == (["xray:PutTelemetryRecords", "xray:PutTraceSegments"] if traced else [])
 
 
-def test_reconciler_async_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
+def test_direct_sync_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
+    """An event invoked directly (queued for the previous release's rule) is moved onto the event queue;
+    if even that fails, Lambda's on-failure destination parks it."""
     default_stack.template.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig",
         {
+            "FunctionName": {"Ref": Match.string_like_regexp("SyncFunction")},
             "MaximumRetryAttempts": 2,
             "MaximumEventAgeInSeconds": 21600,
             "DestinationConfig": {
@@ -146,27 +150,63 @@ def test_partner_central_reads_are_limited_to_the_configured_catalogs(configured
         assert statement["Condition"] == {"StringEquals": {"partnercentral:Catalog": ["AWS", "Sandbox"]}}
 
 
-def test_reconciler_runs_on_its_schedule_alone_and_paced(configured_stack: Synthesized) -> None:
-    configured_stack.template.has_resource_properties(
-        "AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)", "State": "ENABLED"}
+def test_reconciler_runs_incremental_hourly_and_a_full_sweep_weekly_paced_without_reserved_concurrency(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    for stack, full_sweep in ((default_stack, "rate(7 days)"), (configured_stack, "cron(0 3 ? * SUN *)")):
+        schedules = {
+            rule["Properties"]["ScheduleExpression"]: rule["Properties"]["Targets"]
+            for rule in stack.resources("AWS::Events::Rule").values()
+            if "ScheduleExpression" in rule["Properties"]
+        }
+        assert {expression: json.loads(target["Input"]) for expression, [target] in schedules.items()} == {
+            "rate(1 hour)": {"mode": "incremental"},
+            full_sweep: {"mode": "full"},
+        }
+        assert all("DeadLetterConfig" not in target for [target] in schedules.values())  # never the failed-events queue
+    reconciler = next(
+        function["Properties"]
+        for function in configured_stack.resources("AWS::Lambda::Function").values()
+        if function["Properties"]["Handler"] == "invitation_sync.handlers.reconcile_handler.lambda_handler"
     )
-    configured_stack.template.has_resource_properties(
-        "AWS::Lambda::Function",
-        {
-            "Handler": "invitation_sync.handlers.reconcile_handler.lambda_handler",
-            "Timeout": 900,
-            "Environment": {
-                "Variables": Match.object_like(
-                    {"PARTNER_CENTRAL_RATE_CAP": "5.0", "RECONCILE_PARTICIPANT_TYPES": "RECEIVER,SENDER"}
-                )
-            },
-        },
-    )
+    assert "ReservedConcurrentExecutions" not in reconciler  # a new account cannot deploy any; the lock item serializes
+    assert reconciler["Timeout"] == 900
+    assert reconciler["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"] == "5.0"
+    assert reconciler["Environment"]["Variables"]["RECONCILE_PARTICIPANT_TYPES"] == "RECEIVER,SENDER"
     alarms = configured_stack.resources("AWS::CloudWatch::Alarm").values()
     assert any("drift" in alarm["Properties"]["AlarmDescription"] for alarm in alarms)
     topic_policy = json.dumps(configured_stack.resources("AWS::SNS::TopicPolicy"))
     assert "SyncFunctionRole" in topic_policy
     assert "ReconcilerRole" in topic_policy
+
+
+def test_a_failed_reconcile_run_is_not_retried_into_the_failed_events_queue_but_alarmed(
+    default_stack: Synthesized,
+) -> None:
+    [reconciler] = [
+        config["Properties"]
+        for config in default_stack.resources("AWS::Lambda::EventInvokeConfig").values()
+        if config["Properties"]["FunctionName"]["Ref"].startswith("Reconciler")
+    ]
+    assert "DestinationConfig" not in reconciler
+    assert (reconciler["MaximumRetryAttempts"], reconciler["MaximumEventAgeInSeconds"]) == (0, 3600)
+    errors = [
+        alarm["Properties"]
+        for alarm in default_stack.resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "Errors"
+    ]
+    assert any("Reconciler" in json.dumps(alarm["Dimensions"]) for alarm in errors)
+
+
+def test_the_reconciler_queries_only_the_status_index_and_deletes_only_its_lock(default_stack: Synthesized) -> None:
+    reconciler = next(
+        policy["Properties"]["PolicyDocument"]["Statement"]
+        for name, policy in default_stack.resources("AWS::IAM::Policy").items()
+        if name.startswith("Reconciler")
+    )
+    by_action = {action: statement["Resource"] for statement in reconciler for action in actions(statement)}
+    assert json.dumps(by_action["dynamodb:Query"]).endswith('"/index/byStatus"]]}')
+    assert "StorageInvitations" in json.dumps(by_action["dynamodb:DeleteItem"])
 
 
 def test_data_permissions_name_exact_resources(default_stack: Synthesized) -> None:
@@ -228,7 +268,7 @@ def test_topics_and_queue_are_encrypted_and_tls_only(default_stack: Synthesized)
     assert policies.count('"aws:SecureTransport": "false"') == 4  # two topics, two queues
 
 
-def test_only_the_two_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
+def test_only_the_three_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
     default_stack.template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
@@ -245,6 +285,7 @@ def test_only_the_two_functions_may_publish_invitation_events(default_stack: Syn
                                         "aws:PrincipalArn": [
                                             {"Fn::GetAtt": [Match.string_like_regexp("SyncFunctionRole"), "Arn"]},
                                             {"Fn::GetAtt": [Match.string_like_regexp("ReconcilerRole"), "Arn"]},
+                                            {"Fn::GetAtt": [Match.string_like_regexp("RemindersRole"), "Arn"]},
                                         ]
                                     }
                                 },
@@ -266,6 +307,7 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
         "wait in the failed-events queue",
         "waited over an hour",
         "publishes failed",
+        "could not sync some invitations for 3 hours",
     ):
         assert any(words in text for text in described), words
     for alarm in alarms.values():
@@ -317,8 +359,12 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"eventMaxConcurrency": 1}, "eventMaxConcurrency"),
         ({"eventMaxConcurrency": 3, "eventRatePerExecution": 2}, "exceeds 9 requests/second"),
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
+        ({"fullSweepSchedule": "weekly"}, "fullSweepSchedule"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
         ({"tracing": "sometimes"}, "tracing"),
+        ({"expiryReminders": [72, 0]}, "expiryReminders"),
+        ({"expiryReminders": "24,24"}, "expiryReminders"),
+        ({"expiryReminders": [400]}, "expiryReminders"),
     ],
 )
 def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str, object], named: str) -> None:
@@ -356,4 +402,4 @@ def test_direct_synth_reads_cdk_json_context(tmp_path: Path, monkeypatch: pytest
     app, stack = create_app(outdir=str(tmp_path / "out"))
     template = json.loads((Path(app.synth().directory) / f"{stack.artifact_id}.template.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox", "Sandbox"]
+    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox"] * 3

@@ -26,11 +26,11 @@ def test_backfill_dry_run_then_real(local_aws: LocalAws, capsys: pytest.CaptureF
     dry = capsys.readouterr().out
     assert "would change (5)" in dry
     assert "engi-0000000000003" in dry
-    assert local_aws.item_count() == 0
+    assert local_aws.item_count() == 1  # no invitation: only the dry run's own cursor item
 
     assert main(["backfill", "--participant-type", "RECEIVER", *targets(local_aws)]) == 0
     assert "stored (backfill)" in capsys.readouterr().out
-    assert local_aws.item_count() == 5 + 1  # plus the cursor
+    assert local_aws.item_count() == 5 + 2  # plus the backfill's state item and the dry run's
     assert len(local_aws.published()) == 5
 
 

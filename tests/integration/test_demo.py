@@ -21,4 +21,6 @@ def test_demo_passes_every_step() -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "demo passed" in result.stdout
     assert "healed by one reconcile run" in result.stdout
+    assert 'changedFields = ["engagementTitle"] -> invitation.updated' in result.stdout
+    assert "reminder at 72 h" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr

@@ -10,6 +10,8 @@ import pytest
 
 from invitation_sync.budgets import EVENT_RECEIVES, RETRY_DELAYS_SECONDS
 from invitation_sync.handlers.sync_handler import lambda_handler, sync_batch
+from invitation_sync.models.reconcile_request import ReconcileRequest
+from invitation_sync.reconcile import Budget
 from invitation_sync.settings import ReconcileSettings
 from invitation_sync.wiring import build_reconcile_services, sync_services
 from local import event_source
@@ -43,7 +45,9 @@ def reconcile(local_aws: LocalAws) -> dict[str, Any]:
             "RECONCILE_PARTICIPANT_TYPES": "RECEIVER",
         }
     )
-    report = build_reconcile_services(settings).reconciler.run(["AWS"], ["RECEIVER"], lambda: 900.0, run_id="t")
+    report = build_reconcile_services(settings).reconciler.run(
+        ReconcileRequest(mode="incremental"), ["AWS"], ["RECEIVER"], Budget(lambda: 900.0), "t", lock_seconds=900.0
+    )
     return report.summary()
 
 

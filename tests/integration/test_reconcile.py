@@ -1,153 +1,198 @@
-"""The reconciler against the emulator with hundreds of invitations: cost, healing, resuming, pacing."""
+"""The reconciler against the emulator with 1,000+ final invitations and a few dozen open ones: what an
+incremental run costs, what it heals, and how a run never stalls."""
 
 import math
-from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
 
-from invitation_sync.adapters.aws import PARTNER_CENTRAL_CONFIG
-from invitation_sync.reconcile import SECONDS_PER_PAGE, ReconcileReport
-from invitation_sync.settings import ReconcileSettings
-from invitation_sync.wiring import ReconcileServices, build_reconcile_services
-from local.event_source import deliver
-from local.samples import invitation_event, lead_invitation, opportunity_invitation
+from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.models.stored import content_hash
+from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.reconcile import Budget, ReconcileReport
+from invitation_sync.wiring import build_reconcile_services
+from local.faults import ClientFaults
+from local.samples import dated, opportunity_invitation
+from local.seeding import seed
 from tests.conftest import LocalAws
-
-RECEIVED, SENT = 250, 7
-
-
-def settings(local_aws: LocalAws, rate_cap: float) -> ReconcileSettings:
-    return ReconcileSettings.model_validate(
-        {
-            "INVITATIONS_TABLE_NAME": local_aws.resources.table_name,
-            "INVITATION_EVENTS_TOPIC_ARN": local_aws.resources.topic_arn,
-            "SYNC_CATALOGS": "AWS",
-            "RECONCILE_PARTICIPANT_TYPES": "RECEIVER,SENDER",
-            "PARTNER_CENTRAL_RATE_CAP": str(min(rate_cap, 9)),
-        }
-    )
+from tests.fixtures.reconcile import (
+    FINAL_COUNT,
+    OPEN_COUNT,
+    PAIRS,
+    ReconcileWorld,
+    open_ids,
+    reconcile_settings,
+)
 
 
 @pytest.fixture
-def reconcile(local_aws: LocalAws) -> Callable[..., ReconcileReport]:
-    """Runs the reconciler; a high cap keeps these functional tests fast (pacing has its own test)."""
-    for number in range(1, RECEIVED + 1):
-        local_aws.emulator.put(opportunity_invitation(number) if number % 3 else lead_invitation(number))
-    for number in range(1000, 1000 + SENT):
-        local_aws.emulator.put(opportunity_invitation(number), participant_type="SENDER")
-    services: ReconcileServices = build_reconcile_services(settings(local_aws, 9))
-    services.rate_limiter.capacity, services.rate_limiter.window = 10_000, 1.0  # unthrottled for speed
-
-    def run(time_left: Callable[[], float] = lambda: 900.0, **options: Any) -> ReconcileReport:
-        local_aws.emulator.calls.clear()
-        return services.reconciler.run(["AWS"], ["RECEIVER", "SENDER"], time_left, run_id="test", **options)
-
-    return run
+def world(local_aws: LocalAws) -> ReconcileWorld:
+    return ReconcileWorld.seeded(local_aws)
 
 
-def gets(local_aws: LocalAws) -> int:
-    return len(local_aws.emulator.calls_to("GetEngagementInvitation"))
+def test_a_steady_state_incremental_run_lists_only_the_open_set_and_makes_no_get(world: ReconcileWorld) -> None:
+    for _ in range(2):  # the first run has no baseline yet (it looks back 15 days), the second has one
+        report = world.run()
+        assert report.complete
+        assert world.gets() == 0
+        per_pair = world.list_calls_per_pair()
+        assert set(per_pair) == set(PAIRS)
+        assert all(calls <= math.ceil(OPEN_COUNT / 100) + 1 for calls in per_pair.values()), per_pair
+        assert report.listed <= OPEN_COUNT + 100 * len(PAIRS) < FINAL_COUNT  # never the history
+        assert (report.synced, report.drift_repaired, report.failed) == (0, 0, [])
+    assert world.local_aws.published() == []
 
 
-def lists(local_aws: LocalAws) -> int:
-    return len(local_aws.emulator.calls_to("ListEngagementInvitations"))
-
-
-def test_reconcile_converges_at_the_lowest_api_cost(
-    local_aws: LocalAws, reconcile: Callable[..., ReconcileReport]
+def test_invitations_answered_or_expired_without_an_event_are_repaired_by_the_next_incremental_run(
+    world: ReconcileWorld,
 ) -> None:
-    """One story, step by step (each step needs the previous one's table): backfill, an unchanged
-    run, five changed statuses, an Accepted event that never arrived, a rejection seen only in List."""
-    healed = opportunity_invitation(7)
-    deliver(invitation_event(healed))  # the one invitation events delivered
-    local_aws.published()
+    world.run()
+    accepted, rejected, expired = open_ids()[3], open_ids()[10], open_ids()[20]
+    emulator = world.local_aws.emulator
+    emulator.update("AWS", accepted, Status="ACCEPTED")
+    emulator.update("AWS", rejected, Status="REJECTED")
+    emulator.make_inaccessible("AWS", rejected)  # AWS hides a rejected invitation's details
+    emulator.update("AWS", expired, Status="EXPIRED")
 
-    first = reconcile()  # the first run stores everything else
-    assert first.complete
-    assert (first.backfilled, first.drift_repaired, first.unchanged) == (RECEIVED + SENT - 1, 0, 1)
-    assert gets(local_aws) == RECEIVED + SENT - 1
-    assert local_aws.item_count() == RECEIVED + SENT + 1  # plus the reconciler's cursor item
-    assert len(local_aws.published()) == RECEIVED + SENT - 1
+    report = world.run()
 
-    second = reconcile()  # nothing changed: List calls only
-    assert second.complete
-    assert gets(local_aws) == 0
-    assert lists(local_aws) <= math.ceil(RECEIVED / 100) + math.ceil(SENT / 100)
-    assert (second.unchanged, second.synced) == (RECEIVED + SENT, 0)
-    assert local_aws.published() == []
-
-    changed = [opportunity_invitation(number)["Id"] for number in (2, 50, 101, 199, 250)]
-    for ident in changed:
-        local_aws.emulator.update("AWS", ident, Status="ACCEPTED")
-    third = reconcile()  # five statuses changed: five Gets, five events
-    assert (gets(local_aws), third.drift_repaired) == (5, 5)
-    published = local_aws.published()
-    assert sorted(m.body["invitation"]["id"] for m in published) == sorted(changed)
-    assert {m.body["eventType"] for m in published} == {"invitation.accepted"}
-
-    local_aws.emulator.update("AWS", healed["Id"], Status="ACCEPTED")  # its Accepted event is lost
-    assert reconcile().drift_repaired == 1
-    [message] = local_aws.published()
-    assert (message.body["invitation"]["id"], message.body["eventType"], message.body["version"]) == (
-        healed["Id"],
-        "invitation.accepted",
-        2,
-    )
-
-    rejected = opportunity_invitation(9)["Id"]  # rejected while no event arrived; details gone
-    local_aws.emulator.update("AWS", rejected, Status="REJECTED")
-    local_aws.emulator.make_inaccessible("AWS", rejected)
-    assert reconcile().drift_repaired == 1
-    [message] = local_aws.published()
-    assert (message.body["eventType"], message.body["invitation"]["detailsRetrievable"]) == (
-        "invitation.rejected",
-        False,
-    )
-    assert reconcile().synced == 0  # and it stays settled
+    assert (report.complete, report.drift_repaired, report.failed) == (True, 3, [])
+    published = {m.body["invitation"]["id"]: m.body for m in world.local_aws.published()}
+    assert {ident: body["eventType"] for ident, body in published.items()} == {
+        accepted: "invitation.accepted",
+        rejected: "invitation.rejected",
+        expired: "invitation.expired",
+    }
+    assert published[rejected]["invitation"]["detailsRetrievable"] is False
+    assert world.gets() == 4  # one each; the hidden one twice, its status found by engagement id in between
+    assert world.run().synced == 0  # and they stay settled
 
 
-def test_a_run_cut_short_resumes_where_it_stopped_and_finishes(
-    local_aws: LocalAws, reconcile: Callable[..., ReconcileReport]
+def test_a_new_invitation_whose_events_were_lost_is_stored_by_the_next_incremental_run(world: ReconcileWorld) -> None:
+    world.run()
+    now = datetime.now(UTC)
+    created = dated(opportunity_invitation(90_001), now)  # its Created event was lost
+    answered = dated(opportunity_invitation(90_002, status="ACCEPTED"), now)  # created and accepted between runs
+    seed(world.local_aws.emulator, None, "", [(created, "RECEIVER"), (answered, "SENDER")])
+
+    report = world.run()
+
+    assert (report.drift_repaired, report.backfilled, world.gets()) == (2, 0, 2)
+    assert world.stored(created["Id"]).invitation.status == "PENDING"
+    assert world.stored(answered["Id"]).invitation.status == "ACCEPTED"
+
+
+def test_drift_is_measured_from_the_start_of_the_last_complete_run(world: ReconcileWorld) -> None:
+    world.run()
+    during = dated(opportunity_invitation(90_003), datetime.now(UTC))
+
+    def create_during_the_last_listing(report: ReconcileReport) -> None:
+        if report.list_calls == 2 * len(PAIRS):  # after every List of this run: it cannot see the invitation
+            seed(world.local_aws.emulator, None, "", [(during, "RECEIVER")])
+
+    missed = world.run(on_page=create_during_the_last_listing)
+    assert missed.complete
+    assert missed.run_started_at is not None
+    assert missed.run_started_at <= iso_utc(during["InvitationDate"])
+    assert missed.synced == 0
+
+    report = world.run()
+    assert (report.drift_repaired, report.backfilled) == (1, 0)  # its event was lost: drift, not backfill
+
+
+def test_an_expired_next_token_restarts_the_pair_instead_of_stalling(world: ReconcileWorld) -> None:
+    pages = {"left": 3}
+
+    def three_pages(_: ReconcileReport) -> None:
+        pages["left"] -= 1
+
+    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=three_pages)
+    assert not paused.complete
+    cursor = world.store.get_reconciler_state("full")
+    assert (cursor["pair"], bool(cursor["nextToken"])) == ("AWS#RECEIVER", True)
+    world.local_aws.emulator.expire_list_tokens()  # hours later, Partner Central no longer honours it
+
+    report = world.run("full")
+
+    assert report.complete
+    assert report.restarted_pairs == ["AWS#RECEIVER"]
+    assert report.unchanged == FINAL_COUNT + OPEN_COUNT  # the whole pair again, nothing skipped
+    assert "nextToken" not in world.store.get_reconciler_state("full")
+
+
+def test_an_unfinished_full_sweep_is_carried_on_by_the_next_incremental_run(world: ReconcileWorld) -> None:
+    pages = {"left": 2}
+
+    def two_pages(_: ReconcileReport) -> None:
+        pages["left"] -= 1
+
+    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=two_pages)
+    assert (paused.complete, paused.listed) == (False, 200)
+
+    report = world.run()  # an hour later, not a week later when its token has long expired
+
+    assert report.complete
+    assert report.continued_full_sweep is not None
+    assert report.continued_full_sweep.complete
+    assert report.continued_full_sweep.listed == FINAL_COUNT + OPEN_COUNT - 200  # from where it stopped
+    state = world.store.get_reconciler_state("full")
+    assert "pair" not in state
+    assert state["lastCompletedStartedAt"] == paused.run_started_at
+    assert world.run().continued_full_sweep is None  # nothing left to carry on
+
+
+def test_a_failing_pending_publish_is_counted_and_the_run_goes_on(local_aws: LocalAws) -> None:
+    with ClientFaults() as faults:  # before the clients are built: they take the session's hooks
+        world = ReconcileWorld.seeded(local_aws)
+        world.run()
+        stuck, changed = open_ids()[0], open_ids()[1]
+        retitled = normalize({**local_aws.emulator.truth("AWS", stuck), "EngagementTitle": "Renamed"})
+        long_ago = "2000-01-01T00:00:00.000Z"  # its writer crashed before publishing: lease long expired
+        local_aws.emulator.update("AWS", stuck, EngagementTitle="Renamed")
+        InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(
+            retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", long_ago
+        )
+        local_aws.emulator.update("AWS", changed, Status="ACCEPTED")
+        faults.fail_next("sns.Publish")
+
+        report = world.run()
+
+        assert report.complete
+        assert report.failed == [f"AWS/{stuck} pending publish: PublishError"]
+        assert report.drift_repaired == 1  # the other change was still repaired
+        assert [m.body["invitation"]["id"] for m in local_aws.published()] == [changed]
+        assert world.run().pending_published == 1  # the next run publishes it
+
+
+def test_the_full_sweep_finds_a_change_to_an_old_final_invitation_that_the_incremental_run_cannot_see(
+    world: ReconcileWorld,
 ) -> None:
-    budget = {"left": SECONDS_PER_PAGE + 5 * 120}
+    world.run()
+    old = opportunity_invitation(11)["Id"]  # ACCEPTED weeks ago
+    world.local_aws.emulator.update("AWS", old, EngagementTitle="Retitled after acceptance")
 
-    def time_left() -> float:  # each check spends a little of the budget, like a ticking Lambda clock
-        budget["left"] -= 5
-        return budget["left"]
+    incremental = world.run()
+    assert (incremental.synced, world.stored(old).invitation.engagement_title) == (0, "Data platform migration")
 
-    first = reconcile(time_left)
-    assert not first.complete
-    assert 0 < first.synced < RECEIVED
-    second = reconcile()
-    assert second.complete
-    assert first.backfilled + second.backfilled == RECEIVED + SENT  # nothing lost, nothing stored twice
-    assert second.unchanged <= 100  # at most the interrupted page is compared again
-    assert local_aws.item_count() == RECEIVED + SENT + 1
-    assert len(local_aws.published()) == RECEIVED + SENT
-
-
-def test_dry_run_reports_without_changing_anything(
-    local_aws: LocalAws, reconcile: Callable[..., ReconcileReport]
-) -> None:
-    report = reconcile(dry_run=True)
-    assert len(report.planned) == RECEIVED + SENT
-    assert {change.reason for change in report.planned} == {"missing"}
-    assert gets(local_aws) == 0
-    assert local_aws.item_count() == 0
+    full = world.run("full")
+    assert full.complete
+    assert full.listed == FINAL_COUNT + OPEN_COUNT
+    assert (full.drift_repaired, world.gets()) == (1, 1)
+    assert world.stored(old).invitation.engagement_title == "Retitled after acceptance"
 
 
 def test_every_partner_central_call_stays_under_the_cap(local_aws: LocalAws) -> None:
-    for number in range(1, 31):
-        local_aws.emulator.put(opportunity_invitation(number))
-    services = build_reconcile_services(settings(local_aws, 5))
-    retries = PARTNER_CENTRAL_CONFIG.retries["total_max_attempts"] - 1  # type: ignore[attr-defined]
-    local_aws.emulator.fail_next("ThrottlingException", operation="GetEngagementInvitation", times=retries)
+    now = datetime.now(UTC)
+    seed(local_aws.emulator, None, "", [(dated(opportunity_invitation(n), now), "RECEIVER") for n in range(1, 31)])
+    services = build_reconcile_services(reconcile_settings(local_aws, rate_cap=5))
+    local_aws.emulator.fail_next("ThrottlingException", operation="GetEngagementInvitation", times=2)
+    world = ReconcileWorld(local_aws, services, now)
 
-    report = services.reconciler.run(["AWS"], ["RECEIVER"], lambda: 900.0, run_id="pacing")
+    report = world.run("full")
 
     assert report.backfilled == 30
     arrivals = [call.at for call in local_aws.emulator.calls]
-    assert len(arrivals) == 1 + 30 + retries  # List, Gets, and botocore's retries of the throttled ones
+    assert report.failed == []
+    assert len(arrivals) == 2 + 30 + 2  # a List per pair, the Gets, and botocore's retries of the throttled ones
     busiest = max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals)
     assert busiest <= 5

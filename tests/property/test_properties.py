@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from invitation_sync.errors import InvalidEventError
 from invitation_sync.models.event import parse_invitation_event
 from invitation_sync.models.published import InvitationChangedEvent
-from invitation_sync.models.stored import StoredInvitation, content_hash
+from invitation_sync.models.stored import StoredInvitation, changed_paths, content_hash
 from invitation_sync.normalize import normalize
 from local.event_source import deliver
 from local.samples import invitation_event, opportunity_invitation
@@ -57,3 +57,23 @@ def test_a_malformed_event_has_no_side_effect(local_aws: LocalAws, event: Any) -
     assert len(local_aws.emulator.calls) == calls_before
     assert local_aws.item_count() == 0
     assert local_aws.published() == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(get_engagement_invitation_responses(), get_engagement_invitation_responses())
+def test_changed_fields_are_empty_exactly_when_the_content_is_equal(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    before, after = normalize(first), normalize({**second, "Id": first["Id"], "Catalog": first["Catalog"]})
+    paths = changed_paths(before, after)
+    assert (paths == []) == (content_hash(before) == content_hash(after))
+    assert paths == sorted(set(paths))
+    old, new = before.model_dump(mode="json", by_alias=True), after.model_dump(mode="json", by_alias=True)
+    for path in paths:  # each path names a member whose value differs
+        assert _member(old, path) != _member(new, path), path
+
+
+def _member(document: Any, path: str) -> Any:
+    for name in path.split("."):
+        document = document.get(name) if isinstance(document, dict) else None
+    return document

@@ -125,3 +125,113 @@ def test_only_the_unknown_member_skips_the_model_check(emulator: PartnerCentralE
     emulator.serve_unknown_member("AWS", invitation["Id"], "Payload", "PartnerReferralInvitation", {})
     with pytest.raises(ModelViolation, match="Status"):
         emulator.update("AWS", invitation["Id"], Status=7)
+
+
+def refusal(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, list[tuple[str, str]]]:
+    """(error code, Reason, [(FieldName, Code)]) as botocore parsed the ValidationException."""
+    response: Any = raised.value.response
+    errors = [(error["FieldName"], error["Code"]) for error in response.get("ErrorList", [])]
+    return response["Error"]["Code"], response.get("Reason", ""), errors
+
+
+@pytest.fixture
+def unvalidated(client: Any) -> Any:
+    """The same endpoint without botocore's own checks, to send what botocore would refuse itself."""
+    return boto3.client(
+        "partnercentral-selling",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False),
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_params", "field", "code"),
+    [
+        ({"Catalog": "AWS", "ParticipantType": "OWNER"}, "ParticipantType", "INVALID_ENUM_VALUE"),
+        ({"Catalog": "AWS", "ParticipantType": "RECEIVER", "Status": ["OPEN"]}, "Status[0]", "INVALID_ENUM_VALUE"),
+        ({"Catalog": "AWS", "ParticipantType": "RECEIVER", "MaxResults": 101}, "MaxResults", "VALUE_OUT_OF_RANGE"),
+        ({"Catalog": "AWS", "ParticipantType": "RECEIVER", "Status": ["PENDING"] * 11}, "Status", "TOO_MANY_VALUES"),
+        ({"Catalog": "Foo", "ParticipantType": "RECEIVER"}, "Catalog", "INVALID_VALUE"),
+        ({"Catalog": "AWS-1", "ParticipantType": "RECEIVER"}, "Catalog", "INVALID_STRING_FORMAT"),
+        (
+            {"Catalog": "AWS", "ParticipantType": "RECEIVER", "Sort": {"SortOrder": "UP", "SortBy": "InvitationDate"}},
+            "Sort.SortOrder",
+            "INVALID_ENUM_VALUE",
+        ),
+        (
+            {"Catalog": "AWS", "ParticipantType": "RECEIVER", "EngagementIdentifier": ["eng-1"]},
+            "EngagementIdentifier[0]",
+            "INVALID_STRING_FORMAT",
+        ),
+    ],
+)
+def test_list_requests_outside_the_model_are_refused_like_partner_central(
+    client: Any, emulator: PartnerCentralEmulator, request_params: dict[str, Any], field: str, code: str
+) -> None:
+    emulator.put(opportunity_invitation(1))
+    with pytest.raises(ClientError) as raised:
+        client.list_engagement_invitations(**request_params)
+    assert refusal(raised) == ("ValidationException", "REQUEST_VALIDATION_FAILED", [(field, code)])
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    ("identifier", "catalog", "code"),
+    [
+        ("engi-NOT-AN-ID", "AWS", "INVALID_STRING_FORMAT"),
+        ("engi-0000000000001x", "AWS", "INVALID_STRING_FORMAT"),
+        ("arn:aws:partnercentral:us-east-1::catalog/Sandbox/engagement-invitation/engi-0000000000001", "AWS", None),
+    ],
+)
+def test_get_refuses_identifiers_outside_the_pattern_and_arns_of_another_catalog(
+    client: Any, emulator: PartnerCentralEmulator, identifier: str, catalog: str, code: str | None
+) -> None:
+    emulator.put(opportunity_invitation(1))
+    emulator.put(opportunity_invitation(1, catalog="Sandbox"))
+    with pytest.raises(ClientError) as raised:
+        client.get_engagement_invitation(Catalog=catalog, Identifier=identifier)
+    assert refusal(raised) == (
+        "ValidationException",
+        "REQUEST_VALIDATION_FAILED",
+        [("Identifier", code or "INVALID_VALUE")],
+    )
+    arn = opportunity_invitation(1, catalog="Sandbox")["Arn"]
+    assert client.get_engagement_invitation(Catalog="Sandbox", Identifier=arn)["Catalog"] == "Sandbox"
+
+
+def test_missing_members_and_wrong_types_are_refused_even_when_botocore_does_not_check(unvalidated: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        unvalidated.list_engagement_invitations(ParticipantType="RECEIVER", MaxResults="ten")
+    assert refusal(raised) == (
+        "ValidationException",
+        "REQUEST_VALIDATION_FAILED",
+        [("Catalog", "REQUIRED_FIELD_MISSING"), ("MaxResults", "INVALID_VALUE")],
+    )
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "bm90IGpzb24=", "eyJvZmZzZXQiOiAtNX0="])
+def test_an_undecodable_next_token_is_a_validation_exception_not_a_dropped_connection(
+    client: Any, emulator: PartnerCentralEmulator, token: str
+) -> None:
+    emulator.put(opportunity_invitation(1))
+    with pytest.raises(ClientError) as raised:
+        client.list_engagement_invitations(Catalog="AWS", ParticipantType="RECEIVER", NextToken=token)
+    assert refusal(raised) == ("ValidationException", "REQUEST_VALIDATION_FAILED", [("NextToken", "INVALID_VALUE")])
+
+
+def test_next_tokens_expire_and_belong_to_their_query(client: Any, emulator: PartnerCentralEmulator) -> None:
+    for number in range(1, 6):
+        emulator.put(opportunity_invitation(number))
+    query = {"Catalog": "AWS", "ParticipantType": "RECEIVER", "MaxResults": 2}
+    token = client.list_engagement_invitations(**query)["NextToken"]
+    assert len(client.list_engagement_invitations(**query, NextToken=token)["EngagementInvitationSummaries"]) == 2
+    with pytest.raises(ClientError) as other_query:
+        client.list_engagement_invitations(**query, Status=["PENDING"], NextToken=token)
+    emulator.expire_list_tokens()
+    with pytest.raises(ClientError) as expired:
+        client.list_engagement_invitations(**query, NextToken=token)
+    for raised in (other_query, expired):
+        assert refusal(raised) == ("ValidationException", "REQUEST_VALIDATION_FAILED", [("NextToken", "INVALID_VALUE")])
+    assert client.list_engagement_invitations(**query)["NextToken"]  # a new listing works

@@ -81,3 +81,76 @@ def test_schema_accepts_a_real_event_and_rejects_a_broken_one() -> None:
     jsonschema.validate(body, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**body, "eventType": "invitation.deleted"}, schema)
+
+
+def changed(response_before: dict[str, object], response_after: dict[str, object]) -> list[str] | None:
+    before, after = normalize(response_before), normalize(response_after)
+    version = StoredInvitation(
+        invitation=after, version=2, content_hash=content_hash(after), synced_at="x", previous_invitation=before
+    )
+    return InvitationChangedEvent.from_stored(version).changed_fields
+
+
+def test_changed_fields_are_sorted_dotted_paths_with_lists_compared_whole() -> None:
+    base = opportunity_invitation(1)
+    project = base["Payload"]["OpportunityInvitation"]["Project"]
+    renamed = {
+        **base,
+        "Payload": {
+            "OpportunityInvitation": {
+                **base["Payload"]["OpportunityInvitation"],
+                "Project": {**project, "Title": "New"},
+            }
+        },
+    }
+    assert changed(base, {**base, "Status": "ACCEPTED"}) == ["status"]
+    assert changed(base, renamed) == ["payload.project.title"]
+    assert changed(base, {**base, "ExistingMembers": []}) == ["existingMembers"]
+    assert changed(base, {**base, "Status": "REJECTED", "EngagementTitle": "T", "InvitationMessage": None}) == [
+        "engagementTitle",
+        "invitationMessage",
+        "status",
+    ]
+    assert changed(minimal_invitation(1), base) is not None
+    assert "payload" in (changed(minimal_invitation(1), base) or [])  # absent -> present: the member itself
+
+
+def test_changed_fields_are_absent_on_the_first_version_and_never_carry_values() -> None:
+    created = json.loads(InvitationChangedEvent.from_stored(stored("PENDING", 1, None)).model_dump_json(by_alias=True))
+    assert "changedFields" not in created
+    assert "reminder" not in created
+    body = InvitationChangedEvent.from_stored(
+        stored("ACCEPTED", 2, "PENDING").model_copy(
+            update={"previous_invitation": normalize(opportunity_invitation(1))}
+        )
+    ).model_dump_json(by_alias=True)
+    assert json.loads(body)["changedFields"] == ["status"]
+    assert "PENDING" not in json.loads(body)["changedFields"]
+
+
+def test_an_expiring_event_carries_the_reminder_and_validates_against_the_schema() -> None:
+    import jsonschema
+
+    from invitation_sync.models.published import ExpiryReminder
+    from invitation_sync.models.stored import reminder_event_id
+
+    invitation = normalize(opportunity_invitation(1))
+    reminder = ExpiryReminder(threshold_hours=24, expires_at="2026-12-05T10:30:00.000Z", hours_left=23)
+    event = InvitationChangedEvent.expiring(invitation, 3, reminder, "2026-12-04T11:00:00.000Z")
+    body = json.loads(event.model_dump_json(by_alias=True))
+
+    jsonschema.validate(body, json.loads(json_schema_text()))
+    assert body["reminder"] == {"thresholdHours": 24, "expiresAt": "2026-12-05T10:30:00.000Z", "hoursLeft": 23}
+    assert (body["eventType"], body["version"], body["previousStatus"]) == ("invitation.expiring", 3, None)
+    assert (
+        body["eventId"]
+        == reminder_event_id("AWS", invitation.id, 3, 24)
+        != reminder_event_id("AWS", invitation.id, 3, 72)
+    )
+    assert event.message_attributes()["eventType"] == "invitation.expiring"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**body, "reminder": {"thresholdHours": 24}}, json.loads(json_schema_text()))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {**body, "changedFields": [{"path": "status", "old": "PENDING"}]}, json.loads(json_schema_text())
+        )

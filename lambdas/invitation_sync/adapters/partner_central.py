@@ -1,7 +1,7 @@
 """Partner Central Selling API adapter: one Get per invitation, typed errors, unknown union members kept."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -12,6 +12,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.errors import (
     InvitationNotAccessibleError,
+    ListTokenRefusedError,
     PartnerCentralRequestError,
     PartnerCentralUnavailableError,
 )
@@ -53,21 +54,36 @@ class PartnerCentralInvitations:
 
     @tracer.capture_method(capture_response=False)
     def list_page(
-        self, catalog: str, participant_type: str, next_token: str | None
+        self,
+        catalog: str,
+        participant_type: str,
+        next_token: str | None,
+        *,
+        statuses: Sequence[str] = (),
+        engagement_ids: Sequence[str] = (),
+        newest_first: bool = False,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page (up to 100) of invitation summaries, oldest invitation first, and the next token."""
+        """One page (up to 100) of invitation summaries sorted by invitation date, and the next token.
+        A token Partner Central refuses (it expired) raises ListTokenRefusedError: list again from the start."""
         request: dict[str, Any] = {
             "Catalog": catalog,
             "ParticipantType": participant_type,
             "MaxResults": 100,
-            "Sort": {"SortOrder": "ASCENDING", "SortBy": "InvitationDate"},
+            "Sort": {"SortOrder": "DESCENDING" if newest_first else "ASCENDING", "SortBy": "InvitationDate"},
         }
+        if statuses:
+            request["Status"] = list(statuses)
+        if engagement_ids:
+            request["EngagementIdentifier"] = list(engagement_ids)
         if next_token:
             request["NextToken"] = next_token
+        call = f"ListEngagementInvitations {catalog}/{participant_type}"
         try:
             response = self._client.list_engagement_invitations(**request)
         except (ClientError, BotoCoreError) as error:
-            raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
+            if next_token and error_code(error) == "ValidationException":
+                raise ListTokenRefusedError(f"{call}: the NextToken was refused (ValidationException)") from error
+            raise _classify(error, call) from error
         summaries = [dict(summary) for summary in response.get("EngagementInvitationSummaries", [])]
         return summaries, response.get("NextToken")
 
@@ -78,19 +94,8 @@ class PartnerCentralInvitations:
         """The List summary of one invitation, found among its engagement's invitations (the API filters by
         engagement, not by invitation id): what Partner Central still serves once Get no longer answers.
         One page (100) only: an engagement has a handful of invitations, and the call's budget is one call."""
-        request = {
-            "Catalog": catalog,
-            "ParticipantType": participant_type,
-            "EngagementIdentifier": [engagement_id],
-            "MaxResults": 100,
-        }
-        try:
-            response = self._client.list_engagement_invitations(**request)  # type: ignore[arg-type]
-        except (ClientError, BotoCoreError) as error:
-            raise _classify(error, f"ListEngagementInvitations {catalog}/{participant_type}") from error
-        found = (s for s in response.get("EngagementInvitationSummaries", []) if s.get("Id") == invitation_id)
-        summary = next(found, None)
-        return dict(summary) if summary is not None else None
+        summaries, _ = self.list_page(catalog, participant_type, None, engagement_ids=[engagement_id])
+        return next((summary for summary in summaries if summary.get("Id") == invitation_id), None)
 
 
 _KEEP_UNKNOWN_MEMBERS: Final = "invitation-sync-keep-unknown-union-members"

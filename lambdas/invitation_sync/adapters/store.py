@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.table_design import (
+    BY_STATUS,
     PARTITION_KEY,
     SORT_KEY,
     catalog_status_key,
@@ -77,6 +78,8 @@ class InvitationStore:
             "publishLeaseUntil = :leaseUntil",
             "version = if_not_exists(version, :zero) + :one",
             "previousStatus = if_not_exists(#status, :null)",
+            # Operands read the item as it was before this update: the replaced version, for changedFields.
+            "previousInvitation = if_not_exists(invitation, :null)",
         ]
         indexed = _index_attributes(invitation)
         removes = [f"#{name}" for name, value in indexed.items() if value is None]
@@ -119,7 +122,7 @@ class InvitationStore:
         """Drop the marker of exactly this version; False if a newer version replaced it meanwhile."""
         return self._update_if(
             stored,
-            "REMOVE publishPending, publishLeaseUntil",
+            "REMOVE publishPending, publishLeaseUntil, previousInvitation",
             "version = :version",
             {":version": stored.version},
         )
@@ -194,24 +197,94 @@ class InvitationStore:
         return found
 
     @tracer.capture_method(capture_response=False)
-    def get_reconcile_cursor(self) -> dict[str, Any]:
-        """The reconciler's bookkeeping item (kept out of every index: it has no index attributes)."""
-        try:
-            item = self._client.get_item(TableName=self._table, Key=_CURSOR_KEY, ConsistentRead=True).get("Item")
-        except (ClientError, BotoCoreError) as error:
-            raise _unavailable(error, "GetItem") from error
-        return {name: _deserialize(value) for name, value in (item or {}).items() if name not in _CURSOR_KEY}
+    def stored_with_status(self, catalog: str, status: str) -> list[StoredInvitation]:
+        """Every stored invitation of `catalog` in `status`, from the byStatus index (eventually consistent:
+        a change written a moment ago may not show yet)."""
+        found: list[StoredInvitation] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_STATUS.name,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": BY_STATUS.partition_key},
+            "ExpressionAttributeValues": {":key": {"S": catalog_status_key(catalog, status)}},
+        }
+        while True:
+            try:
+                response = self._client.query(**request)
+            except (ClientError, BotoCoreError) as error:
+                raise _unavailable(error, "Query") from error
+            found += [_from_item(item) for item in response.get("Items", [])]
+            if not response.get("LastEvaluatedKey"):
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     @tracer.capture_method(capture_response=False)
-    def put_reconcile_cursor(self, cursor: dict[str, Any]) -> None:
-        item = {**_CURSOR_KEY, **{name: _serialize(value) for name, value in cursor.items() if value is not None}}
+    def get_reconciler_state(self, name: str) -> dict[str, Any]:
+        """A reconciler bookkeeping item (`_reconciler` partition: no index attributes, so no query sees it)."""
+        try:
+            item = self._client.get_item(TableName=self._table, Key=_reconciler_key(name), ConsistentRead=True)
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "GetItem") from error
+        return {key: _deserialize(value) for key, value in item.get("Item", {}).items() if key not in _KEY_NAMES}
+
+    @tracer.capture_method(capture_response=False)
+    def put_reconciler_state(self, name: str, state: dict[str, Any]) -> None:
+        item = {
+            **_reconciler_key(name),
+            **{key: _serialize(value) for key, value in state.items() if value is not None},
+        }
         try:
             self._client.put_item(TableName=self._table, Item=item)
         except (ClientError, BotoCoreError) as error:
             raise _unavailable(error, "PutItem") from error
 
+    @tracer.capture_method(capture_response=False)
+    def take_reconciler_lock(self, holder: str, until: str, now: str) -> str | None:
+        """Take the one-run-at-a-time lock if it is free or expired; otherwise the holder's `until`."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={**_reconciler_key(_LOCK), "holder": {"S": holder}, "until": {"S": until}},
+                ConditionExpression=f"attribute_not_exists({SORT_KEY}) OR #until <= :now",
+                ExpressionAttributeNames={"#until": "until"},
+                ExpressionAttributeValues={":now": {"S": now}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                held: Any = error.response.get("Item", {})
+                return str(held.get("until", {}).get("S", "an unknown time"))
+            raise _unavailable(error, "PutItem") from error
+        except BotoCoreError as error:
+            raise _unavailable(error, "PutItem") from error
+        return None
 
-_CURSOR_KEY: Final = {PARTITION_KEY: {"S": "_reconciler"}, SORT_KEY: {"S": "cursor"}}
+    @tracer.capture_method(capture_response=False)
+    def release_reconciler_lock(self, holder: str) -> bool:
+        """Drop the lock if `holder` still has it; False if it expired and another run took it."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=_reconciler_key(_LOCK),
+                ConditionExpression="holder = :holder",
+                ExpressionAttributeValues={":holder": {"S": holder}},
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return False
+            raise _unavailable(error, "DeleteItem") from error
+        except BotoCoreError as error:
+            raise _unavailable(error, "DeleteItem") from error
+        return True
+
+
+RECONCILER_PARTITION: Final = "_reconciler"
+_LOCK: Final = "lock"
+_KEY_NAMES: Final = frozenset({PARTITION_KEY, SORT_KEY})
+
+
+def _reconciler_key(name: str) -> dict[str, Any]:
+    return {PARTITION_KEY: {"S": RECONCILER_PARTITION}, SORT_KEY: {"S": name}}
 
 
 def _key(catalog: str, invitation_id: str) -> dict[str, Any]:
@@ -240,6 +313,7 @@ _ITEM_ATTRIBUTES: Final = {  # StoredInvitation field -> table attribute
     "source_event_id": "sourceEventId",
     "publish_pending": "publishPending",
     "publish_lease_until": "publishLeaseUntil",
+    "previous_invitation": "previousInvitation",  # only while the publish is pending: changedFields
 }
 
 

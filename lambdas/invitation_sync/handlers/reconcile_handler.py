@@ -1,35 +1,65 @@
-"""Lambda entry point for the scheduled reconcile run: converge the table to Partner Central's truth."""
+"""Lambda entry point for the reconciler: the hourly incremental run, the weekly full sweep and the
+operator's backfill, each from its invocation payload (see models/reconcile_request.py)."""
 
+import time
 from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
+from invitation_sync.models.reconcile_request import InvalidReconcileRequestError, ReconcileRequest
 from invitation_sync.observability import logger, metrics, tracer
+from invitation_sync.reconcile import Budget
 from invitation_sync.wiring import reconcile_services
 
-SAFETY_SECONDS: Final = 10.0  # stop this long before Lambda's timeout, cursor stored
+SAFETY_SECONDS: Final = 10.0  # stop starting work this long before Lambda's timeout, progress stored
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = time.monotonic()
+    request = ReconcileRequest.from_event(event)
     services = reconcile_services()
     settings = services.settings
+    catalogs = request.catalogs or sorted(settings.catalogs)
+    if unknown := sorted(set(catalogs) - settings.catalogs):
+        raise InvalidReconcileRequestError(
+            f"invalid reconcile request: catalogs {unknown} are not configured here "
+            f"(configured: {sorted(settings.catalogs)})"
+        )
+    # RECEIVER first: the invitations to act on.
+    participant_types = request.participant_types or [
+        p for p in ("RECEIVER", "SENDER") if p in settings.participant_types
+    ]
+    logger.append_keys(reconcile_mode=request.mode, dry_run=request.dry_run)
     report = services.reconciler.run(
-        sorted(settings.catalogs),
-        sorted(settings.participant_types, reverse=True),  # RECEIVER first: invitations to act on
-        time_left=lambda: context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS,
+        request,
+        catalogs,
+        participant_types,
+        Budget(
+            time_left=lambda: context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS,
+            stop_at=started + request.max_seconds if request.max_seconds else None,
+        ),
         run_id=context.aws_request_id,
+        lock_seconds=context.get_remaining_time_in_millis() / 1000,
     )
+    runs = report.runs()
     for name, value in (
-        (names.DRIFT_REPAIRED, report.drift_repaired),
-        (names.INVITATIONS_BACKFILLED, report.backfilled),
-        (names.RECONCILE_FAILURES, len(report.failed)),
-        (names.EVENTS_PUBLISHED, report.drift_repaired + report.backfilled + report.pending_published),
+        (names.DRIFT_REPAIRED, sum(r.drift_repaired for r in runs)),
+        (names.INVITATIONS_BACKFILLED, sum(r.backfilled for r in runs)),
+        (names.RECONCILE_FAILURES, sum(len(r.failed) for r in runs)),
+        (names.EVENTS_PUBLISHED, sum(r.drift_repaired + r.backfilled + r.pending_published for r in runs)),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    logger.info("reconcile run", complete=report.complete, list_calls=report.list_calls, synced=report.synced)
+    logger.info(
+        "reconcile run",
+        complete=report.complete,
+        skipped=report.skipped,
+        list_calls=report.list_calls,
+        synced=report.synced,
+        failed=len(report.failed),
+    )
     return report.summary()

@@ -2,13 +2,14 @@
 
 import json
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from invitation_sync.models.base import CamelModel
 from invitation_sync.models.invitation import Invitation
-from invitation_sync.models.stored import StoredInvitation
+from invitation_sync.models.stored import StoredInvitation, reminder_event_id
 
 SCHEMA_VERSION: Final = "1.0"
 EventType = Literal[
@@ -17,8 +18,27 @@ EventType = Literal[
     "invitation.rejected",
     "invitation.expired",
     "invitation.updated",
+    "invitation.expiring",
 ]
 UNKNOWN: Final = "UNKNOWN"
+
+
+def _absent_when_none(value: object) -> bool:
+    return value is None
+
+
+def _optional_member(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # absent, never null: the schema shows only the present form
+
+
+class ExpiryReminder(CamelModel):
+    """Why an `invitation.expiring` event was sent: the threshold crossed and the time left."""
+
+    model_config = ConfigDict(extra="forbid", title="ExpiryReminder")
+
+    threshold_hours: int = Field(ge=1, description="The configured reminder threshold this event stands for.")
+    expires_at: str = Field(description="The invitation's expirationDate, ISO-8601 UTC.")
+    hours_left: int = Field(ge=0, description="Whole hours from this check to the expiry (rounded down).")
 
 
 class InvitationChangedEvent(CamelModel):
@@ -31,8 +51,23 @@ class InvitationChangedEvent(CamelModel):
     event_type: EventType
     occurred_at: str = Field(description="When the sync observed the change, ISO-8601 UTC.")
     version: int = Field(ge=1, description="The invitation's stored version: +1 per stored change.")
-    previous_status: str | None = Field(description="Status before this change; null when created.")
+    previous_status: str | None = Field(
+        description="Status before this change; null when created and on invitation.expiring."
+    )
     invitation: Invitation
+    changed_fields: list[str] | SkipJsonSchema[None] = Field(
+        None,
+        exclude_if=_absent_when_none,
+        json_schema_extra=_optional_member,
+        description="Dotted paths (relative to `invitation`) of the members this version changed, sorted; "
+        "a list is one member. Paths only, never values. Absent on invitation.created and invitation.expiring.",
+    )
+    reminder: ExpiryReminder | SkipJsonSchema[None] = Field(
+        None,
+        exclude_if=_absent_when_none,
+        json_schema_extra=_optional_member,
+        description="Only on invitation.expiring.",
+    )
 
     @classmethod
     def from_stored(cls, stored: StoredInvitation) -> "InvitationChangedEvent":
@@ -44,6 +79,23 @@ class InvitationChangedEvent(CamelModel):
             version=stored.version,
             previous_status=None if stored.version == 1 else stored.previous_status,
             invitation=stored.invitation,
+            changed_fields=stored.changed_fields,
+        )
+
+    @classmethod
+    def expiring(
+        cls, invitation: Invitation, version: int, reminder: ExpiryReminder, occurred_at: str
+    ) -> "InvitationChangedEvent":
+        """A reminder that a PENDING invitation crossed an expiry threshold (no change: no previousStatus)."""
+        return cls(
+            schema_version=SCHEMA_VERSION,
+            event_id=reminder_event_id(invitation.catalog, invitation.id, version, reminder.threshold_hours),
+            event_type="invitation.expiring",
+            occurred_at=occurred_at,
+            version=version,
+            previous_status=None,
+            invitation=invitation,
+            reminder=reminder,
         )
 
     def message_attributes(self) -> dict[str, str]:

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
+from invitation_sync.models.base import CamelModel
 from invitation_sync.models.invitation import Invitation
 
 _EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1d2a2e-4f39-4a53-9a55-6a3f1b0c7e21")
@@ -17,9 +18,13 @@ def content_hash(invitation: Invitation) -> str:
     default or nothing (null, [], {}) left out, at any depth. Equal content hashes equal whatever the key
     order, and a release that adds an optional field (with any default) hashes stored content as before,
     so it publishes no `invitation.updated` for a change that never happened."""
-    dumped = invitation.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    canonical = json.dumps(_without_empty(dumped), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(_canonical(invitation), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(invitation: Invitation) -> Any:
+    """The content the hash and changedFields compare: no defaults, no empty members."""
+    return _without_empty(invitation.model_dump(mode="json", by_alias=True, exclude_defaults=True))
 
 
 def _without_empty(value: Any) -> Any:
@@ -37,6 +42,28 @@ def change_event_id(catalog: str, invitation_id: str, version: int) -> str:
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{catalog}/{invitation_id}/{version}"))
 
 
+def reminder_event_id(catalog: str, invitation_id: str, version: int, threshold_hours: int) -> str:
+    """One id per invitation, stored version and reminder threshold: a repeated reminder keeps it."""
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{catalog}/{invitation_id}/{version}/expiring/{threshold_hours}h"))
+
+
+def changed_paths(before: Invitation, after: Invitation) -> list[str]:
+    """Sorted dotted paths of the members whose value differs, in the content the hash compares (so a new
+    version always names one, and an empty member equals an absent one); lists compare whole."""
+    return sorted(_differences(_canonical(before), _canonical(after)))
+
+
+def _differences(before: Any, after: Any, path: str = "") -> list[str]:
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return [path] if before != after else []
+    prefix = f"{path}." if path else ""
+    return [
+        found
+        for name in before.keys() | after.keys()
+        for found in _differences(before.get(name), after.get(name), prefix + name)
+    ]
+
+
 class StoredInvitation(BaseModel):
     """One table item as the sync sees it."""
 
@@ -50,7 +77,29 @@ class StoredInvitation(BaseModel):
     source_event_id: str | None = None
     publish_pending: bool = False
     publish_lease_until: str | None = None  # the writer publishes until then; afterwards anyone may
+    # The version this one replaced, kept only while its publish is pending: whoever publishes (the
+    # writer, a take-over, the reconciler) derives the same changedFields from the item alone.
+    previous_invitation: Invitation | None = None
+
+    @property
+    def changed_fields(self) -> list[str] | None:
+        """What this version changed; None for the first version (or one stored before it was kept)."""
+        if self.version == 1 or self.previous_invitation is None:
+            return None
+        return changed_paths(self.previous_invitation, self.invitation)
 
     @property
     def event_id(self) -> str:
         return change_event_id(self.invitation.catalog, self.invitation.id, self.version)
+
+
+class RecordedReminder(CamelModel):
+    """An expiry reminder written to the invitation's item before it is published (`reminderPending`):
+    what a repeated publish needs to send the same event, and the publisher's lease."""
+
+    threshold_hours: int
+    expires_at: str
+    hours_left: int
+    version: int  # the stored version the reminder was recorded against: part of its eventId
+    occurred_at: str
+    lease_until: str

@@ -1,0 +1,150 @@
+"""DynamoDB adapter for expiry reminders: PENDING invitations by expiry from the byStatusExpiration
+index, and the conditional writes that record each reminder on the invitation's own item."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from invitation_sync.adapters.aws import error_code
+from invitation_sync.adapters.store import _CONDITION_FAILED, _from_item, _key, _unavailable
+from invitation_sync.adapters.table_design import BY_STATUS_EXPIRATION, catalog_status_key
+from invitation_sync.domain import PENDING
+from invitation_sync.models.stored import RecordedReminder, StoredInvitation
+from invitation_sync.observability import tracer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+REMINDED: Final = "remindedHours"  # number set: every threshold already reminded (or skipped) for this invitation
+PENDING_REMINDER: Final = "reminderPending"  # map: the recorded reminder until its publish is confirmed
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    stored: StoredInvitation
+    reminded_hours: frozenset[int]
+    pending: RecordedReminder | None
+
+
+class ReminderStore:
+    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def expiring(self, catalog: str, after: str, until: str) -> Iterator[ReminderCandidate]:
+        """PENDING invitations of `catalog` whose expirationDate lies in [after, until], soonest first.
+        The index is eventually consistent: every write below re-checks the item itself."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=BY_STATUS_EXPIRATION.name,
+            KeyConditionExpression="#partition = :status AND #expiry BETWEEN :after AND :until",
+            ExpressionAttributeNames={
+                "#partition": BY_STATUS_EXPIRATION.partition_key,
+                "#expiry": BY_STATUS_EXPIRATION.sort_key,
+            },
+            ExpressionAttributeValues={
+                ":status": {"S": catalog_status_key(catalog, PENDING)},
+                ":after": {"S": after},
+                ":until": {"S": until},
+            },
+        )
+        try:
+            for page in pages:
+                for item in page["Items"]:
+                    yield _candidate(item)
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "Query") from error
+
+    @tracer.capture_method(capture_response=False)
+    def record(self, candidate: ReminderCandidate, reminder: RecordedReminder, done: frozenset[int]) -> bool:
+        """Record `reminder` (and `done`, the thresholds it stands for) unless one of them is already
+        recorded, another reminder awaits its publish, or the invitation is no longer the PENDING
+        version with this expiry that the reminder describes. False when refused."""
+        hours = sorted(done)
+        not_reminded = " AND ".join(f"NOT contains({REMINDED}, :hours{index})" for index in range(len(hours)))
+        values: dict[str, Any] = {
+            ":reminder": reminder.model_dump(mode="json", by_alias=True),
+            ":done": set(hours),
+            ":pending": catalog_status_key(candidate.stored.invitation.catalog, PENDING),
+            ":expiresAt": reminder.expires_at,
+            ":version": reminder.version,
+            **{f":hours{index}": threshold for index, threshold in enumerate(hours)},
+        }
+        return self._update_if(
+            candidate,
+            f"SET {PENDING_REMINDER} = :reminder ADD {REMINDED} :done",
+            f"{BY_STATUS_EXPIRATION.partition_key} = :pending AND {BY_STATUS_EXPIRATION.sort_key} = :expiresAt"
+            f" AND version = :version AND attribute_not_exists({PENDING_REMINDER})"
+            f" AND (attribute_not_exists({REMINDED}) OR ({not_reminded}))",
+            values,
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def lease(self, candidate: ReminderCandidate, reminder: RecordedReminder, now: str, until: str) -> bool:
+        """Take over the publish of a recorded reminder whose publisher's lease ran out."""
+        return self._update_if(
+            candidate,
+            f"SET {PENDING_REMINDER}.leaseUntil = :until",
+            f"{PENDING_REMINDER}.thresholdHours = :threshold AND {PENDING_REMINDER}.leaseUntil <= :now",
+            {":threshold": reminder.threshold_hours, ":now": now, ":until": until},
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def release(self, candidate: ReminderCandidate, reminder: RecordedReminder, now: str) -> bool:
+        """After a failed publish: the next run may take over at once."""
+        return self._update_if(
+            candidate,
+            f"SET {PENDING_REMINDER}.leaseUntil = :now",
+            f"{PENDING_REMINDER}.thresholdHours = :threshold",
+            {":threshold": reminder.threshold_hours, ":now": now},
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def clear(self, candidate: ReminderCandidate, reminder: RecordedReminder) -> bool:
+        """The reminder is published: drop its record (its threshold stays in remindedHours)."""
+        return self._update_if(
+            candidate,
+            f"REMOVE {PENDING_REMINDER}",
+            f"{PENDING_REMINDER}.thresholdHours = :threshold",
+            {":threshold": reminder.threshold_hours},
+        )
+
+    def _update_if(
+        self,
+        candidate: ReminderCandidate,
+        expression: str,
+        condition: str,
+        values: dict[str, Any],
+    ) -> bool:
+        invitation = candidate.stored.invitation
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(invitation.catalog, invitation.id),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return False
+            raise _unavailable(error, "UpdateItem") from error
+        except BotoCoreError as error:
+            raise _unavailable(error, "UpdateItem") from error
+        return True
+
+
+def _candidate(item: dict[str, Any]) -> ReminderCandidate:
+    reminded = item.get(REMINDED, {}).get("NS", [])
+    pending = item.get(PENDING_REMINDER)
+    return ReminderCandidate(
+        stored=_from_item(item),
+        reminded_hours=frozenset(int(hours) for hours in reminded),
+        pending=RecordedReminder.model_validate(_deserialize(pending)) if pending else None,
+    )
