@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy lambdas local infra tests benchmarks app.py
+	$(BIN)/mypy lambdas cli local infra tests benchmarks app.py
 
 test: lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup

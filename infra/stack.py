@@ -80,6 +80,11 @@ class InvitationSyncStack(Stack):
         )
         CfnOutput(self, "EventQueueUrl", value=event_queue.queue_url, description="Sync function's event queue")
         CfnOutput(self, "EventQueueArn", value=event_queue.queue_arn, description="Sync function's event queue ARN")
+        # The operator CLI finds the functions by these (invitation-sync --stack <name>).
+        CfnOutput(self, "SyncFunctionName", value=sync.function.function_name, description="Sync function")
+        CfnOutput(
+            self, "ReconcilerFunctionName", value=reconciler.function.function_name, description="Reconciler function"
+        )
         CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
 
 

@@ -1,15 +1,26 @@
 """Creates the synthesized template's table, topics and queues on a local AWS, and resolves each
-function's environment, so the demo runs what deploys."""
+function's environment and the stack's outputs, so the demo runs what deploys."""
 
+import json
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 _TABLE_PROPERTIES: Final = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+
+
+@dataclass(frozen=True)
+class LocalFunction:
+    handler: str  # module.function, as Lambda's Handler
+    environment: dict[str, str]
+    timeout_seconds: int
 
 
 class TemplateError(ValueError):
@@ -23,6 +34,8 @@ class LocalDeployment:
     environments: dict[str, dict[str, str]] = field(default_factory=dict)  # handler -> variables
     tables: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    functions: dict[str, "LocalFunction"] = field(default_factory=dict)  # function name -> what runs
+    outputs: dict[str, str] = field(default_factory=dict)  # the stack's outputs that resolve locally
 
     def resolve(self, value: Any) -> str:
         if isinstance(value, str):
@@ -37,6 +50,7 @@ class LocalDeployment:
 def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient", sqs: "SQSClient") -> LocalDeployment:
     deployment = LocalDeployment()
     resources = template["Resources"]
+    queues: list[tuple[str, dict[str, Any]]] = []
     for logical_id, resource in resources.items():
         properties = resource.get("Properties", {})
         match resource["Type"]:
@@ -50,13 +64,52 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
                 deployment.refs[logical_id] = deployment.arns[logical_id] = arn
                 deployment.topics.append(arn)
             case "AWS::SQS::Queue":
-                url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
-                deployment.refs[logical_id] = url
-                attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-                deployment.arns[logical_id] = attributes["QueueArn"]
-    for resource in resources.values():
+                queues.append((logical_id, properties))
+    # Dead-letter queues first: a queue's redrive policy names its dead-letter queue's ARN.
+    for logical_id, properties in sorted(queues, key=lambda queue: "RedrivePolicy" in queue[1]):
+        url = sqs.create_queue(QueueName=logical_id, Attributes=_queue_attributes(properties, deployment))["QueueUrl"]
+        deployment.refs[logical_id] = url
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        deployment.arns[logical_id] = attributes["QueueArn"]
+    for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Function":
             properties = resource["Properties"]
             variables = properties.get("Environment", {}).get("Variables", {})
-            deployment.environments[properties["Handler"]] = {k: deployment.resolve(v) for k, v in variables.items()}
+            environment = {k: deployment.resolve(v) for k, v in variables.items()}
+            deployment.environments[properties["Handler"]] = environment
+            deployment.refs[logical_id] = logical_id  # the function's name here
+            deployment.functions[logical_id] = LocalFunction(
+                properties["Handler"], environment, int(properties.get("Timeout", 3))
+            )
+    for key, output in template.get("Outputs", {}).items():
+        try:
+            deployment.outputs[key] = deployment.resolve(output["Value"])
+        except TemplateError:
+            continue  # e.g. the dashboard: nothing local stands for it
     return deployment
+
+
+def _queue_attributes(properties: dict[str, Any], deployment: LocalDeployment) -> "dict[QueueAttributeNameType, str]":
+    """What SQS itself enforces: the redrive policy (maxReceiveCount), visibility and retention."""
+    names: tuple[QueueAttributeNameType, ...] = ("VisibilityTimeout", "MessageRetentionPeriod")
+    attributes: dict[QueueAttributeNameType, str] = {
+        name: str(properties[name]) for name in names if name in properties
+    }
+    if policy := properties.get("RedrivePolicy"):
+        target = deployment.resolve(policy["deadLetterTargetArn"])
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": target, "maxReceiveCount": int(policy["maxReceiveCount"])}
+        )
+    return attributes
+
+
+def publish_outputs(cloudformation: "CloudFormationClient", stack_name: str, deployment: LocalDeployment) -> None:
+    """A stack of that name on moto's CloudFormation whose DescribeStacks answers the resolved outputs,
+    so the operator CLI finds everything by stack name as it does in AWS."""
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {key: {"Value": value} for key, value in deployment.outputs.items()},
+    }
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*not supported by moto's CloudFormation.*")
+        cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))

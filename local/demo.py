@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -24,10 +24,11 @@ from moto.server import ThreadedMotoServer
 from rich.console import Console
 from rich.table import Table
 
+from invitation_sync_cli.main import main as invitation_sync
 from local.aws_resources import PublishedMessage, drain_published, make_moto_item_writes_atomic, subscribe_probe_queue
-from local.cloudformation import LocalDeployment, deploy
 from local.environment import local_process_environment
 from local.lambda_context import FakeLambdaContext
+from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.readme_queries import run as run_query
 from local.readme_queries import snippets
@@ -56,7 +57,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str]]:
+def local_cloud() -> Iterator[tuple[LocalOperator, PartnerCentralEmulator, str]]:
     """Synthesized template -> moto server resources; emulator; the functions' environment applied."""
     with console.status("synthesizing the stack (cdk-nag checks included)"):
         from infra.stack import create_app  # noqa: PLC0415 - jsii starts Node: only here
@@ -77,7 +78,8 @@ def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str
         with local_process_environment(
             AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url
         ):
-            deployment = deploy(template, boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"))
+            operator = deploy_for_operator(template, stack.stack_name)
+            deployment = operator.deployment
             for handler in (SYNC_HANDLER, RECONCILE_HANDLER, REMINDER_HANDLER):
                 os.environ.update(deployment.environments[handler])
             probe = subscribe_probe_queue(
@@ -87,7 +89,7 @@ def local_cloud() -> Iterator[tuple[LocalDeployment, PartnerCentralEmulator, str
                 f"[green]✓[/green] created from the template: table {deployment.tables[0]}, "
                 f"{len(deployment.topics)} topics, the failed-events queue; functions' environment applied"
             )
-            yield deployment, emulator, probe
+            yield operator, emulator, probe
     finally:
         emulator.stop()
         server.stop()
@@ -310,10 +312,30 @@ def show_queries(table_name: str) -> None:
     expect(answers[4] == ["engi-0000000000001"], f"title query answered {answers[4]}")
 
 
+class QuietInvoker:
+    """The functions' JSON log and EMF lines stay out of the demo's output."""
+
+    def __init__(self, operator: LocalOperator) -> None:
+        self._invoker = operator.invoker
+
+    def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return self._invoker.invoke(function_name, payload)
+
+
+def operate(operator: LocalOperator) -> None:
+    """What an operator runs after `make deploy`: names come from the stack, the functions do the work."""
+    for command in (["backfill"], ["status", "--catalog", CATALOG]):
+        console.print(f"[bold]$ invitation-sync {' '.join(command)}[/bold]")
+        code = invitation_sync(command, session=operator.session, invoker=QuietInvoker(operator))
+        expect(code == 0, f"invitation-sync {command[0]} exited with {code}")
+
+
 def main() -> int:
     started = time.monotonic()
     try:
-        with local_cloud() as (deployment, emulator, probe):
+        with local_cloud() as (operator, emulator, probe):
+            deployment = operator.deployment
             from invitation_sync.observability import logger  # noqa: PLC0415
 
             logger.setLevel("ERROR")
@@ -322,6 +344,7 @@ def main() -> int:
             show_table(deployment.tables[0])
             show_published(story.published)
             show_queries(deployment.tables[0])
+            operate(operator)
     except DemoCheckFailed as failure:
         console.print(f"[red]demo check failed:[/red] {failure}")
         return 1

@@ -157,7 +157,7 @@ def test_reconciler_runs_incremental_hourly_and_a_full_sweep_weekly_paced_withou
         schedules = {
             rule["Properties"]["ScheduleExpression"]: rule["Properties"]["Targets"]
             for rule in stack.resources("AWS::Events::Rule").values()
-            if "ScheduleExpression" in rule["Properties"]
+            if "ScheduleExpression" in rule["Properties"] and "Reconciler" in json.dumps(rule["Properties"]["Targets"])
         }
         assert {expression: json.loads(target["Input"]) for expression, [target] in schedules.items()} == {
             "rate(1 hour)": {"mode": "incremental"},

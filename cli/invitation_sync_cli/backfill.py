@@ -1,0 +1,84 @@
+"""Backfill: invoke the reconciler function in its own `backfill` mode, one short invocation after
+another, until it reports the run complete. Its cursor lives in the table, so a stopped backfill
+resumes where it stopped."""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from invitation_sync_cli.invoker import FunctionInvoker
+
+# Each invocation returns after about this long with its cursor stored: progress at least every 30 s.
+INVOCATION_SECONDS: Final = 25
+LOCK_RETRY_SECONDS: Final = 15.0
+COUNTS: Final = ("list_calls", "listed", "synced", "unchanged", "drift_repaired", "backfilled", "pending_published")
+
+
+@dataclass
+class BackfillRequest:
+    dry_run: bool = False
+    restart: bool = False
+    catalogs: Sequence[str] = ()  # empty: the function's configured catalogs
+    participant_types: Sequence[str] = ()
+
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "mode": "backfill",
+            "dryRun": self.dry_run,
+            "restart": self.restart,
+            "maxSeconds": INVOCATION_SECONDS,
+        }
+        if self.catalogs:
+            payload["catalogs"] = list(self.catalogs)
+        if self.participant_types:
+            payload["participantTypes"] = list(self.participant_types)
+        return payload
+
+
+@dataclass
+class BackfillProgress:
+    invocations: int = 0
+    complete: bool = False
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    failed: list[str] = field(default_factory=list)
+    planned: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, report: dict[str, Any]) -> None:
+        self.invocations += 1
+        self.complete = bool(report.get("complete"))
+        for name in COUNTS:
+            self.counts[name] += int(report.get(name) or 0)
+        self.failed += [str(failure) for failure in report.get("failed") or []]
+        self.planned += list(report.get("planned") or [])
+
+    def line(self) -> str:
+        counts = self.counts
+        return (
+            f"listed {counts['listed']}, synced {counts['synced']}, unchanged {counts['unchanged']}, "
+            f"failed {len(self.failed)} ({self.invocations} invocation{'s' * (self.invocations != 1)})"
+        )
+
+
+def run_backfill(
+    invoker: FunctionInvoker,
+    function_name: str,
+    request: BackfillRequest,
+    *,
+    report: Callable[[str], None],
+    stop_requested: Callable[[], bool],
+    sleep: Callable[[float], None] = time.sleep,
+) -> BackfillProgress:
+    """Invoke until complete or until a stop is requested between two invocations."""
+    progress = BackfillProgress()
+    payload = request.payload()
+    while not progress.complete and not stop_requested():
+        answer = invoker.invoke(function_name, payload)
+        if answer.get("skipped"):  # another reconcile run holds the lock: nothing ran, ask again
+            report(f"{answer['skipped']}; trying again in {LOCK_RETRY_SECONDS:.0f} s (Ctrl-C to stop)")
+            sleep(LOCK_RETRY_SECONDS)
+            continue
+        progress.add(answer)
+        payload["restart"] = False  # only the first invocation that ran starts over
+        report(progress.line())
+    return progress

@@ -1,0 +1,254 @@
+"""`invitation-sync`: operate a deployed invitation-sync stack by its name.
+
+  backfill  invoke the reconciler function until the table matches Partner Central
+  redrive   move parked events back to the event queue (SQS dead-letter redrive); list what stays
+  status    invitations per status, expiring ones, the last reconcile, failed events, alarms
+
+Every name comes from the stack's outputs (--stack); the functions do the writing and publishing
+under their own roles. Uses your AWS credentials (AWS_PROFILE, ...) and the standard endpoint variables.
+"""
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from types import FrameType
+from typing import Final
+
+import boto3
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+from rich.console import Console
+
+from invitation_sync.adapters.aws import error_code
+from invitation_sync.domain import CATALOGS
+from invitation_sync_cli import render
+from invitation_sync_cli.backfill import BackfillRequest, run_backfill
+from invitation_sync_cli.clients import Clients
+from invitation_sync_cli.errors import CommandError
+from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker, LambdaInvoker
+from invitation_sync_cli.redrive import FailedEventsRedrive
+from invitation_sync_cli.stack import DEFAULT_STACK, StackOutputs, read_outputs
+from invitation_sync_cli.status import StatusReader, now_utc
+
+REGION: Final = "us-east-1"
+INTERRUPTED: Final = 130
+ACCESS_DENIED: Final = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "KMS.AccessDeniedException"}
+)
+FLAGS: Final = {  # stack output -> the flag that overrides it
+    "TableName": "--table",
+    "ReconcilerFunctionName": "--reconciler-function",
+    "FailedEventsQueueUrl": "--failed-events-queue-url",
+    "EventQueueUrl": "--event-queue-url",
+}
+console = Console(stderr=True)
+
+
+@dataclass
+class Command:
+    args: argparse.Namespace
+    clients: Clients
+    invoker_factory: Callable[[], FunctionInvoker]
+
+    def outputs(self, *needed: str) -> StackOutputs:
+        overrides = {key: getattr(self.args, flag[2:].replace("-", "_"), None) for key, flag in FLAGS.items()}
+        return read_outputs(self.clients.cloudformation(), self.args.stack, needed, overrides, FLAGS)
+
+    @cached_property
+    def invoker(self) -> FunctionInvoker:
+        return self.invoker_factory()
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    session: boto3.Session | None = None,
+    invoker: FunctionInvoker | None = None,
+) -> int:
+    """`session` and `invoker` are injected by the demo and the tests (moto, handlers run locally)."""
+    args = _parser().parse_args(argv)
+    clients = Clients(session or boto3.Session(region_name=args.region))
+    command = Command(args, clients, lambda: invoker or LambdaInvoker(clients.lambda_()))
+    run: Callable[[Command], int] = args.run
+    try:
+        return run(command)
+    except KeyboardInterrupt:
+        console.print(f"\ninterrupted. {_resume_hint(args)}", soft_wrap=True)
+        return INTERRUPTED
+    except (CommandError, BotoCoreError, ClientError) as error:
+        return _fail(args, _explain(error))
+
+
+def _explain(error: Exception) -> str:
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return "no AWS credentials found: set AWS_PROFILE (or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"
+    if not isinstance(error, ClientError):
+        return str(error) if isinstance(error, CommandError) else f"{type(error).__name__}: {error}"
+    code, message = error_code(error), str(error.response.get("Error", {}).get("Message", ""))
+    if code in ACCESS_DENIED:
+        return f"access denied ({code}): see the operator policy in the README. {message}"
+    return f"{code}: {message}"
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    console.print(f"[red]invitation-sync {args.command}:[/red] {message}", soft_wrap=True, highlight=False)
+    return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="invitation-sync", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[[Command], int], summary: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=description)
+        sub.add_argument("--stack", default=DEFAULT_STACK, help=f"the deployed stack (default {DEFAULT_STACK})")
+        sub.add_argument("--region", default=REGION, help=f"the stack's region (default {REGION})")
+        sub.set_defaults(run=run)
+        return sub
+
+    backfill = command(
+        "backfill",
+        _backfill,
+        "make the table match Partner Central now, through the reconciler function",
+        "Invokes the reconciler function in backfill mode (its own cursor; the scheduled runs' cursor and "
+        "drift baseline are untouched), about 25 s per invocation, until every catalog and participant type "
+        "is covered. Ctrl-C stops between invocations; running it again resumes.",
+    )
+    backfill.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="narrow (repeatable)")
+    backfill.add_argument("--participant-type", action="append", choices=["RECEIVER", "SENDER"], help="narrow")
+    backfill.add_argument("--dry-run", action="store_true", help="list what would change; write and publish nothing")
+    backfill.add_argument("--restart", action="store_true", help="start over instead of resuming a stopped backfill")
+    backfill.add_argument("--reconciler-function", help="override the stack output ReconcilerFunctionName")
+
+    redrive = command(
+        "redrive",
+        _redrive,
+        "move parked events back to the event queue and report what stays parked",
+        "Starts SQS's dead-letter redrive (a message move task) from the failed-events queue to the event "
+        "queue, follows it to the end, waits for the sync function to take the events, then lists what is "
+        "parked again with the reason. Records that are not invitation events are reported as such.",
+    )
+    redrive.add_argument(
+        "--wait", type=float, default=120.0, help="seconds to wait for the sync function to take them (default 120)"
+    )
+    redrive.add_argument("--show", type=int, default=100, help="list at most this many parked messages")
+    redrive.add_argument("--failed-events-queue-url", help="override the stack output FailedEventsQueueUrl")
+    redrive.add_argument("--event-queue-url", help="override the stack output EventQueueUrl")
+
+    status = command(
+        "status",
+        _status,
+        "one read-only screen: invitations, expiring ones, the last reconcile, failed events, alarms",
+        "Counts invitations per catalog and status (index queries, never a scan), lists PENDING invitations "
+        "expiring within 72 hours, the last complete scheduled reconcile, failed events waiting and the "
+        "stack's alarms in ALARM. Writes nothing.",
+    )
+    status.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="default: both")
+    status.add_argument("--table", help="override the stack output TableName")
+    status.add_argument("--failed-events-queue-url", help="override the stack output FailedEventsQueueUrl")
+    return parser
+
+
+def _backfill(command: Command) -> int:
+    args = command.args
+    function = command.outputs("ReconcilerFunctionName")["ReconcilerFunctionName"]
+    request = BackfillRequest(args.dry_run, args.restart, args.catalog or (), args.participant_type or ())
+    console.print(f"backfill{' (dry run)' if args.dry_run else ''} through {function}", highlight=False)
+    with _stop_between_invocations() as stop:
+        try:
+            progress = run_backfill(
+                command.invoker,
+                function,
+                request,
+                report=lambda line: console.print(line, highlight=False),
+                stop_requested=stop.is_set,
+            )
+        except FunctionFailedError as error:
+            raise CommandError(f"{error}. {_resume_hint(args)}") from None
+    render.backfill_summary(Console(), progress, dry_run=args.dry_run)
+    if progress.complete:
+        return 0
+    console.print(f"stopped before the end. {_resume_hint(args)}", soft_wrap=True, highlight=False)
+    return INTERRUPTED
+
+
+@contextmanager
+def _stop_between_invocations() -> Iterator[threading.Event]:
+    """The first Ctrl-C asks to stop once the running invocation returns; a second one leaves now."""
+    stop = threading.Event()
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        console.print("stopping after the running invocation (Ctrl-C again to leave now)")
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _resume_hint(args: argparse.Namespace) -> str:
+    if args.command == "redrive":
+        return "A started move task goes on in SQS; `invitation-sync redrive` follows it again."
+    if args.command != "backfill":
+        return ""
+    flags = [f"--stack {args.stack}"] if args.stack != DEFAULT_STACK else []
+    flags += [f"--catalog {catalog}" for catalog in args.catalog or ()]
+    flags += [f"--participant-type {kind}" for kind in args.participant_type or ()]
+    flags += ["--dry-run"] * args.dry_run
+    return (
+        "The backfill's cursor is stored (an invocation still running finishes on its own): resume with "
+        f"`{' '.join(['invitation-sync backfill', *flags])}`"
+    )
+
+
+def _redrive(command: Command) -> int:
+    args = command.args
+    outputs = command.outputs("FailedEventsQueueUrl", "EventQueueUrl")
+    redrive = FailedEventsRedrive(
+        command.clients.sqs(),
+        outputs["FailedEventsQueueUrl"],
+        outputs["EventQueueUrl"],
+        report=lambda line: console.print(line, highlight=False),
+    )
+    out = Console()
+    if not redrive.waiting():
+        out.print("nothing is parked in the failed-events queue")
+        return 0
+    result = redrive.move_back()
+    if result.status == "FAILED":
+        raise CommandError(f"SQS stopped the move after {result.moved} messages: {result.failure_reason}")
+    out.print(f"moved back to the event queue: {result.moved} ({result.status.lower()})")
+    if result.moved and (left := redrive.settle(args.wait)):
+        out.print(f"still in the event queue after {args.wait:.0f} s (being processed or retried): {left}")
+    render.parked(out, redrive.parked(args.show))
+    return 0
+
+
+def _status(command: Command) -> int:
+    args = command.args
+    outputs = command.outputs("TableName", "FailedEventsQueueUrl")
+    clients = command.clients
+    reader = StatusReader(clients.dynamodb(), clients.sqs(), clients.cloudwatch(), outputs["TableName"])
+    catalogs = args.catalog or sorted(CATALOGS)
+    status = reader.read(catalogs, outputs["FailedEventsQueueUrl"], args.stack, now_utc())
+    render.status(Console(), args.stack, catalogs, status)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""What the commands print: rich tables on stdout (progress and errors go to stderr)."""
+
+from rich.console import Console
+from rich.table import Table
+
+from invitation_sync_cli.backfill import BackfillProgress
+from invitation_sync_cli.redrive import ParkedEvent
+from invitation_sync_cli.status import STATUSES, StackStatus
+
+
+def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool) -> None:
+    if dry_run:
+        table = Table(title=f"would change ({len(progress.planned)})")
+        for column in ("catalog", "invitation", "why"):
+            table.add_column(column)
+        for change in progress.planned:
+            table.add_row(change.get("catalog", ""), change.get("invitation_id", ""), change.get("reason", ""))
+        out.print(table)
+    summary = Table(title="backfill" + (" (dry run)" if dry_run else "") + (" complete" if progress.complete else ""))
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    counts = progress.counts
+    for name, value in (
+        ("invocations", progress.invocations),
+        ("List calls", counts["list_calls"]),
+        ("invitations listed", counts["listed"]),
+        ("unchanged", counts["unchanged"]),
+        ("synced (Get calls)", counts["synced"]),
+        ("stored (backfill)", counts["backfilled"]),
+        ("stored (drift)", counts["drift_repaired"]),
+        ("pending publishes finished", counts["pending_published"]),
+        ("failed", len(progress.failed)),
+    ):
+        summary.add_row(name, str(value))
+    out.print(summary)
+    for failure in progress.failed:
+        out.print(f"failed: {failure}", highlight=False, soft_wrap=True)
+
+
+def parked(out: Console, events: list[ParkedEvent]) -> None:
+    """One line each, invitation events first: long reasons stay whole and greppable."""
+    if not events:
+        out.print("nothing stays parked in the failed-events queue")
+        return
+    out.print(f"still parked in the failed-events queue ({len(events)}):")
+    for event in sorted(events, key=lambda event: (not event.is_invitation, event.what)):
+        out.print(f"  {event.what}: {event.reason} (message {event.message_id})", highlight=False, soft_wrap=True)
+
+
+def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) -> None:
+    counts = Table(title=f"{stack}: invitations")
+    counts.add_column("catalog")
+    for name in STATUSES:
+        counts.add_column(name, justify="right")
+    for catalog in catalogs:
+        counts.add_row(catalog, *(str(state.counts[(catalog, name)]) for name in STATUSES))
+    out.print(counts)
+
+    expiring = Table(title=f"PENDING, expiring within 72 hours ({len(state.expiring)})")
+    for column in ("catalog", "invitation", "expires", "hours left"):
+        expiring.add_column(column)
+    for item in state.expiring:
+        expiring.add_row(item.catalog, item.invitation_id, item.expires_at, f"{item.hours_left:.0f}")
+    out.print(expiring)
+
+    if not state.scheduled_runs:
+        out.print("last complete scheduled reconcile: none yet")
+    for run in state.scheduled_runs:
+        repaired = run.repaired
+        out.print(
+            f"last complete scheduled reconcile ({run.mode}): {run.completed_at or 'never'}; "
+            f"drift repaired {repaired.get('drift_repaired', 0)}, backfilled {repaired.get('backfilled', 0)}, "
+            f"failed {len(repaired.get('failed') or [])}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    age = state.oldest_failed_event_seconds
+    oldest = "no CloudWatch datapoint in the last 15 minutes" if age is None else f"oldest {age / 3600:.1f} h"
+    out.print(
+        f"failed events waiting: {state.failed_events_waiting} ({oldest}; in flight {state.failed_events_in_flight})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not state.alarms_in_alarm:
+        out.print("alarms in ALARM: none")
+    for name, reason in state.alarms_in_alarm:
+        out.print(f"[red]ALARM[/red] {name}: {reason}", highlight=False, soft_wrap=True)

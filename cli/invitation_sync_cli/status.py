@@ -1,0 +1,152 @@
+"""`invitation-sync status`: one read-only look at the stack. Index queries with Select=COUNT (never a
+scan), the reconciler's state items, the failed-events queue and the stack's alarms in ALARM."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.adapters.table_design import (
+    BY_STATUS,
+    BY_STATUS_EXPIRATION,
+    SORT_KEY,
+    catalog_status_key,
+)
+from invitation_sync.domain import ACCEPTED, EXPIRED, PENDING, REJECTED
+from invitation_sync.models.reconcile_request import SCHEDULED_MODES
+from invitation_sync.normalize import iso_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+STATUSES: Final = (PENDING, ACCEPTED, REJECTED, EXPIRED)
+EXPIRING_WITHIN: Final = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Expiring:
+    catalog: str
+    invitation_id: str
+    expires_at: str
+    hours_left: float
+
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    mode: str
+    completed_at: str | None
+    repaired: dict[str, Any]  # from lastReport: drift_repaired, backfilled, failed, ...
+
+
+@dataclass
+class StackStatus:
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (catalog, status) -> invitations
+    expiring: list[Expiring] = field(default_factory=list)
+    scheduled_runs: list[ScheduledRun] = field(default_factory=list)
+    failed_events_waiting: int = 0
+    failed_events_in_flight: int = 0
+    oldest_failed_event_seconds: float | None = None  # None: CloudWatch has no recent datapoint
+    alarms_in_alarm: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+
+
+class StatusReader:
+    def __init__(
+        self, dynamodb: "DynamoDBClient", sqs: "SQSClient", cloudwatch: "CloudWatchClient", table_name: str
+    ) -> None:
+        self._dynamodb, self._sqs, self._cloudwatch, self._table = dynamodb, sqs, cloudwatch, table_name
+
+    def read(self, catalogs: list[str], failed_events_queue_url: str, stack: str, now: datetime) -> StackStatus:
+        status = StackStatus()
+        for catalog in catalogs:
+            for name in STATUSES:
+                status.counts[(catalog, name)] = self._count(catalog_status_key(catalog, name))
+            status.expiring += self._expiring(catalog, now)
+        status.expiring.sort(key=lambda expiring: expiring.expires_at)
+        status.scheduled_runs = self._scheduled_runs()
+        self._failed_events(status, failed_events_queue_url, now)
+        status.alarms_in_alarm = self._alarms(stack)
+        return status
+
+    def _count(self, catalog_status: str) -> int:
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=BY_STATUS.name,
+            KeyConditionExpression="#key = :value",
+            ExpressionAttributeNames={"#key": BY_STATUS.partition_key},
+            ExpressionAttributeValues={":value": {"S": catalog_status}},
+            Select="COUNT",
+        )
+        return sum(page["Count"] for page in pages)
+
+    def _expiring(self, catalog: str, now: datetime) -> list[Expiring]:
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=BY_STATUS_EXPIRATION.name,
+            KeyConditionExpression="#key = :pending AND #expires BETWEEN :now AND :until",
+            ExpressionAttributeNames={
+                "#key": BY_STATUS_EXPIRATION.partition_key,
+                "#expires": BY_STATUS_EXPIRATION.sort_key,
+                "#id": SORT_KEY,
+            },
+            ExpressionAttributeValues={
+                ":pending": {"S": catalog_status_key(catalog, PENDING)},
+                ":now": {"S": iso_utc(now)},
+                ":until": {"S": iso_utc(now + EXPIRING_WITHIN)},
+            },
+            ProjectionExpression="#id, #expires",  # ids and dates only: no customer data on screen
+        )
+        found = []
+        for page in pages:
+            for item in page["Items"]:
+                expires = item[BY_STATUS_EXPIRATION.sort_key]["S"]
+                left = (datetime.fromisoformat(expires.replace("Z", "+00:00")) - now).total_seconds() / 3600
+                found.append(Expiring(catalog, item[SORT_KEY]["S"], expires, left))
+        return found
+
+    def _scheduled_runs(self) -> list[ScheduledRun]:
+        """From the reconciler's state items, read with the store's own reader (reads only)."""
+        store = InvitationStore(self._dynamodb, self._table)
+        runs = []
+        for mode in SCHEDULED_MODES:
+            state = store.get_reconciler_state(mode)
+            if state.get("lastCompletedAt"):
+                runs.append(ScheduledRun(mode, state["lastCompletedAt"], dict(state.get("lastReport") or {})))
+        return runs
+
+    def _failed_events(self, status: StackStatus, queue_url: str, now: datetime) -> None:
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "QueueArn"],
+        )["Attributes"]
+        status.failed_events_waiting = int(attributes["ApproximateNumberOfMessages"])
+        status.failed_events_in_flight = int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        # SQS has no "oldest message" attribute: its CloudWatch metric is the read-only way to know.
+        datapoints = self._cloudwatch.get_metric_statistics(
+            Namespace="AWS/SQS",
+            MetricName="ApproximateAgeOfOldestMessage",
+            Dimensions=[{"Name": "QueueName", "Value": attributes["QueueArn"].rsplit(":", 1)[-1]}],
+            StartTime=now - timedelta(minutes=15),
+            EndTime=now,
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        if datapoints:
+            status.oldest_failed_event_seconds = max(datapoints, key=lambda point: point["Timestamp"])["Maximum"]
+
+    def _alarms(self, stack: str) -> list[tuple[str, str]]:
+        """CloudFormation names the stack's alarms `<stack>-<logical id>-<suffix>`."""
+        paginator = self._cloudwatch.get_paginator("describe_alarms")
+        pages = paginator.paginate(AlarmNamePrefix=f"{stack}-", StateValue="ALARM", AlarmTypes=["MetricAlarm"])
+        return [
+            (alarm["AlarmName"], alarm.get("AlarmDescription") or alarm.get("StateReason", ""))
+            for page in pages
+            for alarm in page["MetricAlarms"]
+        ]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

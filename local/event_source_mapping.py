@@ -1,0 +1,80 @@
+"""Lambda's SQS event source mapping, locally: takes up to 10 messages from the event queue, hands
+them to the sync function as one SQS event and deletes the records that succeeded; a reported batch
+item failure comes back when its visibility ends, and SQS's redrive policy parks a message after
+maxReceiveCount receives, as behind the real mapping."""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from invitation_sync_cli.invoker import FunctionInvoker
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+BATCH_SIZE: Final = 10
+
+
+class LocalEventSourceMapping:
+    def __init__(self, sqs: "SQSClient", queue_url: str, invoker: FunctionInvoker, function_name: str) -> None:
+        self._sqs, self._queue_url = sqs, queue_url
+        self._invoker, self._function_name = invoker, function_name
+        self._queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """One batch; returns how many messages it held."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=BATCH_SIZE,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        try:
+            answer = self._invoker.invoke(self._function_name, {"Records": [self._record(m) for m in messages]})
+            failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
+        except Exception:  # the whole batch failed: every message comes back
+            failed = {message["MessageId"] for message in messages}
+        for message in messages:  # a failed record is left alone: it comes back when its visibility ends
+            if message["MessageId"] not in failed:
+                self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Polls in the background, as Lambda's pollers do, until the block ends."""
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.is_set():
+                self.poll_once(wait_seconds=1)
+
+        poller = threading.Thread(target=poll, name="event-source-mapping", daemon=True)
+        poller.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            poller.join()
+
+    def _record(self, message: "MessageTypeDef") -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {
+                name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self._queue_arn,
+            "awsRegion": "us-east-1",
+        }

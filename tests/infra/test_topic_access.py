@@ -1,0 +1,69 @@
+"""The event topic stays closed to everyone but the functions: the operator CLI never publishes, so no
+operator policy can open it. Evaluated on the synthesized template, where IAM's answer is decided."""
+
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import Synthesized
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
+
+
+def events_topic_id(stack: Synthesized) -> str:
+    (topic_id,) = [
+        logical_id
+        for logical_id, topic in stack.resources("AWS::SNS::Topic").items()
+        if "invitation changes" in topic["Properties"].get("DisplayName", "")
+    ]
+    return topic_id
+
+
+def denies_publish(policy: dict[str, Any], topic_id: str, principal_arn: Any) -> bool:
+    """Whether an explicit Deny in the topic policy applies to `principal_arn` publishing to the topic
+    (a Deny wins over any Allow an identity policy may give)."""
+    for statement in policy["PolicyDocument"]["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if statement["Effect"] != "Deny" or "sns:Publish" not in actions or statement["Principal"] != {"AWS": "*"}:
+            continue
+        if statement["Resource"] != {"Ref": topic_id}:
+            continue
+        conditions = statement.get("Condition", {})
+        if set(conditions) == {"ArnNotEquals"} and set(conditions["ArnNotEquals"]) == {"aws:PrincipalArn"}:
+            return principal_arn not in conditions["ArnNotEquals"]["aws:PrincipalArn"]
+    return False
+
+
+@pytest.mark.parametrize("stack_name", ["default_stack", "configured_stack"])
+def test_the_event_topic_refuses_every_principal_but_the_function_roles(
+    stack_name: str, request: pytest.FixtureRequest
+) -> None:
+    stack: Synthesized = request.getfixturevalue(stack_name)
+    topic_id = events_topic_id(stack)
+    (policy,) = [
+        p["Properties"]
+        for p in stack.resources("AWS::SNS::TopicPolicy").values()
+        if {"Ref": topic_id} in p["Properties"]["Topics"]
+    ]
+    function_roles = [f["Properties"]["Role"] for f in stack.resources("AWS::Lambda::Function").values()]
+    publishers = [
+        policy_resource["Properties"]["Roles"]
+        for policy_resource in stack.resources("AWS::IAM::Policy").values()
+        if any(
+            "sns:Publish" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            and s["Resource"] == {"Ref": topic_id}
+            for s in policy_resource["Properties"]["PolicyDocument"]["Statement"]
+        )
+    ]
+    assert function_roles, "no function in the template"
+    for role in function_roles:
+        assert not denies_publish(policy, topic_id, role), f"{role} cannot publish"
+    for roles in publishers:  # every role granted sns:Publish on the topic is a function's role
+        assert all({"Fn::GetAtt": [r["Ref"], "Arn"]} in function_roles for r in roles)
+    for outsider in (
+        "arn:aws:iam::111122223333:role/Operator",
+        "arn:aws:iam::111122223333:root",
+        "arn:aws:sts::111122223333:assumed-role/Admin/pat",
+        {"Fn::GetAtt": ["SomeOtherRole", "Arn"]},
+    ):
+        assert denies_publish(policy, topic_id, outsider), outsider

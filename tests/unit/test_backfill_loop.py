@@ -1,0 +1,122 @@
+"""The CLI's backfill loop over several invocations, with a scripted reconciler behind the invoker port
+(the reconciler itself is tested through its real handler in tests/integration/test_operator_cli.py)."""
+
+import signal
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from invitation_sync_cli.backfill import BackfillRequest, run_backfill
+from invitation_sync_cli.invoker import FunctionFailedError
+from invitation_sync_cli.main import main
+
+
+class ScriptedReconciler:
+    """Answers each invocation with the next report; records the payloads it was given."""
+
+    def __init__(self, *answers: dict[str, Any], on_invoke: Any = None) -> None:
+        self.answers = list(answers)
+        self.payloads: list[dict[str, Any]] = []
+        self.on_invoke = on_invoke
+
+    def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        self.payloads.append(dict(payload))
+        if self.on_invoke:
+            self.on_invoke()
+        return self.answers.pop(0)
+
+
+def part(complete: bool, listed: int, synced: int, failed: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "mode": "backfill",
+        "complete": complete,
+        "listed": listed,
+        "synced": synced,
+        "unchanged": listed - synced,
+        "list_calls": 1,
+        "failed": failed or [],
+    }
+
+
+def test_a_backfill_spanning_several_invocations_adds_up_and_restarts_only_once() -> None:
+    reconciler = ScriptedReconciler(
+        part(False, 100, 3),
+        {"skipped": "another reconcile run holds the lock until 2026-11-26T14:00:00.000Z", "complete": False},
+        part(False, 100, 0),
+        part(True, 40, 2, ["AWS/engi-0000000000009: PartnerCentralUnavailableError"]),
+    )
+    lines: list[str] = []
+    waits: list[float] = []
+
+    progress = run_backfill(
+        reconciler,
+        "reconciler",
+        BackfillRequest(restart=True, catalogs=["AWS"]),
+        report=lines.append,
+        stop_requested=lambda: False,
+        sleep=waits.append,
+    )
+
+    assert progress.complete
+    assert progress.invocations == 3
+    assert progress.counts["listed"] == 240
+    assert progress.counts["synced"] == 5
+    assert progress.failed == ["AWS/engi-0000000000009: PartnerCentralUnavailableError"]
+    assert [payload["restart"] for payload in reconciler.payloads] == [True, False, False, False]
+    assert all(
+        p["mode"] == "backfill" and p["catalogs"] == ["AWS"] and p["maxSeconds"] <= 25 for p in reconciler.payloads
+    )
+    assert "participantTypes" not in reconciler.payloads[0]  # the function's configured ones
+    assert waits == [15.0]
+    assert "holds the lock" in lines[1]
+    assert lines[-1] == "listed 240, synced 5, unchanged 235, failed 1 (3 invocations)"
+
+
+def test_a_lock_held_before_anything_ran_keeps_the_restart() -> None:
+    reconciler = ScriptedReconciler({"skipped": "another run holds the lock", "complete": False}, part(True, 1, 1))
+    run_backfill(
+        reconciler,
+        "r",
+        BackfillRequest(restart=True),
+        report=lambda _: None,
+        stop_requested=lambda: False,
+        sleep=lambda _: None,
+    )
+    assert [payload["restart"] for payload in reconciler.payloads] == [True, True]
+
+
+def test_ctrl_c_stops_between_invocations_and_says_how_to_resume(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reconciler = ScriptedReconciler(
+        part(False, 100, 1), part(True, 5, 0), on_invoke=lambda: signal.raise_signal(signal.SIGINT)
+    )
+    arguments = ["backfill", "--reconciler-function", "reconciler", "--catalog", "Sandbox", "--restart"]
+
+    assert main(arguments, invoker=reconciler) == 130
+
+    assert len(reconciler.payloads) == 1  # the running invocation finished; no second one started
+    err = capsys.readouterr().err
+    assert "stopping after the running invocation" in err
+    assert "resume with `invitation-sync backfill --catalog Sandbox`" in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class FailingReconciler(ScriptedReconciler):
+    def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        if self.answers:
+            return super().invoke(function_name, payload)
+        raise FunctionFailedError(function_name, "StoreUnavailableError", "DynamoDB GetItem: throttled")
+
+
+def test_a_failed_invocation_is_one_line_that_says_how_to_resume(capsys: pytest.CaptureFixture[str]) -> None:
+    reconciler = FailingReconciler(part(False, 100, 1))
+
+    assert main(["backfill", "--reconciler-function", "reconciler"], invoker=reconciler) == 1
+
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "invitation-sync backfill: function reconciler failed: StoreUnavailableError: DynamoDB GetItem: throttled. "
+        "The backfill's cursor is stored (an invocation still running finishes on its own): resume with "
+        "`invitation-sync backfill`"
+    )
