@@ -6,15 +6,30 @@ import os
 import statistics
 import sys
 import time
-from typing import Any
+from typing import Any, Final
 
 import boto3
 
 from benchmarks.canned_aws import CannedAws
-from local.lambda_context import FakeLambdaContext
+from local.lambda_context import lambda_context
 from local.samples import invitation_event, opportunity_invitation, sqs_event
 
 TABLE, TOPIC = "invitations", "arn:aws:sns:us-east-1:111122223333:events"
+ENVIRONMENT: Final = {  # the function's variables, tracing off as deployed by default
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "INVITATIONS_TABLE_NAME": TABLE,
+    "INVITATION_EVENTS_TOPIC_ARN": TOPIC,
+    "FAILED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/failed",
+    "INVITATION_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/events",
+    "SYNC_CATALOGS": "AWS",
+    "POWERTOOLS_SERVICE_NAME": "invitation-sync",
+    "POWERTOOLS_METRICS_NAMESPACE": "InvitationSync",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
 
 
 def naive_handler(event: dict[str, Any], _: object, clients: dict[str, Any]) -> None:
@@ -43,7 +58,7 @@ def main(events: int, memory_events: int, stored_item_path: str) -> dict[str, An
         "ddb": boto3.client("dynamodb"),
         "sns": boto3.client("sns"),
     }
-    context = FakeLambdaContext()
+    context = lambda_context()
     event = invitation_event(invitation)
     record = sqs_event(event)  # the project's function receives event-queue batches
     for _ in range(50):  # warm both paths (first-call caches)

@@ -1,5 +1,6 @@
-"""What every invitation-sync function shares: its own role and log group, arm64, X-Ray, JSON logs,
-the table/topic wiring, and key use only through the services that encrypt its data."""
+"""What every invitation-sync function shares: its own role and log group, arm64, JSON logs, X-Ray
+when the `tracing` setting is on, the table/topic wiring, and key use only through the services that
+encrypt its data."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -76,7 +77,8 @@ class InvitationFunction(Construct):
             memory_size=memory_size,
             timeout=timeout,
             role=self.role,
-            tracing=lambda_.Tracing.ACTIVE,
+            # Off: no TracingConfig, no X-Ray permissions, and the functions never import the X-Ray SDK.
+            tracing=lambda_.Tracing.ACTIVE if settings.tracing else None,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel[settings.log_level],
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
@@ -85,6 +87,7 @@ class InvitationFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
+                "POWERTOOLS_TRACE_DISABLED": str(not settings.tracing).lower(),
                 "INVITATIONS_TABLE_NAME": wiring.table.table_name,
                 "INVITATION_EVENTS_TOPIC_ARN": wiring.events_topic.topic_arn,
                 "SYNC_CATALOGS": ",".join(settings.catalogs),
@@ -92,12 +95,19 @@ class InvitationFunction(Construct):
             },
         )
         self.allow(["sns:Publish"], [wiring.events_topic.topic_arn])
+        if not settings.tracing:
+            acknowledge(
+                self.function,
+                "Serverless-LambdaTracing",
+                "Tracing is the `tracing` setting, off by default: nearly every invocation is a cold start and "
+                "the X-Ray SDK adds a third to each (README: Performance). Logs carry the correlation id.",
+            )
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
-            "Only two statements use Resource '*', because the services offer nothing narrower: X-Ray's "
-            "PutTraceSegments/PutTelemetryRecords, and the Partner Central reads, which are limited "
-            "to the configured catalogs by the partnercentral:Catalog condition.",
+            "Only the Partner Central reads (limited to the configured catalogs by the partnercentral:Catalog "
+            "condition) and, with tracing on, X-Ray's PutTraceSegments/PutTelemetryRecords use Resource '*': "
+            "neither service offers anything narrower.",
         )
         if async_failures is not None:
             # Explicit actions (CDK's SqsDestination grant would add kms:GenerateDataKey* and ReEncrypt*).

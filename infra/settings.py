@@ -45,6 +45,8 @@ class StackSettings(BaseModel):
     expiry_reminders: list[Annotated[int, Field(ge=1, le=INVITATION_LIFETIME_HOURS)]] = Field(
         [72, 24], alias="expiryReminders"
     )
+    # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~0.1x to every cold start (README).
+    tracing: bool = False
 
     @field_validator("catalogs", "participant_types", "expiry_reminders", mode="before")
     @classmethod

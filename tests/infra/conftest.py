@@ -45,5 +45,6 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "removalPolicy": "destroy",
         "fullSweepSchedule": "cron(0 3 ? * SUN *)",
         "expiryReminders": "12,48,1",
+        "tracing": True,
     }
     return synthesize(tmp_path_factory.mktemp("cdk-configured"), context)

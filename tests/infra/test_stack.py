@@ -72,7 +72,6 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Runtime": "python3.14",
             "Architectures": ["arm64"],
             "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
-            "TracingConfig": {"Mode": "Active"},
             "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
             "MemorySize": 256,
             "Timeout": 360,
@@ -86,6 +85,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
                         "INVITATION_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("EventQueue")},
                         "PARTNER_CENTRAL_RATE_CAP": "2.0",
                         "POWERTOOLS_LOG_LEVEL": "INFO",
+                        "POWERTOOLS_TRACE_DISABLED": "true",
                     }
                 )
             },
@@ -101,6 +101,19 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
     for stack, days in ((configured_stack, 30), (default_stack, 90)):
         groups = stack.resources("AWS::Logs::LogGroup").values()
         assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days, days]
+
+
+def test_tracing_setting_switches_tracing_config_xray_permissions_and_powertools_together(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    for stack, traced in ((default_stack, False), (configured_stack, True)):
+        functions = list(stack.resources("AWS::Lambda::Function").values())
+        assert len(functions) == 3  # sync, reconciler, reminders
+        assert [f["Properties"].get("TracingConfig") for f in functions] == [{"Mode": "Active"} if traced else None] * 3
+        disabled = [f["Properties"]["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] for f in functions]
+        assert disabled == [str(not traced).lower()] * 3
+        xray = [a for s in statements(stack) for a in actions(s) if a.startswith("xray:")]
+        assert sorted(set(xray)) == (["xray:PutTelemetryRecords", "xray:PutTraceSegments"] if traced else [])
 
 
 def test_direct_sync_invocations_end_in_the_failed_events_queue(default_stack: Synthesized) -> None:
@@ -348,6 +361,7 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
         ({"fullSweepSchedule": "weekly"}, "fullSweepSchedule"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
+        ({"tracing": "sometimes"}, "tracing"),
         ({"expiryReminders": [72, 0]}, "expiryReminders"),
         ({"expiryReminders": "24,24"}, "expiryReminders"),
         ({"expiryReminders": [400]}, "expiryReminders"),

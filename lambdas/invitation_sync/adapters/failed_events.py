@@ -3,15 +3,14 @@
 import json
 from typing import TYPE_CHECKING, Final
 
-from aws_lambda_powertools import Tracer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from invitation_sync.adapters.aws import error_code
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-tracer = Tracer()
 MAX_BODY_BYTES: Final = 256 * 1024
 
 

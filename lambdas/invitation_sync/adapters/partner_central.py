@@ -5,7 +5,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from aws_lambda_powertools import Tracer
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
@@ -18,11 +17,11 @@ from invitation_sync.errors import (
     PartnerCentralUnavailableError,
 )
 from invitation_sync.normalize import SDK_UNKNOWN_MEMBER
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_partnercentral_selling import PartnerCentralSellingAPIClient
 
-tracer = Tracer()
 
 _NOT_ACCESSIBLE = frozenset({"ResourceNotFoundException", "AccessDeniedException"})
 

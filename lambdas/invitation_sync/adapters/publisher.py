@@ -2,17 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Tracer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from invitation_sync.adapters.aws import error_code
 from invitation_sync.errors import PublishError
 from invitation_sync.models.published import InvitationChangedEvent
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
-
-tracer = Tracer()
 
 
 class InvitationEventPublisher:

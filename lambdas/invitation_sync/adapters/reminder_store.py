@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from aws_lambda_powertools import Tracer
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -14,11 +13,11 @@ from invitation_sync.adapters.store import _CONDITION_FAILED, _from_item, _key, 
 from invitation_sync.adapters.table_design import BY_STATUS_EXPIRATION, catalog_status_key
 from invitation_sync.domain import PENDING
 from invitation_sync.models.stored import RecordedReminder, StoredInvitation
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-tracer = Tracer()
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 REMINDED: Final = "remindedHours"  # number set: every threshold already reminded (or skipped) for this invitation

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from aws_lambda_powertools import Tracer
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -22,11 +21,11 @@ from invitation_sync.errors import StoredItemError, StoreUnavailableError
 from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
+from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-tracer = Tracer()
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"

@@ -1,0 +1,47 @@
+"""`make bench`'s cold start runs the sync function as the template deploys it: its first request is
+the Partner Central Get, the floor creates the same clients, and the X-Ray SDK loads only when the
+template turns tracing on."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.cold_start import FIRST_REQUEST, FLOOR, FUNCTION, deployed_sync_function, first_request
+from infra.lambda_asset import build_lambda_asset, host_platform
+from local.samples import invitation_event, opportunity_invitation, sqs_event
+from tests.infra.conftest import Synthesized
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
+
+INVITATION = opportunity_invitation(7)
+
+
+@pytest.fixture(scope="module")
+def asset() -> Path:
+    return build_lambda_asset(host_platform())
+
+
+@pytest.fixture
+def event(tmp_path: Path) -> Path:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(sqs_event(invitation_event(INVITATION))))
+    return path
+
+
+@pytest.mark.parametrize(("stack", "traced"), [("default_stack", False), ("configured_stack", True)])
+def test_the_deployed_function_first_sends_the_get_and_loads_xray_only_when_traced(
+    request: pytest.FixtureRequest, stack: str, traced: bool, asset: Path, event: Path
+) -> None:
+    synthesized: Synthesized = request.getfixturevalue(stack)
+    function = deployed_sync_function(synthesized.raw, asset)
+    assert function.tracing is traced
+    assert function.environment["POWERTOOLS_TRACE_DISABLED"] == str(not traced).lower()
+    seen = first_request(FUNCTION, function.environment, asset, event)
+    assert (seen.request, seen.xray_sdk) == (FIRST_REQUEST, traced)
+    assert seen.clients == ["partnercentral-selling", "dynamodb", "sns", "sqs"]
+    floor = first_request(
+        FLOOR, function.environment, asset, event, ",".join(seen.clients), INVITATION["Catalog"], INVITATION["Id"]
+    )
+    assert (floor.request, floor.clients, floor.xray_sdk) == (FIRST_REQUEST, seen.clients, False)
+    assert 0 < floor.cpu_seconds <= floor.seconds
