@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from invitation_sync.adapters.aws import error_code
-from invitation_sync.adapters.store import _CONDITION_FAILED, _from_item, _key, _unavailable
+from invitation_sync.adapters.store import _from_item, _key, _unavailable, update_if
 from invitation_sync.adapters.table_design import BY_STATUS_EXPIRATION, catalog_status_key
 from invitation_sync.domain import PENDING
 from invitation_sync.models.stored import RecordedReminder, StoredInvitation
@@ -122,22 +121,8 @@ class ReminderStore:
         condition: str,
         values: dict[str, Any],
     ) -> bool:
-        invitation = candidate.stored.invitation
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_key(invitation.catalog, invitation.id),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
-            )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return False
-            raise _unavailable(error, "UpdateItem") from error
-        except BotoCoreError as error:
-            raise _unavailable(error, "UpdateItem") from error
-        return True
+        key = _key(candidate.stored.invitation.catalog, candidate.stored.invitation.id)
+        return update_if(self._client, self._table, key, expression=expression, condition=condition, values=values)
 
 
 def _candidate(item: dict[str, Any]) -> ReminderCandidate:

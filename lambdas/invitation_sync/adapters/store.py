@@ -151,21 +151,8 @@ class InvitationStore:
         )
 
     def _update_if(self, stored: StoredInvitation, expression: str, condition: str, values: dict[str, Any]) -> bool:
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_key(stored.invitation.catalog, stored.invitation.id),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
-            )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return False
-            raise _unavailable(error, "UpdateItem") from error
-        except BotoCoreError as error:
-            raise _unavailable(error, "UpdateItem") from error
-        return True
+        key = _key(stored.invitation.catalog, stored.invitation.id)
+        return update_if(self._client, self._table, key, expression=expression, condition=condition, values=values)
 
     @tracer.capture_method(capture_response=False)
     def get(self, catalog: str, invitation_id: str) -> StoredInvitation | None:
@@ -285,6 +272,33 @@ _KEY_NAMES: Final = frozenset({PARTITION_KEY, SORT_KEY})
 
 def _reconciler_key(name: str) -> dict[str, Any]:
     return {PARTITION_KEY: {"S": RECONCILER_PARTITION}, SORT_KEY: {"S": name}}
+
+
+def update_if(
+    client: "DynamoDBClient",
+    table: str,
+    key: dict[str, Any],
+    *,
+    expression: str,
+    condition: str,
+    values: dict[str, Any],
+) -> bool:
+    """One conditional UpdateItem; False when the condition refused it."""
+    try:
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
+        )
+    except ClientError as error:
+        if error_code(error) == _CONDITION_FAILED:
+            return False
+        raise _unavailable(error, "UpdateItem") from error
+    except BotoCoreError as error:
+        raise _unavailable(error, "UpdateItem") from error
+    return True
 
 
 def _key(catalog: str, invitation_id: str) -> dict[str, Any]:
