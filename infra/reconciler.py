@@ -9,7 +9,7 @@ from constructs import Construct
 
 from infra.acknowledgements import acknowledge
 from infra.function import FunctionWiring, InvitationFunction
-from invitation_sync.adapters.table_design import BY_STATUS
+from invitation_sync.adapters.table_design import BY_STATUS, RECONCILER_PARTITION
 
 # 15 minutes, Lambda's maximum: a run stops starting work when a step's worst case no longer fits
 # (budgets.py), progress stored. 512 MB: a page of 100 summaries and their stored items are held at
@@ -42,8 +42,13 @@ class Reconciler(InvitationFunction):
         self.allow_key_use("dynamodb", "sns")
         self.allow_partner_central("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation")
         table = wiring.table.table_arn
-        self.allow(["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], [table])
-        self.allow(["dynamodb:DeleteItem"], [table])  # releasing the lock item
+        self.allow(["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"], [table])
+        # Its state and lock items only: PutItem and DeleteItem never touch an invitation.
+        self.allow(
+            ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            [table],
+            {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RECONCILER_PARTITION]}},
+        )
         self.allow(["dynamodb:Query"], [f"{table}/index/{BY_STATUS.name}"])  # stored PENDING invitations
         self.schedules = {
             mode: self._schedule(mode, expression)

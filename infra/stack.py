@@ -85,6 +85,7 @@ class InvitationSyncStack(Stack):
         CfnOutput(
             self, "ReconcilerFunctionName", value=reconciler.function.function_name, description="Reconciler function"
         )
+        CfnOutput(self, "EncryptionKeyArn", value=key.key_arn, description="KMS key of the table, topics and queues")
         CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
 
 

@@ -53,7 +53,7 @@ class SyncFunction(InvitationFunction):
             ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
             [event_queue.queue_arn],
         )
-        self.allow(["sqs:SendMessage"], [wiring.failed_events.queue_arn, event_queue.queue_arn])
+        self.allow(["sqs:SendMessage"], [event_queue.queue_arn])  # the failed-events queue: async_failures above
         self.allow_partner_central(
             "partnercentral:GetEngagementInvitation",
             "partnercentral:ListEngagementInvitations",  # the summary of a first sighting whose details are gone

@@ -207,15 +207,24 @@ def test_the_reconciler_queries_only_the_status_index_and_deletes_only_its_lock(
     by_action = {action: statement["Resource"] for statement in reconciler for action in actions(statement)}
     assert json.dumps(by_action["dynamodb:Query"]).endswith('"/index/byStatus"]]}')
     assert "StorageInvitations" in json.dumps(by_action["dynamodb:DeleteItem"])
+    # PutItem and DeleteItem reach only the reconciler's own partition, never an invitation.
+    [own_items] = [s for s in reconciler if "dynamodb:DeleteItem" in actions(s)]
+    assert sorted(actions(own_items)) == ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+    assert own_items["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["_reconciler"]}}
 
 
 def test_data_permissions_name_exact_resources(default_stack: Synthesized) -> None:
-    by_action = {action: s["Resource"] for s in statements(default_stack) for action in actions(s)}
+    by_action: dict[str, list[Any]] = {}
+    for statement in statements(default_stack):
+        for action in actions(statement):
+            by_action.setdefault(action, []).append(statement["Resource"])
     assert "StorageInvitations" in json.dumps(by_action["dynamodb:UpdateItem"])
     assert "InvitationEvents" in json.dumps(by_action["sns:Publish"])
     assert "EncryptionKey" in json.dumps(by_action["kms:GenerateDataKey"])
-    assert "FailedEvents" in json.dumps(by_action["sqs:SendMessage"])
-    assert by_action["logs:PutLogEvents"] != "*"
+    sends = json.dumps(by_action["sqs:SendMessage"])
+    assert "FailedEvents" in sends  # the sync function parks events
+    assert "EventQueue" in sends  # and moves a directly invoked event onto its queue
+    assert "*" not in by_action["logs:PutLogEvents"]
 
 
 def test_table_is_encrypted_recoverable_and_protected(

@@ -102,3 +102,13 @@ def test_errors_never_echo_input_values() -> None:
     with pytest.raises(InvalidEventError) as raised:
         parse_invitation_event(raw)
     assert "SecretCompanyName" not in str(raised.value)
+
+
+def test_a_parked_record_moved_back_is_unwrapped_whichever_parked_it() -> None:
+    from invitation_sync.models.event import unwrap_parked
+
+    event = invitation_event(opportunity_invitation(1))
+    ours = {"errorType": "LaggingReadError", "reason": "r", "failedAt": "t", "event": event}
+    lambdas = {"requestContext": {"condition": "RetriesExhausted"}, "requestPayload": event, "responsePayload": {}}
+    assert unwrap_parked(ours) == unwrap_parked(lambdas) == unwrap_parked(event) == event
+    assert unwrap_parked("not json") == "not json"

@@ -35,8 +35,8 @@ TRANSIENT_CODES: Final = frozenset(
 
 # Standard mode: exponential backoff with jitter on throttles and 5xx. Not adaptive: its token
 # bucket lives in one client, and each Lambda execution environment makes one call at a time, so
-# it would only slow a function down; the event path's share of the shared quota is bounded by
-# reserved concurrency, and the reconciler paces itself with its own limiter.
+# it would only slow a function down; every function paces itself with its own limiter (rate_limit.py),
+# and the event path's share of the shared quota is bounded by its queue's maximum concurrency.
 PARTNER_CENTRAL_CONFIG: Final = Config(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
 )

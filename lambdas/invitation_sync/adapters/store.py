@@ -12,6 +12,7 @@ from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.table_design import (
     BY_STATUS,
     PARTITION_KEY,
+    RECONCILER_PARTITION,
     SORT_KEY,
     catalog_status_key,
     project_title_key,
@@ -265,7 +266,6 @@ class InvitationStore:
         return True
 
 
-RECONCILER_PARTITION: Final = "_reconciler"
 _LOCK: Final = "lock"
 _KEY_NAMES: Final = frozenset({PARTITION_KEY, SORT_KEY})
 
@@ -290,7 +290,7 @@ def update_if(
             Key=key,
             UpdateExpression=expression,
             ConditionExpression=condition,
-            ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
+            ExpressionAttributeValues={name: _serialize(value) for name, value in values.items()},
         )
     except ClientError as error:
         if error_code(error) == _CONDITION_FAILED:

@@ -9,6 +9,9 @@ from typing import Final
 
 PARTITION_KEY: Final = "catalog"
 SORT_KEY: Final = "id"
+# The reconciler's state and lock items live in a partition of their own: no index attribute, so no
+# query sees them, and IAM can scope the reconciler's PutItem/DeleteItem to them (dynamodb:LeadingKeys).
+RECONCILER_PARTITION: Final = "_reconciler"
 
 
 @dataclass(frozen=True)

@@ -115,10 +115,13 @@ class InvitationEvent(BaseModel):
 
 
 def unwrap_parked(body: object) -> object:
-    """The original event of a record the sync function parked (`{"errorType", "reason", "failedAt",
-    "event"}`) and SQS's redrive moved back; any other body as it is."""
+    """The original event of a parked record moved back by a message move task: the sync function's own
+    (`{"errorType", "reason", "failedAt", "event"}`) or Lambda's on-failure record of a direct invocation
+    (`requestPayload`); any other body as it is."""
     if isinstance(body, dict) and "event" in body and "reason" in body and "detail-type" not in body:
         return body["event"]
+    if isinstance(body, dict) and "requestPayload" in body and "detail-type" not in body:
+        return body["requestPayload"]  # Lambda's on-failure record of a direct invocation
     return body
 
 
