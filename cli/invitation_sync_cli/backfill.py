@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from invitation_sync_cli.invoker import FunctionInvoker
+from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker
 
 # Each invocation returns after about this long with its cursor stored: progress at least every 30 s.
 INVOCATION_SECONDS: Final = 25
@@ -81,4 +81,15 @@ def run_backfill(
         progress.add(answer)
         payload["restart"] = False  # only the first invocation that ran starts over
         report(progress.line())
+        if not progress.complete and _stalled(answer):
+            # Calling again at once would repeat the same failing step, spending the shared quota for nothing.
+            reasons = "; ".join(str(failure) for failure in answer.get("failed") or []) or "no reason given"
+            raise FunctionFailedError(function_name, "NoProgress", f"a step failed and nothing moved ({reasons})")
     return progress
+
+
+def _stalled(answer: dict[str, Any]) -> bool:
+    """An invocation that stopped early with failures, having settled no invitation (listing alone moves
+    nothing: the next invocation lists the same page again)."""
+    moved = any(int(answer.get(name) or 0) for name in ("synced", "unchanged")) or bool(answer.get("planned"))
+    return not moved and bool(answer.get("failed"))

@@ -198,3 +198,21 @@ def test_every_partner_central_call_stays_under_the_cap(local_aws: LocalAws) -> 
     assert len(arrivals) == 2 + 30 + 2  # a List per pair, the Gets, and botocore's retries of the throttled ones
     busiest = max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals)
     assert busiest <= 5
+
+
+def test_an_unreadable_stored_item_is_reported_and_the_run_goes_on(world: ReconcileWorld) -> None:
+    world.run()
+    broken = open_ids()[5]
+    key = {"catalog": {"S": "AWS"}, "id": {"S": broken}}
+    table = world.local_aws.resources.table_name
+    item = world.local_aws.dynamodb.get_item(TableName=table, Key=key)["Item"]
+    item["invitation"] = {"M": {"id": {"N": "5"}}}  # a hand edit the model cannot read
+    world.local_aws.dynamodb.put_item(TableName=table, Item=item)
+    accepted = open_ids()[6]
+    world.local_aws.emulator.update("AWS", accepted, Status="ACCEPTED")
+
+    report = world.run()
+
+    assert report.complete  # the page and the PENDING query were not lost to one item
+    assert report.failed == [f"AWS/{broken}: StoredItemError"]
+    assert world.stored(accepted).invitation.status == "ACCEPTED"

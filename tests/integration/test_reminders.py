@@ -323,3 +323,18 @@ def test_reminder_logs_and_failures_carry_no_personal_data(local_aws: LocalAws, 
     written = log_lines.text + repr(failed.summary()) + repr(repeated.summary())
     assert "reminder not published" in log_lines.text
     assert not [name for name, value in SECRETS.items() if value in written]
+
+
+def test_an_unreadable_item_is_skipped_and_the_others_are_reminded(local_aws: LocalAws) -> None:
+    first, broken, last = (opportunity_invitation(number) for number in (41, 42, 43))
+    for invitation in (first, broken, last):
+        store_invitation(local_aws, invitation)
+    corrupt = item(local_aws, broken["Id"])
+    corrupt["invitation"] = {"M": {"id": {"N": "42"}}}  # a hand edit the model cannot read
+    local_aws.dynamodb.put_item(TableName=local_aws.resources.table_name, Item=corrupt)
+    clock = Clock(expires(last) - timedelta(hours=71))
+
+    report = run(local_aws, clock)
+
+    assert report.published == 2  # the invitations on either side of the unreadable one
+    assert {body["invitation"]["id"] for body in expiring(local_aws)} == {first["Id"], last["Id"]}

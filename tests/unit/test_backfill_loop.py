@@ -120,3 +120,14 @@ def test_a_failed_invocation_is_one_line_that_says_how_to_resume(capsys: pytest.
         "The backfill's cursor is stored (an invocation still running finishes on its own): resume with "
         "`invitation-sync backfill`"
     )
+
+
+def test_an_invocation_that_failed_without_progress_stops_the_loop() -> None:
+    """A List the role may not make fails the same way every time: asking again would spend the shared
+    quota forever."""
+    failing = part(False, 0, 0, ["AWS#RECEIVER: PartnerCentralRequestError"])
+    reconciler = ScriptedReconciler(part(False, 100, 3), failing, failing)
+
+    with pytest.raises(FunctionFailedError, match=r"NoProgress.*AWS#RECEIVER: PartnerCentralRequestError"):
+        run_backfill(reconciler, "reconciler", BackfillRequest(), report=lambda _: None, stop_requested=lambda: False)
+    assert len(reconciler.payloads) == 2  # stopped after the first invocation that moved nothing

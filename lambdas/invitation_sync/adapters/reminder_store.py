@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from invitation_sync.adapters.store import _from_item, _key, _unavailable, update_if
 from invitation_sync.adapters.table_design import BY_STATUS_EXPIRATION, catalog_status_key
 from invitation_sync.domain import PENDING
+from invitation_sync.errors import StoredItemError
+from invitation_sync.models.base import describe
 from invitation_sync.models.stored import RecordedReminder, StoredInvitation
-from invitation_sync.observability import tracer
+from invitation_sync.observability import logger, tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -56,7 +59,8 @@ class ReminderStore:
         try:
             for page in pages:
                 for item in page["Items"]:
-                    yield _candidate(item)
+                    if (candidate := _readable_candidate(item)) is not None:
+                        yield candidate
         except (ClientError, BotoCoreError) as error:
             raise _unavailable(error, "Query") from error
 
@@ -123,6 +127,18 @@ class ReminderStore:
     ) -> bool:
         key = _key(candidate.stored.invitation.catalog, candidate.stored.invitation.id)
         return update_if(self._client, self._table, key, expression=expression, condition=condition, values=values)
+
+
+def _readable_candidate(item: dict[str, Any]) -> ReminderCandidate | None:
+    """One item that does not fit (a hand edit) is skipped and logged by its key, never the whole query."""
+    try:
+        return _candidate(item)
+    except StoredItemError as error:
+        reason = str(error)
+    except ValidationError as error:  # its recorded reminder: named by field, never by value
+        reason = f"{item.get('catalog', {}).get('S')}/{item.get('id', {}).get('S')} reminder: {describe(error)}"
+    logger.warning("stored item unreadable: skipped", error_type="StoredItemError", reason=reason)
+    return None
 
 
 def _candidate(item: dict[str, Any]) -> ReminderCandidate:
