@@ -31,6 +31,7 @@ from invitation_sync.normalize import iso_utc, normalize_summary
 from invitation_sync.observability import logger
 from invitation_sync.sync import InvitationSync, SyncOutcome, SyncResult
 
+PAGE_GRACE_SECONDS: Final = 5.0  # how far past its soft stop an invocation may go to finish its page
 OPEN_WINDOW: Final = timedelta(days=15)  # an invitation is answered or expires within 15 days
 # Looking back further than the last run's start covers List's indexing lag and clock skew.
 RECENT_MARGIN: Final = timedelta(hours=1)
@@ -79,7 +80,8 @@ class ReconcileReport:
 class Budget:
     """When to stop starting work. `time_left` is the hard limit (Lambda's remaining time less a safety
     margin): a step starts only if its worst case fits. `stop_at` (time.monotonic) is the caller's soft
-    one, checked between pages once the invocation has made progress, so every call moves the cursor."""
+    one, checked between pages once the invocation has made progress (and between invitations once it is
+    PAGE_GRACE_SECONDS overdue), so every call moves the cursor."""
 
     time_left: Callable[[], float]
     stop_at: float | None = None
@@ -87,8 +89,8 @@ class Budget:
     def allows(self, seconds: float) -> bool:
         return self.time_left() >= seconds
 
-    def stop_requested(self) -> bool:
-        return self.stop_at is not None and time.monotonic() >= self.stop_at
+    def stop_requested(self, grace: float = 0.0) -> bool:
+        return self.stop_at is not None and time.monotonic() >= self.stop_at + grace
 
 
 @dataclass
@@ -309,6 +311,11 @@ class Reconciler:
 
     def _reconcile_one(self, run: _Run, summary: dict[str, Any], stored: StoredInvitation | None) -> None:
         if not run.budget.allows(self._per_sync):
+            raise _OutOfTime
+        if run.report.synced and run.budget.stop_requested(grace=PAGE_GRACE_SECONDS):
+            # A page of missing invitations takes 20 s of Gets at 5/s, longer when throttled: once the
+            # caller's soft stop is overdue, it is honoured between invitations too. The next invocation
+            # lists this page again (one more List); what was synced compares as unchanged, at no Get.
             raise _OutOfTime
         try:
             listed = normalize_summary(summary)

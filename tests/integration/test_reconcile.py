@@ -2,6 +2,7 @@
 incremental run costs, what it heals, and how a run never stalls."""
 
 import math
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import iso_utc, normalize
-from invitation_sync.reconcile import Budget, ReconcileReport
+from invitation_sync.reconcile import PAGE_GRACE_SECONDS, Budget, ReconcileReport
 from invitation_sync.wiring import build_reconcile_services
 from local.faults import ClientFaults
 from local.samples import dated, opportunity_invitation
@@ -216,3 +217,16 @@ def test_an_unreadable_stored_item_is_reported_and_the_run_goes_on(world: Reconc
     assert report.complete  # the page and the PENDING query were not lost to one item
     assert report.failed == [f"AWS/{broken}: StoredItemError"]
     assert world.stored(accepted).invitation.status == "ACCEPTED"
+
+
+def test_an_overdue_soft_stop_is_honoured_between_invitations_of_a_page(world: ReconcileWorld) -> None:
+    """A backfill shows progress at least every 30 s: a page of missing invitations (20 s of Gets at 5/s,
+    more when throttled) does not hold the invocation past its stop by more than one sync."""
+    oldest = datetime(2020, 1, 1, tzinfo=UTC)  # a sweep lists oldest first: these are on its first page
+    missing = [(dated(opportunity_invitation(80_000 + n), oldest), "RECEIVER") for n in range(3)]
+    seed(world.local_aws.emulator, None, "", missing)
+    overdue = time.monotonic() - PAGE_GRACE_SECONDS - 1
+
+    report = world.run("backfill", budget=Budget(lambda: 900.0, stop_at=overdue))
+
+    assert (report.complete, report.synced) == (False, 1)
