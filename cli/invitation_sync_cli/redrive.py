@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 POLL_SECONDS: Final = 2.0
 PEEK_HIDE_SECONDS: Final = 30  # long enough to page through the queue; every message is made visible again after
 ACTIVE: Final = frozenset({"RUNNING", "CANCELLING"})
+TASK_LISTED_WITHIN_SECONDS: Final = 30.0
+CLOCK_SKEW_MS: Final = 5_000  # this machine's clock against SQS's, for telling our task from an earlier one
 
 
 @dataclass(frozen=True)
@@ -62,14 +64,21 @@ class FailedEventsRedrive:
         running = [task for task in self._tasks(source) if task["Status"] in ACTIVE]
         if running:
             self._report("a redrive of the failed-events queue is already running: following it")
+            ours = running[0]["StartedTimestamp"]
         else:
+            ours = int(time.time() * 1000) - CLOCK_SKEW_MS
             self._sqs.start_message_move_task(SourceArn=source, DestinationArn=destination)
         last_report = self._clock()
+        started = self._clock()
         while True:
-            tasks = self._tasks(source)
-            if not tasks:
-                raise CommandError("SQS lists no move task for the failed-events queue after starting one")
-            task = tasks[0]  # the most recent task comes first
+            # Ours by its start time (SQS lists a task's handle only while it runs): right after the start,
+            # SQS may still list only an earlier, finished task.
+            task = next((t for t in self._tasks(source) if t["StartedTimestamp"] >= ours), None)
+            if task is None:
+                if self._clock() - started > TASK_LISTED_WITHIN_SECONDS:
+                    raise CommandError("SQS lists no move task for the failed-events queue after starting one")
+                self._sleep(POLL_SECONDS)
+                continue
             moved = task.get("ApproximateNumberOfMessagesMoved", 0)
             to_move = task.get("ApproximateNumberOfMessagesToMove")
             if task["Status"] not in ACTIVE:
