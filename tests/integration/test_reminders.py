@@ -338,3 +338,26 @@ def test_an_unreadable_item_is_skipped_and_the_others_are_reminded(local_aws: Lo
 
     assert report.published == 2  # the invitations on either side of the unreadable one
     assert {body["invitation"]["id"] for body in expiring(local_aws)} == {first["Id"], last["Id"]}
+
+
+def test_a_recorded_reminder_is_not_repeated_once_the_invitation_was_answered(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(22)
+    store_invitation(local_aws, invitation)
+    clock = Clock(expires(invitation) - timedelta(hours=60))
+    store = ReminderStore(boto3.client("dynamodb"), local_aws.resources.table_name)
+    crashing = ExpiryReminders(
+        store, CrashingPublisher(boto3.client("sns"), local_aws.resources.topic_arn), (72, 24), clock=clock
+    )
+    with pytest.raises(SystemExit):
+        crashing.run(CATALOGS, time_left=lambda: 900.0)
+    earlier_answer = list(store.expiring("AWS", iso_utc(clock.now), iso_utc(expires(invitation))))
+    store_invitation(local_aws, {**invitation, "Status": "ACCEPTED"}, "Accepted")
+    local_aws.published()
+    clock.now += timedelta(seconds=PUBLISH_LEASE_SECONDS + 1)
+    publisher = InvitationEventPublisher(boto3.client("sns"), local_aws.resources.topic_arn)
+    lagging = ExpiryReminders(LaggingIndex(store, earlier_answer), publisher, (72, 24), clock=clock)
+
+    report = lagging.run(CATALOGS, time_left=lambda: 900.0)
+
+    assert report.repeated == 0
+    assert expiring(local_aws) == []  # no "expiring" for an invitation already accepted

@@ -90,12 +90,20 @@ class ReminderStore:
 
     @tracer.capture_method(capture_response=False)
     def lease(self, candidate: ReminderCandidate, reminder: RecordedReminder, now: str, until: str) -> bool:
-        """Take over the publish of a recorded reminder whose publisher's lease ran out."""
+        """Take over the publish of a recorded reminder whose publisher's lease ran out, unless the invitation
+        is no longer PENDING (the index answered before it was answered): no reminder for an answer."""
+        invitation = candidate.stored.invitation
         return self._update_if(
             candidate,
             f"SET {PENDING_REMINDER}.leaseUntil = :until",
-            f"{PENDING_REMINDER}.thresholdHours = :threshold AND {PENDING_REMINDER}.leaseUntil <= :now",
-            {":threshold": reminder.threshold_hours, ":now": now, ":until": until},
+            f"{PENDING_REMINDER}.thresholdHours = :threshold AND {PENDING_REMINDER}.leaseUntil <= :now"
+            f" AND {BY_STATUS_EXPIRATION.partition_key} = :pending",
+            {
+                ":threshold": reminder.threshold_hours,
+                ":now": now,
+                ":until": until,
+                ":pending": catalog_status_key(invitation.catalog, PENDING),
+            },
         )
 
     @tracer.capture_method(capture_response=False)
