@@ -130,6 +130,15 @@ class InvitationFunction(Construct):
                 ),
             )
 
+    def retried_by_its_schedule(self, max_event_age: Duration, reason: str) -> None:
+        """A scheduled function's failed run is no invitation event: nothing to park or redrive, and Lambda
+        does not retry it either; its next scheduled run is the retry (`reason` says how, for cdk-nag)."""
+        no_retry = lambda_.EventInvokeConfig(
+            self, "AsyncInvoke", function=self.function, retry_attempts=0, max_event_age=max_event_age
+        )
+        acknowledge(no_retry, "Serverless-LambdaAsyncFailureDestination", reason)
+        acknowledge(self.function, "Serverless-LambdaDLQ", reason)
+
     def allow_key_use(self, *services: str) -> None:
         """Decrypt and GenerateDataKey on the stack's key, only through the services that encrypt this
         function's data on its behalf (kms:ViaService). Nothing calls kms:Encrypt itself: DynamoDB, SNS

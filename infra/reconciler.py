@@ -4,7 +4,6 @@ by a lock item in the table, paced below the shared Partner Central quota."""
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge
@@ -38,7 +37,12 @@ class Reconciler(InvitationFunction):
         )
         # No reserved concurrency (a new account cannot deploy any): the lock item keeps runs of every mode
         # from overlapping instead.
-        self._scheduled_runs_fail_visibly()
+        self.retried_by_its_schedule(
+            SCHEDULE_EVENT_AGE,
+            "The reconciler's input is a schedule tick, not data: a failed run has nothing to park or redrive "
+            "(the failed-events queue holds invitation events only). The next scheduled run resumes from the "
+            "state items, and the ReconcilerErrors alarm fires.",
+        )
         self.allow_key_use("dynamodb", "sns")
         self.allow_partner_central("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation")
         table = wiring.table.table_arn
@@ -57,26 +61,6 @@ class Reconciler(InvitationFunction):
                 ("full", settings.full_sweep_schedule),
             )
         }
-
-    def _scheduled_runs_fail_visibly(self) -> None:
-        """A failed run is not an invitation event: it never goes to the failed-events queue (where redrive
-        cannot use it). Lambda does not retry it either; the next scheduled run starts over, resuming from
-        the state items, and the ReconcilerErrors alarm says it failed."""
-        no_retry = lambda_.EventInvokeConfig(
-            self, "AsyncInvoke", function=self.function, retry_attempts=0, max_event_age=SCHEDULE_EVENT_AGE
-        )
-        acknowledge(
-            no_retry,
-            "Serverless-LambdaAsyncFailureDestination",
-            "The reconciler's input is a schedule tick, not data: a failed run has nothing to park or redrive. "
-            "The next scheduled run resumes from the state items, and the ReconcilerErrors alarm fires.",
-        )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "No dead-letter queue for a schedule tick: a failed run is re-run by the next schedule and "
-            "alarmed by ReconcilerErrors (see the AsyncInvoke acknowledgement).",
-        )
 
     def _schedule(self, mode: str, expression: str) -> events.Rule:
         rule = events.Rule(

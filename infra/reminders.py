@@ -6,7 +6,6 @@ from typing import Final
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge
@@ -48,21 +47,10 @@ class ExpiryReminderFunction(InvitationFunction):
         )
         # No retries: the next run, one period later, is the retry (and finishes any recorded reminder).
         self.schedule.add_target(targets.LambdaFunction(self.function, retry_attempts=0, max_event_age=SCHEDULE_PERIOD))
-        # Nor does Lambda retry a failed check: the next one, one period later, is the retry.
-        no_retry = lambda_.EventInvokeConfig(
-            self, "AsyncInvoke", function=self.function, retry_attempts=0, max_event_age=SCHEDULE_PERIOD
-        )
-        acknowledge(
-            no_retry,
-            "Serverless-LambdaAsyncFailureDestination",
+        self.retried_by_its_schedule(
+            SCHEDULE_PERIOD,
             "A failed reminder check is no invitation event: nothing to park or redrive. The next check, one "
             "period later, repeats it (recorded reminders included) and RemindersErrors alarms.",
-        )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "Invoked only by its schedule: a failed check is no invitation event, so it has no queue to go "
-            "to; the next check repeats it, and RemindersErrors alarms.",
         )
         acknowledge(
             self.schedule,

@@ -232,8 +232,8 @@ class CrashingPublisher(InvitationEventPublisher):
         raise SystemExit("the execution environment died")
 
 
-def test_a_crash_between_record_and_publish_repeats_the_reminder_after_the_lease(local_aws: LocalAws) -> None:
-    invitation = opportunity_invitation(21)
+def crash_after_recording(local_aws: LocalAws, invitation: dict[str, Any]) -> tuple[Clock, ReminderStore]:
+    """A reminder check that records the 72 h reminder and dies before SNS answers."""
     store_invitation(local_aws, invitation)
     clock = Clock(expires(invitation) - timedelta(hours=60))
     store = ReminderStore(boto3.client("dynamodb"), local_aws.resources.table_name)
@@ -242,6 +242,12 @@ def test_a_crash_between_record_and_publish_repeats_the_reminder_after_the_lease
     )
     with pytest.raises(SystemExit):
         crashing.run(CATALOGS, time_left=lambda: 900.0)
+    return clock, store
+
+
+def test_a_crash_between_record_and_publish_repeats_the_reminder_after_the_lease(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(21)
+    clock, _ = crash_after_recording(local_aws, invitation)
     recorded_at = iso_utc(clock.now)
 
     clock.now += timedelta(seconds=PUBLISH_LEASE_SECONDS - 1)
@@ -342,14 +348,7 @@ def test_an_unreadable_item_is_skipped_and_the_others_are_reminded(local_aws: Lo
 
 def test_a_recorded_reminder_is_not_repeated_once_the_invitation_was_answered(local_aws: LocalAws) -> None:
     invitation = opportunity_invitation(22)
-    store_invitation(local_aws, invitation)
-    clock = Clock(expires(invitation) - timedelta(hours=60))
-    store = ReminderStore(boto3.client("dynamodb"), local_aws.resources.table_name)
-    crashing = ExpiryReminders(
-        store, CrashingPublisher(boto3.client("sns"), local_aws.resources.topic_arn), (72, 24), clock=clock
-    )
-    with pytest.raises(SystemExit):
-        crashing.run(CATALOGS, time_left=lambda: 900.0)
+    clock, store = crash_after_recording(local_aws, invitation)
     earlier_answer = list(store.expiring("AWS", iso_utc(clock.now), iso_utc(expires(invitation))))
     store_invitation(local_aws, {**invitation, "Status": "ACCEPTED"}, "Accepted")
     local_aws.published()
