@@ -87,7 +87,12 @@ class InvitationMonitoring(Construct):
                 title="Reconciler",
                 left=[
                     self.reconcile_metric(name)
-                    for name in (names.DRIFT_REPAIRED, names.INVITATIONS_BACKFILLED, names.RECONCILE_FAILURES)
+                    for name in (
+                        names.DRIFT_REPAIRED,
+                        names.INVITATIONS_BACKFILLED,
+                        names.RECONCILE_FAILURES,
+                        names.RECONCILE_SKIPPED,
+                    )
                 ],
             ),
         )

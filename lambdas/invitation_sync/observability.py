@@ -29,6 +29,7 @@ RETRIES_EXHAUSTED: Final = "RetriesExhausted"  # parked on its last receive, wit
 DRIFT_REPAIRED: Final = "DriftRepaired"  # the reconciler fixed what a missed event should have
 INVITATIONS_BACKFILLED: Final = "InvitationsBackfilled"
 RECONCILE_FAILURES: Final = "ReconcileFailures"
+RECONCILE_SKIPPED: Final = "ReconcileSkipped"  # a run found another holding the lock and did nothing
 REMINDERS_PUBLISHED: Final = "RemindersPublished"  # invitation.expiring events, repeats included
 REMINDER_FAILURES: Final = "ReminderFailures"  # not published this run: the next run repeats them
 

@@ -18,6 +18,7 @@ from local.samples import dated, opportunity_invitation
 from local.seeding import seed
 from tests.conftest import LocalAws
 from tests.fixtures.reconcile import OPEN_COUNT, ReconcileWorld
+from tests.integration.test_failures import emf_metrics
 
 FINAL_COUNT, SANDBOX_COUNT = 400, 40  # the contract, not the scale: smaller than test_reconcile's history
 TOTAL = FINAL_COUNT + OPEN_COUNT + SANDBOX_COUNT
@@ -97,15 +98,17 @@ def test_a_catalog_that_is_not_configured_is_refused(world: ReconcileWorld, monk
         invoke({"mode": "backfill", "catalogs": ["Sandbox"]})
 
 
-def test_one_run_at_a_time_of_any_mode(world: ReconcileWorld) -> None:
+def test_one_run_at_a_time_of_any_mode(world: ReconcileWorld, capsys: pytest.CaptureFixture[str]) -> None:
     now = datetime.now(UTC)
     until = iso_utc(now + timedelta(minutes=10))
     assert world.store.take_reconciler_lock("another-run", until, iso_utc(now)) is None
+    capsys.readouterr()
     for mode in ("incremental", "full", "backfill"):
         response = invoke({"mode": mode})
         assert response["skipped"] == f"another reconcile run holds the lock until {until}"
         assert (response["mode"], response["complete"]) == (mode, False)
     assert world.local_aws.emulator.calls == []
+    assert emf_metrics(capsys.readouterr().out)["ReconcileSkipped"] == 3  # visible, not silent
 
     expired = iso_utc(now - timedelta(seconds=1))  # its holder died: the lock runs out by itself
     world.store.put_reconciler_state("lock", {"holder": "another-run", "until": expired})

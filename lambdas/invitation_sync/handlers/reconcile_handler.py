@@ -52,6 +52,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         (names.INVITATIONS_BACKFILLED, sum(r.backfilled for r in runs)),
         (names.RECONCILE_FAILURES, sum(len(r.failed) for r in runs)),
         (names.EVENTS_PUBLISHED, sum(r.drift_repaired + r.backfilled + r.pending_published for r in runs)),
+        (names.RECONCILE_SKIPPED, int(report.skipped is not None)),  # another run (a backfill) held the lock
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info(
