@@ -73,8 +73,8 @@ def _delivered(*events: object, receive_count: int) -> dict[str, Any]:
                 break
         else:
             raise AssertionError("the event queue did not return the events just sent")
-    queue_name = _queue_url().rsplit("/", 1)[-1]
-    return {"Records": [sqs_record(received[message_id], queue_name) for message_id in ours]}
+    queue_arn = sqs.get_queue_attributes(QueueUrl=_queue_url(), AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {"Records": [sqs_record(received[message_id], queue_arn) for message_id in ours]}
 
 
 def _delete_succeeded(event: dict[str, Any], response: dict[str, Any]) -> None:

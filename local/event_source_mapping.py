@@ -6,13 +6,13 @@ maxReceiveCount receives, as behind the real mapping."""
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from invitation_sync_cli.invoker import FunctionInvoker
+from local.samples import sqs_record
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 BATCH_SIZE: Final = 10
 
@@ -37,7 +37,9 @@ class LocalEventSourceMapping:
         if not messages:
             return 0
         try:
-            answer = self._invoker.invoke(self._function_name, {"Records": [self._record(m) for m in messages]})
+            answer = self._invoker.invoke(
+                self._function_name, {"Records": [sqs_record(m, self._queue_arn) for m in messages]}
+            )
             failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed: every message comes back
             failed = {message["MessageId"] for message in messages}
@@ -62,19 +64,3 @@ class LocalEventSourceMapping:
         finally:
             stop.set()
             poller.join()
-
-    def _record(self, message: "MessageTypeDef") -> dict[str, Any]:
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {
-                name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
-                for name, value in message.get("MessageAttributes", {}).items()
-            },
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self._queue_arn,
-            "awsRegion": "us-east-1",
-        }

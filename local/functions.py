@@ -5,10 +5,8 @@ or FunctionError with the error's type and message)."""
 import importlib
 import json
 import os
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,16 +15,6 @@ from invitation_sync.wiring import reconcile_services, sync_services
 from invitation_sync_cli.invoker import answer
 from local.cloudformation import LocalFunction
 from local.lambda_context import FakeLambdaContext
-
-
-@dataclass
-class InvocationContext(FakeLambdaContext):
-    """Lambda's context with the function's real timeout counting down from the invocation's start."""
-
-    deadline: float = 0.0
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 class LocalInvoker:
@@ -42,10 +30,10 @@ class LocalInvoker:
             raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": missing}}, "Invoke")
         module, name = function.handler.rsplit(".", 1)
         event = json.loads(json.dumps(payload))  # what Lambda hands the handler: JSON, nothing shared
-        context = InvocationContext(
+        context = FakeLambdaContext(  # the function's own timeout, counting down from the invocation's start
             function_name=function_name,
             invoked_function_arn=f"arn:aws:lambda:us-east-1:111122223333:function:{function_name}",
-            deadline=time.monotonic() + function.timeout_seconds,
+            timeout_seconds=function.timeout_seconds,
         )
         with _environment(function.environment):
             handler = getattr(importlib.import_module(module), name)

@@ -178,24 +178,27 @@ def sqs_event(*events: object, receive_count: int = 1) -> dict[str, Any]:
                     "Body": event if isinstance(event, str) else json.dumps(event),
                     "Attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "1764000000000"},
                 },
-                "invitation-sync-events",
+                "arn:aws:sqs:us-east-1:111122223333:invitation-sync-events",
             )
             for event in events
         ]
     }
 
 
-def sqs_record(message: Mapping[str, Any], queue_name: str) -> dict[str, Any]:
-    """An SQS message as Lambda's event source mapping hands it to the function."""
+def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message (as ReceiveMessage answers it) as Lambda's event source mapping hands it to the function."""
     return {
         "messageId": message["MessageId"],
         "receiptHandle": message["ReceiptHandle"],
         "body": message["Body"],
         "attributes": dict(message.get("Attributes", {})),
-        "messageAttributes": {},
+        "messageAttributes": {
+            name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
         "md5OfBody": message.get("MD5OfBody", ""),
         "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue_name}",
+        "eventSourceARN": queue_arn,
         "awsRegion": "us-east-1",
     }
 
