@@ -15,7 +15,7 @@ from invitation_sync.handlers.sync_handler import sync_batch
 from invitation_sync.models.reconcile_request import ReconcileRequest
 from invitation_sync.reconcile import Budget, ReconcileReport
 from invitation_sync.settings import ReconcileSettings
-from invitation_sync.wiring import build_reconcile_services
+from invitation_sync.wiring.reconcile import build_reconcile_services
 from local.aws_resources import drain_published
 from local.environment import local_aws
 from local.lambda_context import lambda_context

@@ -45,8 +45,10 @@ created = []
 def _created(event_name, **_):
     created.append(event_name.split(".", 1)[1])
 def _first_request(event_name, **_):
-    print(json.dumps({"at": time.monotonic(), "cpu": time.process_time(), "request": event_name.split(".", 1)[1],
-                      "clients": created, "xray_sdk": "aws_xray_sdk.core" in sys.modules}), flush=True)
+    at, cpu = time.monotonic(), time.process_time()
+    project = sorted(m for m in sys.modules if m.startswith("invitation_sync."))
+    print(json.dumps({"at": at, "cpu": cpu, "request": event_name.split(".", 1)[1], "clients": created,
+                      "xray_sdk": "aws_xray_sdk.core" in sys.modules, "project_modules": project}), flush=True)
     os._exit(0)
 boto3.setup_default_session()
 boto3.DEFAULT_SESSION.events.register("creating-client-class", _created)
@@ -143,6 +145,7 @@ class FirstRequest:
     request: str
     clients: list[str]
     xray_sdk: bool
+    project_modules: list[str]  # the function's own modules loaded by then
 
 
 def first_request(
@@ -162,7 +165,9 @@ def first_request(
     if result.returncode != 0 or not result.stdout.strip():
         raise RuntimeError(f"cold start run failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    return FirstRequest(seen["at"] - started, seen["cpu"], seen["request"], seen["clients"], seen["xray_sdk"])
+    return FirstRequest(
+        seen["at"] - started, seen["cpu"], seen["request"], seen["clients"], seen["xray_sdk"], seen["project_modules"]
+    )
 
 
 def _figures(taken: list[FirstRequest]) -> dict[str, Any]:
@@ -175,8 +180,9 @@ def _figures(taken: list[FirstRequest]) -> dict[str, Any]:
 
 
 def measure(runs: int = 21, shipped_runs: int = 7) -> dict[str, Any]:
-    """Medians to the first request per tracing mode and for the floor, over interleaved fresh interpreters;
-    then the default function and the floor again as the asset ships (no bytecode)."""
+    """Medians to the first request per tracing mode and for the floor, over interleaved fresh interpreters,
+    from the asset with its bytecode (as it ships when built beside the runtime's Python); then the default
+    function and the floor again from a copy without bytecode (every module compiled at each cold start)."""
     asset = build_lambda_asset(host_platform())
     functions = {
         "default": deployed_sync_function(synthesized_template(default_context()), asset),
@@ -201,7 +207,7 @@ def measure(runs: int = 21, shipped_runs: int = 7) -> dict[str, Any]:
             environment = functions["default"].environment
             return first_request(FLOOR, environment, root, event, services, catalog, ident, bytecode=root == asset)
 
-        first = {name: function_run(name) for name in functions}  # also writes the asset's bytecode caches
+        first = {name: function_run(name) for name in functions}  # a first run each: the OS caches the files
         floor_run()
         samples: dict[str, list[FirstRequest]] = {name: [] for name in (*functions, "floor")}
         for _ in range(runs):  # interleaved, so drift on the machine hits every row alike

@@ -9,7 +9,7 @@ from typing import Final
 import boto3
 from moto import mock_aws
 
-from invitation_sync.wiring import sync_services
+from invitation_sync.wiring.sync import sync_services
 from local.aws_resources import LocalResources, create_resources, make_moto_item_writes_atomic
 
 BASE_ENVIRONMENT: Final = {

@@ -11,7 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from invitation_sync.wiring import reconcile_services, sync_services
+from invitation_sync.wiring.reconcile import reconcile_services
+from invitation_sync.wiring.sync import sync_services
 from invitation_sync_cli.invoker import answer
 from local.cloudformation import LocalFunction
 from local.lambda_context import FakeLambdaContext

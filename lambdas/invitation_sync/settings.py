@@ -11,7 +11,8 @@ from invitation_sync.models.base import describe
 
 
 class SyncSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Built when first validated: each function builds only its own settings (at init), not all four.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     table_name: Annotated[str, Field(alias="INVITATIONS_TABLE_NAME", min_length=3, max_length=255)]
     topic_arn: Annotated[str, Field(alias="INVITATION_EVENTS_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")]

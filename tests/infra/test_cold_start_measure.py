@@ -40,6 +40,10 @@ def test_the_deployed_function_first_sends_the_get_and_loads_xray_only_when_trac
     seen = first_request(FUNCTION, function.environment, asset, event)
     assert (seen.request, seen.xray_sdk) == (FIRST_REQUEST, traced)
     assert seen.clients == ["partnercentral-selling", "dynamodb", "sns", "sqs"]
+    # Only the sync function's own code is loaded: not the reconciler's, nor the reminders'.
+    assert "invitation_sync.wiring.sync" in seen.project_modules
+    other_functions = {"reconcile", "reminders", "wiring.reconcile", "wiring.reminders", "adapters.reminder_store"}
+    assert not {f"invitation_sync.{name}" for name in other_functions} & set(seen.project_modules)
     floor = first_request(
         FLOOR, function.environment, asset, event, ",".join(seen.clients), INVITATION["Catalog"], INVITATION["Id"]
     )

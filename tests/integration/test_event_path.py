@@ -13,7 +13,8 @@ from invitation_sync.handlers.sync_handler import lambda_handler, sync_batch
 from invitation_sync.models.reconcile_request import ReconcileRequest
 from invitation_sync.reconcile import Budget
 from invitation_sync.settings import ReconcileSettings
-from invitation_sync.wiring import build_reconcile_services, sync_services
+from invitation_sync.wiring.reconcile import build_reconcile_services
+from invitation_sync.wiring.sync import sync_services
 from local import event_source
 from local.lambda_context import lambda_context
 from local.samples import invitation_event, opportunity_invitation, sqs_event

@@ -184,7 +184,7 @@ def test_malformed_events_are_dead_lettered_with_the_field_named_and_no_side_eff
 def test_a_catalog_this_deployment_does_not_sync_is_dead_lettered(
     local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from invitation_sync.wiring import sync_services
+    from invitation_sync.wiring.sync import sync_services
 
     monkeypatch.setenv("SYNC_CATALOGS", "AWS")
     sync_services.cache_clear()

@@ -12,7 +12,7 @@ from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import iso_utc, normalize
 from invitation_sync.reconcile import PAGE_GRACE_SECONDS, Budget, ReconcileReport
-from invitation_sync.wiring import build_reconcile_services
+from invitation_sync.wiring.reconcile import build_reconcile_services
 from local.faults import ClientFaults
 from local.samples import dated, opportunity_invitation
 from local.seeding import seed

@@ -12,7 +12,7 @@ from invitation_sync.handlers.reconcile_handler import lambda_handler
 from invitation_sync.models.reconcile_request import InvalidReconcileRequestError
 from invitation_sync.normalize import iso_utc
 from invitation_sync.reconcile import Budget, ReconcileReport
-from invitation_sync.wiring import reconcile_services
+from invitation_sync.wiring.reconcile import reconcile_services
 from local.lambda_context import FakeLambdaContext
 from local.samples import dated, opportunity_invitation
 from local.seeding import seed

@@ -19,7 +19,7 @@ from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import reminder_event_id
 from invitation_sync.normalize import iso_utc
 from invitation_sync.reminders import ExpiryReminders, ReminderReport
-from invitation_sync.wiring import reminder_services
+from invitation_sync.wiring.reminders import reminder_services
 from local import event_source
 from local.aws_resources import drain_published
 from local.faults import ClientFaults

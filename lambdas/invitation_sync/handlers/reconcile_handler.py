@@ -11,7 +11,7 @@ from invitation_sync import observability as names
 from invitation_sync.models.reconcile_request import InvalidReconcileRequestError, ReconcileRequest
 from invitation_sync.observability import logger, metrics, tracer
 from invitation_sync.reconcile import Budget
-from invitation_sync.wiring import reconcile_services
+from invitation_sync.wiring.reconcile import reconcile_services
 
 SAFETY_SECONDS: Final = 10.0  # stop starting work this long before Lambda's timeout, progress stored
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
 from invitation_sync.observability import logger, metrics, tracer
-from invitation_sync.wiring import reminder_services
+from invitation_sync.wiring.reminders import reminder_services
 
 
 @logger.inject_lambda_context(clear_state=True)

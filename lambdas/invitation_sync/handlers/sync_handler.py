@@ -22,7 +22,7 @@ from invitation_sync.models.event import parse_invitation_event, unwrap_parked
 from invitation_sync.normalize import iso_utc
 from invitation_sync.observability import CatalogMetrics, catalog_metrics, logger, tracer
 from invitation_sync.sync import SyncOutcome, SyncResult
-from invitation_sync.wiring import SyncServices, sync_services
+from invitation_sync.wiring.sync import SyncServices, sync_services
 
 _RECORD_KEYS: Final = ["invitation_id", "catalog", "status", "outcome"]  # log keys of one record
 _OUTCOME_METRIC: Final = {

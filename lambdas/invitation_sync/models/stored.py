@@ -97,6 +97,8 @@ class RecordedReminder(CamelModel):
     """An expiry reminder written to the invitation's item before it is published (`reminderPending`):
     what a repeated publish needs to send the same event, and the publisher's lease."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use: only the reminder function uses it
+
     threshold_hours: int
     expires_at: str
     hours_left: int
