@@ -1,7 +1,12 @@
 """Builds the Lambda code asset without Docker: pip fetches wheels for the target platform.
 
 Wheels are cached per platform and requirements hash under .cache/, so a repeated synth needs no
-package registry; each asset is built once per (platform, requirements, source) fingerprint.
+package registry; each asset is built once per (platform, requirements, source, bytecode) fingerprint.
+
+Lambda's /var/task is read-only, so an asset without bytecode is compiled from source at every cold
+start (about twice the init CPU, README: Performance). Bytecode is only valid for the Python version
+that wrote it, so it ships only when an interpreter of the runtime's version is on this machine's PATH
+(`python3.14`); otherwise the asset ships without it and synth says so.
 """
 
 import fcntl
@@ -21,7 +26,8 @@ BUILD_ROOT: Final = REPO / "build" / "lambda-assets"
 # botocore ships ~400 service models; the functions create clients for these only (X-Ray: the
 # X-Ray SDK creates its sampling client at import).
 BOTOCORE_SERVICES: Final = frozenset({"partnercentral-selling", "dynamodb", "sns", "sqs", "sts", "xray"})
-_BUILDER_VERSION: Final = "2"
+_BUILDER_VERSION: Final = "3"
+LAMBDA_TASK_ROOT: Final = "/var/task"  # where Lambda unpacks the asset: the paths tracebacks show
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,27 @@ def host_platform() -> TargetPlatform:
     return TargetPlatform(f"{sys.version_info.major}.{sys.version_info.minor}")
 
 
+def bytecode_compiler(target: TargetPlatform) -> str | None:
+    """An interpreter of the target's Python version on this machine (bytecode does not depend on the
+    platform, only on the version), or None."""
+    if target.pip_platform is None:
+        return sys.executable
+    found = shutil.which(f"python{target.python_version}")
+    if found is None:
+        return None
+    probe = subprocess.run(  # noqa: S603
+        [found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found if probe.returncode == 0 and probe.stdout.strip() == target.python_version else None
+
+
+def has_bytecode(asset: Path) -> bool:
+    return (asset / PACKAGE.name / "__pycache__").is_dir()
+
+
 class AssetBuildError(RuntimeError):
     """pip could not produce the asset; the message says which step and why."""
 
@@ -71,7 +98,8 @@ def build_lambda_asset(target: TargetPlatform = LAMBDA_PLATFORM) -> Path:
 
 
 def _build(target: TargetPlatform) -> Path:
-    fingerprint = _fingerprint(target)
+    compiler = bytecode_compiler(target)
+    fingerprint = _fingerprint(target, compiler is not None)
     asset = BUILD_ROOT / f"{target.name}-{fingerprint}"
     if (asset / ".complete").exists():
         return asset
@@ -93,6 +121,8 @@ def _build(target: TargetPlatform) -> Path:
     )
     _prune(staging)
     shutil.copytree(PACKAGE, staging / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if compiler:
+        _compile(compiler, staging, target)
     (staging / ".complete").touch()
     for old in BUILD_ROOT.glob(f"{target.name}-*"):
         if old != staging:
@@ -120,6 +150,17 @@ def _prune(root: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def _compile(compiler: str, root: Path, target: TargetPlatform) -> None:
+    """Unchecked-hash bytecode: used as it is, whatever timestamps the zip gives the sources. Recorded
+    under the path Lambda runs it from (the host asset keeps its own, for local tracebacks)."""
+    paths = ["-s", str(root), "-p", LAMBDA_TASK_ROOT] if target.pip_platform else []
+    command = [compiler, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", *paths]
+    result = subprocess.run([*command, str(root)], capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise AssetBuildError(f"Lambda asset: {compiler} could not compile the asset: " + " | ".join(detail))
+
+
 def _pip(*args: str, step: str) -> None:
     command = [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
@@ -128,8 +169,8 @@ def _pip(*args: str, step: str) -> None:
         raise AssetBuildError(f"Lambda asset: pip could not {step}: " + " | ".join(detail))
 
 
-def _fingerprint(target: TargetPlatform) -> str:
-    digest = hashlib.sha256(f"{_BUILDER_VERSION}|{target.name}|{sorted(BOTOCORE_SERVICES)}".encode())
+def _fingerprint(target: TargetPlatform, bytecode: bool) -> str:
+    digest = hashlib.sha256(f"{_BUILDER_VERSION}|{target.name}|{sorted(BOTOCORE_SERVICES)}|{bytecode}".encode())
     digest.update(REQUIREMENTS.read_bytes())
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())

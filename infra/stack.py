@@ -4,7 +4,7 @@ import json
 import os
 from pathlib import Path
 
-from aws_cdk import App, CfnOutput, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, App, CfnOutput, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
@@ -13,7 +13,7 @@ from infra.encryption import DataKey
 from infra.event_queue import InvitationEventQueue
 from infra.event_rule import InvitationEventRule
 from infra.function import FunctionWiring
-from infra.lambda_asset import build_lambda_asset
+from infra.lambda_asset import LAMBDA_PYTHON, build_lambda_asset, has_bytecode
 from infra.messaging import InvitationMessaging
 from infra.monitoring import InvitationMonitoring
 from infra.reconciler import Reconciler
@@ -32,6 +32,13 @@ class InvitationSyncStack(Stack):
         self, scope: Construct, construct_id: str, *, settings: StackSettings, asset: Path, **kwargs: object
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        if not has_bytecode(asset):
+            Annotations.of(self).add_warning_v2(
+                "invitation-sync:asset-without-bytecode",
+                f"The Lambda asset ships without bytecode: no python{LAMBDA_PYTHON} on this machine's PATH, so "
+                "every cold start compiles the code from source (about twice the init time). Synthesize where "
+                f"python{LAMBDA_PYTHON} is installed to ship it compiled.",
+            )
         removal = RemovalPolicy.RETAIN if settings.removal_policy == "retain" else RemovalPolicy.DESTROY
         key = DataKey(self, "Encryption", removal_policy=removal).key
         storage = InvitationStorage(self, "Storage", key=key, removal_policy=removal)

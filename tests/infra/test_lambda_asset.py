@@ -1,5 +1,6 @@
 """The Lambda asset is complete and built for the Lambda's platform, proven without AWS or Docker."""
 
+import json
 import os
 import struct
 import subprocess
@@ -8,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from infra.lambda_asset import LAMBDA_PLATFORM, LAMBDA_PYTHON, build_lambda_asset, host_platform
+from infra.lambda_asset import (
+    LAMBDA_PLATFORM,
+    LAMBDA_PYTHON,
+    build_lambda_asset,
+    bytecode_compiler,
+    has_bytecode,
+    host_platform,
+)
+from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.xdist_group("cdk")  # one builder at a time: both share build/ and the wheel cache
 
@@ -33,7 +42,43 @@ def test_every_compiled_file_matches_the_lambda_architecture_and_python() -> Non
         tag_ok = PYTHON_TAG in path.name or ".abi3." in path.name or "cpython" not in path.name
         assert tag_ok, f"{path.relative_to(asset)} is not built for Python {LAMBDA_PYTHON}"
         assert "x86_64" not in path.name
-    assert not list(asset.rglob("*.pyc")), "bytecode from this machine's Python must not ship"
+    bytecode = list(asset.rglob("*.pyc"))
+    if bytecode_compiler(LAMBDA_PLATFORM) is None:
+        assert not bytecode, "bytecode from this machine's Python must not ship"
+    else:
+        assert bytecode
+        assert all(PYTHON_TAG in path.name for path in bytecode)
+
+
+def test_the_asset_ships_unchecked_bytecode_when_an_interpreter_of_its_version_is_here() -> None:
+    asset = build_lambda_asset(host_platform())  # this machine's Python is that interpreter
+    assert has_bytecode(asset)
+    compiled = asset / "invitation_sync" / "__pycache__" / f"sync.{sys.implementation.cache_tag}.pyc"
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert flags == 1, "hash-based and unchecked: used whatever timestamps the zip gives the sources"
+
+
+def test_an_interpreter_of_another_version_is_not_used_for_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    impostor = tmp_path / f"python{LAMBDA_PYTHON}"
+    impostor.write_text(f'#!/bin/sh\nexec {BASE_PYTHON} "$@"\n')
+    impostor.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert bytecode_compiler(LAMBDA_PLATFORM) is None
+
+
+def test_synth_warns_when_the_lambda_asset_ships_without_bytecode(default_stack: Synthesized) -> None:
+    # The stack's annotations: in the manifest, or in the file it names (newer CDK releases).
+    artifact = json.loads((default_stack.outdir / "manifest.json").read_text())["artifacts"]["InvitationSync"]
+    metadata = artifact.get("metadata") or json.loads(
+        (default_stack.outdir / artifact["additionalMetadataFile"]).read_text()
+    )
+    warnings = [
+        str(entry["data"]) for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"
+    ]
+    without = any("ships without bytecode" in warning for warning in warnings)
+    assert without == (bytecode_compiler(LAMBDA_PLATFORM) is None), warnings
 
 
 def test_asset_carries_the_pinned_sdk_and_only_the_services_it_uses() -> None:
@@ -54,7 +99,7 @@ def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import invitation_sync.handlers.sync_handler as h;"
-        "from invitation_sync.wiring import sync_services;"
+        "from invitation_sync.wiring.sync import sync_services;"
         "services = sync_services();"
         "import boto3, pydantic;"
         "assert boto3.__file__.startswith(sys.argv[1]), boto3.__file__;"
