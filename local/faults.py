@@ -24,6 +24,7 @@ class ClientFaults:
     _queued: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rng: random.Random = field(init=False)
+    _stopped: bool = False
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -50,9 +51,17 @@ class ClientFaults:
     def uninstall(self, session: boto3.Session | None = None) -> None:
         (session or _default_session()).events.unregister("before-call", unique_id=f"client-faults-{id(self)}")
 
+    def stop(self) -> None:
+        """No more failures, also from clients created while installed: each botocore client copies the
+        session's hooks when it is created, so `uninstall()` does not reach those."""
+        with self._lock:
+            self._stopped = True
+
     def _before_call(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         call = f"{model.service_model.endpoint_prefix}.{model.name}"
         with self._lock:
+            if self._stopped:
+                return None
             queued = self._queued.get(call)
             fault = queued.pop(0) if queued else None
             if fault is None and call in self.rates:

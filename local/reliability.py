@@ -2,8 +2,8 @@
 workers, through the real handler as event-queue records, while Partner Central throttles, fails and
 answers Gets with the previous state for a while after each change (read-after-write lag), and DynamoDB
 and SNS fail on the client side. A record that fails is seen again after its (scaled) retry delay, and
-parked by the handler on its last receive; parked events are redriven. Then the table is compared with
-the emulator's truth and the published events with the stored versions.
+parked by the handler on its last receive; parked events are redriven once the faults are over. Then the
+table is compared with the emulator's truth and the published events with the stored versions.
 
     python -m local.reliability --seed 7            (make reliability)
 """
@@ -18,16 +18,17 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
-from invitation_sync.budgets import retry_delay
+from invitation_sync.budgets import PUBLISH_LEASE_SECONDS, retry_delay
 from invitation_sync.domain import FINAL_STATUSES
 from invitation_sync.handlers.sync_handler import sync_batch
 from invitation_sync.models.event import STATUS_BY_DETAIL_TYPE
 from invitation_sync.models.stored import content_hash
-from invitation_sync.normalize import normalize
+from invitation_sync.normalize import iso_utc, normalize
 from invitation_sync.observability import logger
 from local.aws_resources import LocalResources, drain_published
 from local.environment import local_aws
@@ -98,6 +99,7 @@ class ReliabilityReport:
     regressions: int = 0
     published_zero_times: int = 0
     published_more_than_once: int = 0
+    unpublished: list[str] = field(default_factory=list)  # what the table says of each unpublished version
     elapsed_seconds: float = 0.0
 
     @property
@@ -122,6 +124,7 @@ class ReliabilityReport:
             ("regressions", str(self.regressions)),
             ("changes published zero times", str(self.published_zero_times)),
             ("changes published more than once", str(self.published_more_than_once)),
+            *(("unpublished", line) for line in self.unpublished),
             ("unexpected errors", str(self.unexpected_errors)),
             ("elapsed", f"{self.elapsed_seconds:.1f} s"),
         ]
@@ -230,12 +233,15 @@ class _Run:
             self.pending.append(delivery)
             self.lock.notify_all()
 
-    def redrive(self, passes: int = 25, pause: float = 1.0) -> None:
-        """What an operator does with `invitation-sync redrive` once the failed-events queue alarms: move
-        every parked event back to the event queue, where it is retried as a fresh record; what still
-        fails there comes back parked (a late event may need its successor first)."""
+    def redrive(self, pause: float = 1.0) -> None:
+        """What an operator does with `invitation-sync redrive` after the outage: move every parked event
+        back to the event queue, where it is retried as a fresh record; what still fails there comes back
+        parked (a late event may need its successor first, or a publish lease that a failed release left
+        behind must run out: the records' retry delays are scaled down, the lease is not). Passes go on
+        until none is left or none has succeeded for longer than a lease."""
         remaining = self.dead
-        for _ in range(passes):
+        last_progress = time.monotonic()
+        while remaining and time.monotonic() - last_progress <= PUBLISH_LEASE_SECONDS + 5 * pause:
             left: list[Delivery] = []
             for delivery in remaining:
                 outcome = _sync(Delivery(delivery.event))
@@ -243,13 +249,13 @@ class _Run:
                     left.append(delivery)
                     delivery.last_error = f"{outcome['errorType']}: {outcome['reason']}"
                     continue
+                last_progress = time.monotonic()
                 self.report.redriven += 1
                 self.report.outcomes[str(outcome["outcome"])] += 1
             remaining = left
-            if not remaining:
-                break
-            time.sleep(pause)
-        self.report.still_failing = Counter(delivery.last_error for delivery in remaining)
+            if remaining:
+                time.sleep(pause)
+        self.report.still_failing.update(delivery.last_error for delivery in remaining)
 
 
 def run(config: ReliabilityConfig) -> ReliabilityReport:
@@ -278,6 +284,13 @@ def run(config: ReliabilityConfig) -> ReliabilityReport:
                 runner.drive(timelines)
                 for worker in workers:
                     worker.join()
+                # The operator redrives once the outage is over: the injected failures stop, while the quota
+                # and the read lag stay (they are how the service always behaves). With failures still on,
+                # any finite redrive could end with a version a failed take-over had just leased again.
+                faults.stop()
+                emulator.faults = FaultPlan(
+                    quota_per_second=config.quota_per_second, read_lag_seconds=config.read_lag_seconds
+                )
                 runner.redrive()
         finally:
             faults.uninstall()
@@ -326,7 +339,13 @@ def _verify(
             current = item["contentHash"]["S"] == content_hash(normalize(truth))
         report.lost_changes += not current
         counts = Counter(body["version"] for body in published[key])
-        report.published_zero_times += sum(1 for v in range(1, version + 1) if counts[v] == 0)
+        unpublished = [v for v in range(1, version + 1) if counts[v] == 0]
+        report.published_zero_times += len(unpublished)
+        if unpublished:
+            marker = {name: item[name] for name in ("publishPending", "publishLeaseUntil") if name in item}
+            report.unpublished.append(
+                f"{key[0]}/{key[1]} versions {unpublished} of {version}, at {iso_utc(datetime.now(UTC))}: {marker}"
+            )
         report.published_more_than_once += sum(1 for v in range(1, version + 1) if counts[v] > 1)
         statuses = [body["invitation"]["status"] for body in sorted(published[key], key=lambda b: b["version"])]
         report.regressions += sum(
