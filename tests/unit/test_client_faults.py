@@ -1,5 +1,7 @@
 """The fault suite's client-side failures: they reach clients created while installed, and stop when told."""
 
+from typing import Any
+
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -23,6 +25,7 @@ def test_a_stopped_plan_fails_no_call_of_a_client_created_while_installed() -> N
     answer = {"Topics": [], "ResponseMetadata": {"HTTPStatusCode": 200}}
     ok = AWSResponse("https://sns.invalid", 200, HTTPHeaders(), None)
     # After the faults' hook (botocore calls more specific event names first), so it answers only if they pass.
-    client.meta.events.register_last("before-call", lambda **_: (ok, answer))  # no network
+    answering: Any = lambda **_: (ok, answer)  # noqa: E731 - botocore types hooks as returning None
+    client.meta.events.register_last("before-call", answering)  # no network
     assert client.list_topics()["Topics"] == []
     assert faults.injected["sns.ListTopics:InternalError"] == 2
