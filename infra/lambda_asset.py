@@ -122,7 +122,7 @@ def _build(target: TargetPlatform) -> Path:
     _prune(staging)
     shutil.copytree(PACKAGE, staging / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if compiler:
-        _compile(compiler, staging, target)
+        compile_asset(compiler, staging, target)
     (staging / ".complete").touch()
     for old in BUILD_ROOT.glob(f"{target.name}-*"):
         if old != staging:
@@ -150,7 +150,7 @@ def _prune(root: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def _compile(compiler: str, root: Path, target: TargetPlatform) -> None:
+def compile_asset(compiler: str, root: Path, target: TargetPlatform) -> None:
     """Unchecked-hash bytecode: used as it is, whatever timestamps the zip gives the sources. Recorded
     under the path Lambda runs it from (the host asset keeps its own, for local tracebacks)."""
     paths = ["-s", str(root), "-p", LAMBDA_TASK_ROOT] if target.pip_platform else []

@@ -1,6 +1,7 @@
 """The Lambda asset is complete and built for the Lambda's platform, proven without AWS or Docker."""
 
 import json
+import marshal
 import os
 import struct
 import subprocess
@@ -12,8 +13,11 @@ import pytest
 from infra.lambda_asset import (
     LAMBDA_PLATFORM,
     LAMBDA_PYTHON,
+    LAMBDA_TASK_ROOT,
+    TargetPlatform,
     build_lambda_asset,
     bytecode_compiler,
+    compile_asset,
     has_bytecode,
     host_platform,
 )
@@ -56,6 +60,16 @@ def test_the_asset_ships_unchecked_bytecode_when_an_interpreter_of_its_version_i
     compiled = asset / "invitation_sync" / "__pycache__" / f"sync.{sys.implementation.cache_tag}.pyc"
     flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
     assert flags == 1, "hash-based and unchecked: used whatever timestamps the zip gives the sources"
+
+
+def test_lambda_bytecode_names_the_sources_where_lambda_runs_them(tmp_path: Path) -> None:
+    # Any interpreter shows it: this one compiles as python3.14 would for the Lambda target.
+    (tmp_path / "invitation_sync").mkdir()
+    (tmp_path / "invitation_sync" / "sync.py").write_text("def f():\n    return 1\n")
+    compile_asset(sys.executable, tmp_path, TargetPlatform(LAMBDA_PYTHON, LAMBDA_PLATFORM.pip_platform))
+    compiled = tmp_path / "invitation_sync" / "__pycache__" / f"sync.{sys.implementation.cache_tag}.pyc"
+    code = marshal.loads(compiled.read_bytes()[16:])  # noqa: S302 - bytecode this test just wrote
+    assert code.co_filename == f"{LAMBDA_TASK_ROOT}/invitation_sync/sync.py"
 
 
 def test_an_interpreter_of_another_version_is_not_used_for_bytecode(
