@@ -1,0 +1,82 @@
+"""The README's operator IAM policy grants what the CLI needs on the names CloudFormation will give the
+synthesized resources, and nothing on the sync function: its patterns are checked against the template's
+logical ids, named the way CloudFormation names resources without an explicit name."""
+
+import fnmatch
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.settings import PARTNER_CENTRAL_REGION
+from infra.stack import STACK_ID
+from tests.infra.conftest import Synthesized
+
+pytestmark = pytest.mark.xdist_group("cdk")
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+ACCOUNT = "123456789012"
+# CloudFormation: <stack>-<logical id>-<random suffix>, the logical id cut to fit the service's limit.
+NAME_LIMITS = {"AWS::Lambda::Function": 64, "AWS::SQS::Queue": 80, "AWS::DynamoDB::Table": 255}
+SUFFIX = "-1A2B3C4D5E6F7"
+
+
+def generated_name(logical_id: str, resource_type: str) -> str:
+    room = NAME_LIMITS.get(resource_type, 255) - len(STACK_ID) - 1 - len(SUFFIX)
+    return f"{STACK_ID}-{logical_id[:room]}{SUFFIX}"
+
+
+def operator_policy() -> dict[str, Any]:
+    text = README.read_text()
+    block = re.search(r"\*\*Operator permissions\.\*\*.*?```json\n(.*?)```", text, re.DOTALL)
+    assert block, "README: the operator policy block is missing"
+    policy: dict[str, Any] = json.loads(block.group(1).replace("<account>", ACCOUNT))
+    return policy
+
+
+def allowed(policy: dict[str, Any], action: str, arn: str) -> bool:
+    for statement in policy["Statement"]:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        resources = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
+        if action in actions and any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources):
+            return True
+    return False
+
+
+def test_the_readme_operator_policy_matches_the_names_cloudformation_gives(default_stack: Synthesized) -> None:
+    policy = operator_policy()
+    resources, outputs = default_stack.raw["Resources"], default_stack.raw["Outputs"]
+
+    def name_of(output: str) -> str:
+        logical_id = outputs[output]["Value"]["Ref"]
+        return generated_name(logical_id, resources[logical_id]["Type"])
+
+    prefix = f"arn:aws:%s:{PARTNER_CENTRAL_REGION}:{ACCOUNT}"
+    stack_arn = f"{prefix % 'cloudformation'}:stack/{STACK_ID}/0c1d2e3f-aaaa-bbbb-cccc-0123456789ab"
+    assert allowed(policy, "cloudformation:DescribeStacks", stack_arn)
+
+    reconciler = f"{prefix % 'lambda'}:function:{name_of('ReconcilerFunctionName')}"
+    sync = f"{prefix % 'lambda'}:function:{name_of('SyncFunctionName')}"
+    assert allowed(policy, "lambda:InvokeFunction", reconciler)
+    assert not allowed(policy, "lambda:InvokeFunction", sync), "redrive goes through the queue, never a call"
+
+    table = f"{prefix % 'dynamodb'}:table/{name_of('TableName')}"
+    for arn in (table, f"{table}/index/byStatus", f"{table}/index/byStatusExpiration"):
+        assert allowed(policy, "dynamodb:Query", arn), arn
+    assert not allowed(policy, "dynamodb:UpdateItem", table)
+
+    failed = f"{prefix % 'sqs'}:{name_of('FailedEventsQueueUrl')}"
+    events = f"{prefix % 'sqs'}:{name_of('EventQueueUrl')}"
+    for action in ("sqs:StartMessageMoveTask", "sqs:ReceiveMessage", "sqs:DeleteMessage"):
+        assert allowed(policy, action, failed), action
+        assert not allowed(policy, action, events), action
+    assert allowed(policy, "sqs:SendMessage", events)
+    assert not allowed(policy, "sqs:SendMessage", failed)
+
+    alarms = [logical for logical, resource in resources.items() if resource["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms
+    for logical_id in alarms:
+        name = resources[logical_id]["Properties"].get("AlarmName") or generated_name(logical_id, "alarm")
+        assert allowed(policy, "cloudwatch:DescribeAlarms", f"{prefix % 'cloudwatch'}:alarm:{name}"), logical_id
