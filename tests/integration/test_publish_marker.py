@@ -1,15 +1,22 @@
-"""Publish-pending markers against moto: one without a lease timestamp never blocks its invitation."""
+"""Publish-pending markers against moto: one without a lease timestamp never blocks its invitation, and a
+lease that a failed publish could not release blocks it only until the lease runs out."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.budgets import PUBLISH_LEASE_SECONDS
+from invitation_sync.errors import ConcurrentChangeError, PublishError
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import iso_utc, normalize
 from invitation_sync.sync import InvitationSync, SyncOutcome
+from local.faults import ClientFaults
 from local.samples import opportunity_invitation
 from tests.conftest import LocalAws
 
@@ -63,3 +70,59 @@ def test_a_lease_taken_over_is_held_until_it_expires(local_aws: LocalAws) -> Non
     assert store.lease_publish(stored, iso_utc(NOW), lease_until)
     assert not store.lease_publish(stored, iso_utc(NOW + timedelta(seconds=5)), lease_until)  # held
     assert store.lease_publish(stored, iso_utc(NOW + timedelta(seconds=15)), iso_utc(NOW + timedelta(seconds=30)))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _fail_lease_release(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    """DynamoDB refuses the release that follows a failed publish (and only that write)."""
+    if b"SET publishLeaseUntil = :now" not in params["body"]:
+        return None
+    parsed = {"Error": {"Code": "InternalServerError", "Message": "injected"}, "ResponseMetadata": {}}
+    return AWSResponse("https://fault.invalid", 500, HTTPHeaders(), None), parsed
+
+
+def test_a_lease_a_failed_publish_could_not_release_blocks_until_it_runs_out(local_aws: LocalAws) -> None:
+    """The CI failure's path, made deterministic: the publish fails, releasing its lease fails too; the
+    next deliveries wait for the lease (no success reported, nothing published), then one takes over."""
+    response = opportunity_invitation(33)
+    local_aws.emulator.put(response)
+    clock = _Clock()
+    with ClientFaults() as faults:
+        dynamodb = boto3.client("dynamodb")
+        refuse_release: Any = _fail_lease_release  # botocore types hooks as returning None; before-call may answer
+        dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", refuse_release)
+        sync = InvitationSync(
+            PartnerCentralInvitations(boto3.client("partnercentral-selling", region_name="us-east-1")),
+            InvitationStore(dynamodb, local_aws.resources.table_name),
+            InvitationEventPublisher(boto3.client("sns"), local_aws.resources.topic_arn),
+            catalogs=frozenset({"AWS"}),
+            clock=clock,
+            sleep=clock.sleep,
+        )
+        faults.fail_next("sns.Publish")
+        with pytest.raises(PublishError):
+            sync.sync_invitation("AWS", response["Id"], "evt-1")
+        dynamodb.meta.events.unregister("before-call.dynamodb.UpdateItem", refuse_release)
+
+        clock.now = NOW + timedelta(seconds=PUBLISH_LEASE_SECONDS - 5)
+        with pytest.raises(ConcurrentChangeError):
+            sync.sync_invitation("AWS", response["Id"], "evt-2")
+        assert local_aws.published() == []
+
+        clock.now = NOW + timedelta(seconds=PUBLISH_LEASE_SECONDS + 1)
+        result = sync.sync_invitation("AWS", response["Id"], "evt-3")
+
+    assert (result.outcome, result.completed_pending, result.version) == (SyncOutcome.UNCHANGED, 1, 1)
+    [message] = local_aws.published()
+    assert (message.body["eventType"], message.body["version"]) == ("invitation.created", 1)
+    assert faults.injected["sns.Publish:InternalError"] == 1
