@@ -5,7 +5,7 @@ package registry; each asset is built once per (platform, requirements, source, 
 
 Lambda's /var/task is read-only, so an asset without bytecode is compiled from source at every cold
 start (about twice the init CPU, README: Performance). Bytecode is only valid for the Python version
-that wrote it, so it ships only when an interpreter of the runtime's version is on this machine's PATH
+that wrote it, so it ships only when a final release of the runtime's version is on this machine's PATH
 (`python3.14`); otherwise the asset ships without it and synth says so.
 """
 
@@ -27,7 +27,6 @@ BUILD_ROOT: Final = REPO / "build" / "lambda-assets"
 # X-Ray SDK creates its sampling client at import).
 BOTOCORE_SERVICES: Final = frozenset({"partnercentral-selling", "dynamodb", "sns", "sqs", "sts", "xray"})
 _BUILDER_VERSION: Final = "3"
-LAMBDA_TASK_ROOT: Final = "/var/task"  # where Lambda unpacks the asset: the paths tracebacks show
 
 
 @dataclass(frozen=True)
@@ -63,21 +62,30 @@ def host_platform() -> TargetPlatform:
     return TargetPlatform(f"{sys.version_info.major}.{sys.version_info.minor}")
 
 
-def bytecode_compiler(target: TargetPlatform) -> str | None:
-    """An interpreter of the target's Python version on this machine (bytecode does not depend on the
-    platform, only on the version), or None."""
-    if target.pip_platform is None:
-        return sys.executable
-    found = shutil.which(f"python{target.python_version}")
+@dataclass(frozen=True)
+class BytecodeCompiler:
+    interpreter: str
+    magic: str  # importlib's MAGIC_NUMBER: the runtime uses a pyc only if its header carries the same
+
+
+_PROBE: Final = (
+    "import importlib.util, sys; v = sys.version_info; "
+    "print(f'{v.major}.{v.minor}', v.releaselevel, importlib.util.MAGIC_NUMBER.hex())"
+)
+
+
+def bytecode_compiler(target: TargetPlatform) -> BytecodeCompiler | None:
+    """A final release of the target's Python version on this machine (bytecode does not depend on the
+    platform, only on the version: a pre-release writes another magic number, which Lambda's runtime
+    would silently ignore), or None."""
+    found = sys.executable if target.pip_platform is None else shutil.which(f"python{target.python_version}")
     if found is None:
         return None
-    probe = subprocess.run(  # noqa: S603
-        [found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return found if probe.returncode == 0 and probe.stdout.strip() == target.python_version else None
+    probe = subprocess.run([found, "-c", _PROBE], capture_output=True, text=True, check=False)  # noqa: S603
+    version, level, magic = [*probe.stdout.split(), "", "", ""][:3]
+    if probe.returncode != 0 or version != target.python_version:
+        return None
+    return BytecodeCompiler(found, magic) if level == "final" or target.pip_platform is None else None
 
 
 def has_bytecode(asset: Path) -> bool:
@@ -99,7 +107,7 @@ def build_lambda_asset(target: TargetPlatform = LAMBDA_PLATFORM) -> Path:
 
 def _build(target: TargetPlatform) -> Path:
     compiler = bytecode_compiler(target)
-    fingerprint = _fingerprint(target, compiler is not None)
+    fingerprint = _fingerprint(target, compiler.magic if compiler else "no bytecode")
     asset = BUILD_ROOT / f"{target.name}-{fingerprint}"
     if (asset / ".complete").exists():
         return asset
@@ -122,7 +130,7 @@ def _build(target: TargetPlatform) -> Path:
     _prune(staging)
     shutil.copytree(PACKAGE, staging / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if compiler:
-        compile_asset(compiler, staging, target)
+        compile_asset(compiler.interpreter, staging)
     (staging / ".complete").touch()
     for old in BUILD_ROOT.glob(f"{target.name}-*"):
         if old != staging:
@@ -150,15 +158,14 @@ def _prune(root: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def compile_asset(compiler: str, root: Path, target: TargetPlatform) -> None:
-    """Unchecked-hash bytecode: used as it is, whatever timestamps the zip gives the sources. Recorded
-    under the path Lambda runs it from (the host asset keeps its own, for local tracebacks)."""
-    paths = ["-s", str(root), "-p", LAMBDA_TASK_ROOT] if target.pip_platform else []
-    command = [compiler, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", *paths]
-    result = subprocess.run([*command, str(root)], capture_output=True, text=True, check=False)  # noqa: S603
+def compile_asset(interpreter: str, root: Path) -> None:
+    """Unchecked-hash bytecode: used as it is, whatever timestamps the zip gives the sources. (The paths
+    it records do not matter: importing a pyc names the code after the source file it was found beside.)"""
+    command = [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(root)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise AssetBuildError(f"Lambda asset: {compiler} could not compile the asset: " + " | ".join(detail))
+        raise AssetBuildError(f"Lambda asset: {interpreter} could not compile the asset: " + " | ".join(detail))
 
 
 def _pip(*args: str, step: str) -> None:
@@ -169,7 +176,7 @@ def _pip(*args: str, step: str) -> None:
         raise AssetBuildError(f"Lambda asset: pip could not {step}: " + " | ".join(detail))
 
 
-def _fingerprint(target: TargetPlatform, bytecode: bool) -> str:
+def _fingerprint(target: TargetPlatform, bytecode: str) -> str:
     digest = hashlib.sha256(f"{_BUILDER_VERSION}|{target.name}|{sorted(BOTOCORE_SERVICES)}|{bytecode}".encode())
     digest.update(REQUIREMENTS.read_bytes())
     for path in sorted(PACKAGE.rglob("*.py")):

@@ -35,9 +35,9 @@ class InvitationSyncStack(Stack):
         if not has_bytecode(asset):
             Annotations.of(self).add_warning_v2(
                 "invitation-sync:asset-without-bytecode",
-                f"The Lambda asset ships without bytecode: no python{LAMBDA_PYTHON} on this machine's PATH, so "
-                "every cold start compiles the code from source (about twice the init time). Synthesize where "
-                f"python{LAMBDA_PYTHON} is installed to ship it compiled.",
+                f"The Lambda asset ships without bytecode: no python{LAMBDA_PYTHON} (a final release) on this "
+                "machine's PATH, so every cold start compiles the code from source (about twice the init time). "
+                f"Synthesize where python{LAMBDA_PYTHON} is installed to ship it compiled.",
             )
         removal = RemovalPolicy.RETAIN if settings.removal_policy == "retain" else RemovalPolicy.DESTROY
         key = DataKey(self, "Encryption", removal_policy=removal).key

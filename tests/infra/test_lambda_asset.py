@@ -1,7 +1,6 @@
 """The Lambda asset is complete and built for the Lambda's platform, proven without AWS or Docker."""
 
 import json
-import marshal
 import os
 import struct
 import subprocess
@@ -13,11 +12,9 @@ import pytest
 from infra.lambda_asset import (
     LAMBDA_PLATFORM,
     LAMBDA_PYTHON,
-    LAMBDA_TASK_ROOT,
-    TargetPlatform,
+    BytecodeCompiler,
     build_lambda_asset,
     bytecode_compiler,
-    compile_asset,
     has_bytecode,
     host_platform,
 )
@@ -62,24 +59,24 @@ def test_the_asset_ships_unchecked_bytecode_when_an_interpreter_of_its_version_i
     assert flags == 1, "hash-based and unchecked: used whatever timestamps the zip gives the sources"
 
 
-def test_lambda_bytecode_names_the_sources_where_lambda_runs_them(tmp_path: Path) -> None:
-    # Any interpreter shows it: this one compiles as python3.14 would for the Lambda target.
-    (tmp_path / "invitation_sync").mkdir()
-    (tmp_path / "invitation_sync" / "sync.py").write_text("def f():\n    return 1\n")
-    compile_asset(sys.executable, tmp_path, TargetPlatform(LAMBDA_PYTHON, LAMBDA_PLATFORM.pip_platform))
-    compiled = tmp_path / "invitation_sync" / "__pycache__" / f"sync.{sys.implementation.cache_tag}.pyc"
-    code = marshal.loads(compiled.read_bytes()[16:])  # noqa: S302 - bytecode this test just wrote
-    assert code.co_filename == f"{LAMBDA_TASK_ROOT}/invitation_sync/sync.py"
-
-
-def test_an_interpreter_of_another_version_is_not_used_for_bytecode(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("answer", "accepted"),
+    [
+        ("3.11 final a70d0d0a", False),  # another version on the runtime's name
+        (f"{LAMBDA_PYTHON} beta 2b0e0d0a", False),  # a pre-release: another magic number than the runtime's
+        (f"{LAMBDA_PYTHON} final 2c0e0d0a", True),
+    ],
+)
+def test_only_a_final_release_of_the_runtime_version_compiles_the_asset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str, accepted: bool
 ) -> None:
-    impostor = tmp_path / f"python{LAMBDA_PYTHON}"
-    impostor.write_text(f'#!/bin/sh\nexec {BASE_PYTHON} "$@"\n')
-    impostor.chmod(0o755)
+    interpreter = tmp_path / f"python{LAMBDA_PYTHON}"
+    interpreter.write_text(f"#!/bin/sh\necho {answer}\n")  # what the probe prints, from a stand-in
+    interpreter.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    assert bytecode_compiler(LAMBDA_PLATFORM) is None
+    found = bytecode_compiler(LAMBDA_PLATFORM)
+    expected = BytecodeCompiler(str(interpreter), answer.rsplit(maxsplit=1)[-1]) if accepted else None
+    assert found == expected
 
 
 def test_synth_warns_when_the_lambda_asset_ships_without_bytecode(default_stack: Synthesized) -> None:
