@@ -211,9 +211,7 @@ class _Run:
         try:
             outcome = _sync(delivery)
         except Exception as error:  # a bug: counted and named, and the worker carries on
-            with self.lock:
-                self.report.unexpected_errors += 1
-                self.report.still_failing[f"unexpected {type(error).__name__}: {error}"] += 1
+            self._unexpected(error)
             return
         with self.lock:
             if outcome["outcome"] == "retry":  # back in the queue, visible after its retry delay
@@ -226,6 +224,11 @@ class _Run:
                 self.dead.append(delivery)
             else:
                 self.report.outcomes[str(outcome["outcome"])] += 1
+
+    def _unexpected(self, error: Exception) -> None:
+        with self.lock:
+            self.report.unexpected_errors += 1
+            self.report.still_failing[f"unexpected {type(error).__name__}: {error}"] += 1
 
     def _seen_again(self, delivery: Delivery) -> None:
         with self.lock:
@@ -244,7 +247,11 @@ class _Run:
         while remaining and time.monotonic() - last_progress <= PUBLISH_LEASE_SECONDS + 5 * pause:
             left: list[Delivery] = []
             for delivery in remaining:
-                outcome = _sync(Delivery(delivery.event))
+                try:
+                    outcome = _sync(Delivery(delivery.event))
+                except Exception as error:  # a bug: counted and named, and the redrive carries on
+                    self._unexpected(error)
+                    continue
                 if outcome["outcome"] in {"retry", "parked"}:
                     left.append(delivery)
                     delivery.last_error = f"{outcome['errorType']}: {outcome['reason']}"
