@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.adapters.table_design import (
-    BY_STATUS,
     BY_STATUS_EXPIRATION,
     SORT_KEY,
-    catalog_status_key,
+    expiring_query,
+    with_status_query,
 )
 from invitation_sync.domain import ACCEPTED, EXPIRED, PENDING, REJECTED
 from invitation_sync.models.reconcile_request import SCHEDULED_MODES
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 STATUSES: Final = (PENDING, ACCEPTED, REJECTED, EXPIRED)
 EXPIRING_WITHIN: Final = timedelta(hours=72)
+EXPIRES: Final = BY_STATUS_EXPIRATION.sort_key
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class StatusReader:
         status = StackStatus()
         for catalog in catalogs:
             for name in STATUSES:
-                status.counts[(catalog, name)] = self._count(catalog_status_key(catalog, name))
+                status.counts[(catalog, name)] = self._count(catalog, name)
             status.expiring += self._expiring(catalog, now)
         status.expiring.sort(key=lambda expiring: expiring.expires_at)
         status.scheduled_runs = self._scheduled_runs()
@@ -69,40 +70,20 @@ class StatusReader:
         status.alarms_in_alarm = self._alarms(stack)
         return status
 
-    def _count(self, catalog_status: str) -> int:
-        paginator = self._dynamodb.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            IndexName=BY_STATUS.name,
-            KeyConditionExpression="#key = :value",
-            ExpressionAttributeNames={"#key": BY_STATUS.partition_key},
-            ExpressionAttributeValues={":value": {"S": catalog_status}},
-            Select="COUNT",
-        )
+    def _count(self, catalog: str, status: str) -> int:
+        query = with_status_query(self._table, catalog, status)
+        pages = self._dynamodb.get_paginator("query").paginate(**query, Select="COUNT")
         return sum(page["Count"] for page in pages)
 
     def _expiring(self, catalog: str, now: datetime) -> list[Expiring]:
-        paginator = self._dynamodb.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            IndexName=BY_STATUS_EXPIRATION.name,
-            KeyConditionExpression="#key = :pending AND #expires BETWEEN :now AND :until",
-            ExpressionAttributeNames={
-                "#key": BY_STATUS_EXPIRATION.partition_key,
-                "#expires": BY_STATUS_EXPIRATION.sort_key,
-                "#id": SORT_KEY,
-            },
-            ExpressionAttributeValues={
-                ":pending": {"S": catalog_status_key(catalog, PENDING)},
-                ":now": {"S": iso_utc(now)},
-                ":until": {"S": iso_utc(now + EXPIRING_WITHIN)},
-            },
-            ProjectionExpression="#id, #expires",  # ids and dates only: no customer data on screen
-        )
+        until = iso_utc(now + EXPIRING_WITHIN)
+        # ids and dates only: no customer data on screen
+        query = expiring_query(self._table, catalog, iso_utc(now), until, projection=(SORT_KEY, EXPIRES))
+        pages = self._dynamodb.get_paginator("query").paginate(**query)
         found = []
         for page in pages:
             for item in page["Items"]:
-                expires = item[BY_STATUS_EXPIRATION.sort_key]["S"]
+                expires = item[EXPIRES]["S"]
                 left = (datetime.fromisoformat(expires.replace("Z", "+00:00")) - now).total_seconds() / 3600
                 found.append(Expiring(catalog, item[SORT_KEY]["S"], expires, left))
         return found

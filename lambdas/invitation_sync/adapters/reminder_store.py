@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from invitation_sync.adapters.store import _from_item, _key, _unavailable, update_if
-from invitation_sync.adapters.table_design import BY_STATUS_EXPIRATION, catalog_status_key
+from invitation_sync.adapters.table_design import BY_STATUS_EXPIRATION, catalog_status_key, expiring_query
 from invitation_sync.domain import PENDING
 from invitation_sync.errors import StoredItemError
 from invitation_sync.models.base import describe
@@ -41,21 +41,7 @@ class ReminderStore:
     def expiring(self, catalog: str, after: str, until: str) -> Iterator[ReminderCandidate]:
         """PENDING invitations of `catalog` whose expirationDate lies in [after, until], soonest first.
         The index is eventually consistent: every write below re-checks the item itself."""
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            IndexName=BY_STATUS_EXPIRATION.name,
-            KeyConditionExpression="#partition = :status AND #expiry BETWEEN :after AND :until",
-            ExpressionAttributeNames={
-                "#partition": BY_STATUS_EXPIRATION.partition_key,
-                "#expiry": BY_STATUS_EXPIRATION.sort_key,
-            },
-            ExpressionAttributeValues={
-                ":status": {"S": catalog_status_key(catalog, PENDING)},
-                ":after": {"S": after},
-                ":until": {"S": until},
-            },
-        )
+        pages = self._client.get_paginator("query").paginate(**expiring_query(self._table, catalog, after, until))
         try:
             for page in pages:
                 for item in page["Items"]:

@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.table_design import (
-    BY_STATUS,
     PARTITION_KEY,
     RECONCILER_PARTITION,
     SORT_KEY,
     catalog_status_key,
     project_title_key,
+    with_status_query,
 )
 from invitation_sync.domain import FINAL_STATUSES
 from invitation_sync.errors import StoredItemError, StoreUnavailableError
@@ -188,23 +188,11 @@ class InvitationStore:
     def stored_with_status(self, catalog: str, status: str) -> list[StoredInvitation]:
         """Every stored invitation of `catalog` in `status`, from the byStatus index (eventually consistent:
         a change written a moment ago may not show yet)."""
-        found: list[StoredInvitation] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": BY_STATUS.name,
-            "KeyConditionExpression": "#key = :key",
-            "ExpressionAttributeNames": {"#key": BY_STATUS.partition_key},
-            "ExpressionAttributeValues": {":key": {"S": catalog_status_key(catalog, status)}},
-        }
-        while True:
-            try:
-                response = self._client.query(**request)
-            except (ClientError, BotoCoreError) as error:
-                raise _unavailable(error, "Query") from error
-            found += readable(response.get("Items", []))
-            if not response.get("LastEvaluatedKey"):
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        pages = self._client.get_paginator("query").paginate(**with_status_query(self._table, catalog, status))
+        try:
+            return [stored for page in pages for stored in readable(page["Items"])]
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "Query") from error
 
     @tracer.capture_method(capture_response=False)
     def get_reconciler_state(self, name: str) -> dict[str, Any]:

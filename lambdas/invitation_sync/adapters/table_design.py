@@ -5,7 +5,9 @@ the derived key attributes exist only when their source does, so each index is s
 """
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
+
+from invitation_sync.domain import PENDING
 
 PARTITION_KEY: Final = "catalog"
 SORT_KEY: Final = "id"
@@ -48,3 +50,39 @@ def project_title_key(catalog: str, title: str) -> str | None:
     an invitation to its opportunity; None for a blank title."""
     normalized = title.strip().lower()
     return f"{catalog}#{normalized}" if normalized else None
+
+
+def with_status_query(table: str, catalog: str, status: str) -> dict[str, Any]:
+    """Query parameters for the invitations of `catalog` in `status` (byStatus)."""
+    return {
+        "TableName": table,
+        "IndexName": BY_STATUS.name,
+        "KeyConditionExpression": "#status = :status",
+        "ExpressionAttributeNames": {"#status": BY_STATUS.partition_key},
+        "ExpressionAttributeValues": {":status": {"S": catalog_status_key(catalog, status)}},
+    }
+
+
+def expiring_query(
+    table: str, catalog: str, after: str, until: str, *, projection: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Query parameters for the PENDING invitations of `catalog` whose expirationDate lies in [after, until],
+    soonest first (byStatusExpiration); only the `projection` attributes when given."""
+    query: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": BY_STATUS_EXPIRATION.name,
+        "KeyConditionExpression": "#status = :status AND #expires BETWEEN :after AND :until",
+        "ExpressionAttributeNames": {
+            "#status": BY_STATUS_EXPIRATION.partition_key,
+            "#expires": BY_STATUS_EXPIRATION.sort_key,
+        },
+        "ExpressionAttributeValues": {
+            ":status": {"S": catalog_status_key(catalog, PENDING)},
+            ":after": {"S": after},
+            ":until": {"S": until},
+        },
+    }
+    if projection:
+        query["ExpressionAttributeNames"] |= {f"#projected{i}": name for i, name in enumerate(projection)}
+        query["ProjectionExpression"] = ", ".join(f"#projected{i}" for i in range(len(projection)))
+    return query
