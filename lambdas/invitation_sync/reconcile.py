@@ -454,7 +454,7 @@ def _difference(summary: dict[str, Any], listed: Invitation, stored: StoredInvit
         # Final is final: a summary that contradicts a stored final status can change nothing.
         return None if kept.status in FINAL_STATUSES else f"status {kept.status} -> {listed.status}"
     if not kept.details_retrievable:  # the details are gone: only what the summary adds can still change it
-        more = sorted(name for name, value in listed if value not in (None, []) and getattr(kept, name) in (None, []))
+        more = sorted(kept.missing_members(listed))
         return f"summary has more: {', '.join(more)}" if more else None
     compared = {key[:1].lower() + key[1:] for key in summary if key != "ParticipantType"}
     new, old = listed.model_dump(mode="json", by_alias=True), stored.invitation.model_dump(mode="json", by_alias=True)

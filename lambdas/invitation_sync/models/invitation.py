@@ -150,14 +150,18 @@ class Invitation(CamelModel):
         True, description="False once Partner Central stopped serving the details (after a rejection)."
     )
 
-    def filled_from(self, other: "Invitation") -> "Invitation":
-        """This invitation with the members it lacks taken from `other` (what a List summary or an event
-        still says when Partner Central no longer serves the details)."""
-        missing = {
+    def missing_members(self, other: "Invitation") -> dict[str, Any]:
+        """The declared members this invitation lacks and `other` has."""
+        return {
             name: value
             for name, value in other
             if getattr(self, name, None) in (None, []) and value not in (None, []) and name in type(self).model_fields
         }
+
+    def filled_from(self, other: "Invitation") -> "Invitation":
+        """This invitation with the members it lacks taken from `other` (what a List summary or an event
+        still says when Partner Central no longer serves the details)."""
+        missing = self.missing_members(other)
         return self.model_copy(update=missing) if missing else self
 
     @property
