@@ -378,13 +378,18 @@ class Reconciler:
                 result = self._sync.sync_invitation(
                     catalog, invitation_id, source, announced_status=announced_status, known=known
                 )
-            except InvitationNotAccessibleError:
+            except InvitationNotAccessibleError as error:
                 if announced_status is not None or (summary := self._find_summary(run, known)) is None:
                     raise
                 listed = normalize_summary(summary)  # its details are gone: the List summary has the status
-                run.report.synced += 1
-                result = self._sync.sync_invitation(
-                    catalog, invitation_id, source, announced_status=listed.status, known=listed
+                result = self._sync.sync_inaccessible(
+                    error,
+                    catalog,
+                    invitation_id,
+                    source,
+                    announced_status=listed.status,
+                    known=listed,
+                    participant_type=None,
                 )
         except InvitationSyncError as error:  # one bad invitation must not stop the run
             run.fail(f"{catalog}/{invitation_id}", error)

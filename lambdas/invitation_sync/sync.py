@@ -118,7 +118,7 @@ class InvitationSync:
         try:
             response = self._partner_central.get(catalog, invitation_id)
         except InvitationNotAccessibleError as error:
-            return self._when_inaccessible(
+            return self.sync_inaccessible(
                 error,
                 catalog,
                 invitation_id,
@@ -199,7 +199,7 @@ class InvitationSync:
         self._store.clear_publish_pending(stored)
         return event
 
-    def _when_inaccessible(
+    def sync_inaccessible(
         self,
         error: InvitationNotAccessibleError,
         catalog: str,
@@ -212,7 +212,8 @@ class InvitationSync:
     ) -> SyncResult:
         """After a rejection or an expiry: keep what we knew, fill in what the List summary still says,
         take the announced status, and say the details are gone. A late announcement for an invitation
-        already closed that way is stale. (A stored final status is never replaced: the store refuses.)"""
+        already closed that way is stale. (A stored final status is never replaced: the store refuses.)
+        The reconciler calls it too, with the status a List summary announces, once Get has refused."""
         stored = self._store.get(catalog, invitation_id)
         if announced_status in _INACCESSIBLE_AFTER:
             known = known or Invitation(id=invitation_id, catalog=catalog)
