@@ -83,7 +83,7 @@ class StackSettings(BaseModel):
 
     @model_validator(mode="after")
     def _within_the_read_quota(self) -> Self:
-        event_path = self.event_max_concurrency * self.event_rate_per_execution
+        event_path = self.event_path_rate
         if event_path + self.partner_central_rate_cap > PARTNER_CENTRAL_READ_QUOTA - 1:
             raise ValueError(
                 f"eventMaxConcurrency x eventRatePerExecution ({event_path:g}/s) + partnerCentralRateCap "

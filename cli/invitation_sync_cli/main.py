@@ -29,7 +29,7 @@ from botocore.exceptions import (
 from rich.console import Console
 
 from invitation_sync.adapters.aws import error_code
-from invitation_sync.domain import CATALOGS
+from invitation_sync.domain import CATALOGS, PARTICIPANT_TYPES
 from invitation_sync_cli import render
 from invitation_sync_cli.backfill import BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
@@ -126,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         "is covered. Ctrl-C stops between invocations; running it again resumes.",
     )
     backfill.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="narrow (repeatable)")
-    backfill.add_argument("--participant-type", action="append", choices=["RECEIVER", "SENDER"], help="narrow")
+    backfill.add_argument("--participant-type", action="append", choices=list(PARTICIPANT_TYPES), help="narrow")
     backfill.add_argument("--dry-run", action="store_true", help="list what would change; write and publish nothing")
     backfill.add_argument("--restart", action="store_true", help="start over instead of resuming a stopped backfill")
     backfill.add_argument("--reconciler-function", help="override the stack output ReconcilerFunctionName")

@@ -27,7 +27,6 @@ CLOCK_SKEW_MS: Final = 5_000  # this machine's clock against SQS's, for telling 
 class MoveResult:
     status: str
     moved: int
-    to_move: int
     failure_reason: str | None
 
 
@@ -82,7 +81,7 @@ class FailedEventsRedrive:
             moved = task.get("ApproximateNumberOfMessagesMoved", 0)
             to_move = task.get("ApproximateNumberOfMessagesToMove")
             if task["Status"] not in ACTIVE:
-                return MoveResult(task["Status"], moved, to_move or moved, task.get("FailureReason"))
+                return MoveResult(task["Status"], moved, task.get("FailureReason"))
             if self._clock() - last_report >= 10:
                 self._report(f"moved {moved} of {to_move if to_move is not None else '?'} back to the event queue")
                 last_report = self._clock()

@@ -8,6 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
+from invitation_sync.domain import PARTICIPANT_TYPES
 from invitation_sync.models.reconcile_request import InvalidReconcileRequestError, ReconcileRequest
 from invitation_sync.observability import logger, metrics, tracer
 from invitation_sync.reconcile import Budget
@@ -30,10 +31,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             f"invalid reconcile request: catalogs {unknown} are not configured here "
             f"(configured: {sorted(settings.catalogs)})"
         )
-    # RECEIVER first: the invitations to act on.
-    participant_types = request.participant_types or [
-        p for p in ("RECEIVER", "SENDER") if p in settings.participant_types
-    ]
+    participant_types = request.participant_types or [p for p in PARTICIPANT_TYPES if p in settings.participant_types]
     logger.append_keys(reconcile_mode=request.mode, dry_run=request.dry_run)
     report = services.reconciler.run(
         request,

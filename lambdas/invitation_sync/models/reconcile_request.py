@@ -43,7 +43,3 @@ class ReconcileRequest(BaseModel):
             return cls.model_validate(payload)
         except ValidationError as error:
             raise InvalidReconcileRequestError(f"invalid reconcile request: {describe(error)}") from None
-
-    @property
-    def scheduled(self) -> bool:
-        return self.mode in SCHEDULED_MODES
