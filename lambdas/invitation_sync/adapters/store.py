@@ -111,12 +111,8 @@ class InvitationStore:
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return SaveResult(saved=False, current=_from_item(error.response["Item"]))  # type: ignore[typeddict-item]
-            raise _unavailable(error, "UpdateItem") from error
-        except BotoCoreError as error:
-            raise _unavailable(error, "UpdateItem") from error
+        except (ClientError, BotoCoreError) as error:
+            return SaveResult(saved=False, current=_from_item(_refused(error, "UpdateItem")))
         return SaveResult(saved=True, current=_from_item(response["Attributes"]))
 
     @tracer.capture_method(capture_response=False)
@@ -226,13 +222,9 @@ class InvitationStore:
                 ExpressionAttributeValues={":now": {"S": now}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                held: Any = error.response.get("Item", {})
-                return str(held.get("until", {}).get("S", "an unknown time"))
-            raise _unavailable(error, "PutItem") from error
-        except BotoCoreError as error:
-            raise _unavailable(error, "PutItem") from error
+        except (ClientError, BotoCoreError) as error:
+            held = _refused(error, "PutItem")
+            return str(held.get("until", {}).get("S", "an unknown time"))
         return None
 
     @tracer.capture_method(capture_response=False)
@@ -245,12 +237,9 @@ class InvitationStore:
                 ConditionExpression="holder = :holder",
                 ExpressionAttributeValues={":holder": {"S": holder}},
             )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return False
-            raise _unavailable(error, "DeleteItem") from error
-        except BotoCoreError as error:
-            raise _unavailable(error, "DeleteItem") from error
+        except (ClientError, BotoCoreError) as error:
+            _refused(error, "DeleteItem")
+            return False
         return True
 
 
@@ -280,12 +269,9 @@ def update_if(
             ConditionExpression=condition,
             ExpressionAttributeValues={name: _serialize(value) for name, value in values.items()},
         )
-    except ClientError as error:
-        if error_code(error) == _CONDITION_FAILED:
-            return False
-        raise _unavailable(error, "UpdateItem") from error
-    except BotoCoreError as error:
-        raise _unavailable(error, "UpdateItem") from error
+    except (ClientError, BotoCoreError) as error:
+        _refused(error, "UpdateItem")
+        return False
     return True
 
 
@@ -354,6 +340,15 @@ def _integers(value: Any) -> Any:
     if isinstance(value, list):
         return [_integers(item) for item in value]
     return value
+
+
+def _refused(error: ClientError | BotoCoreError, call: str) -> dict[str, Any]:
+    """A conditional write's refusal: the item as it was (ALL_OLD; empty if not asked for). Any other
+    failure raises, as StoreUnavailableError when it was transient."""
+    if isinstance(error, ClientError) and error_code(error) == _CONDITION_FAILED:
+        item: dict[str, Any] = error.response.get("Item", {})  # type: ignore[assignment]
+        return item
+    raise _unavailable(error, call) from error
 
 
 def _unavailable(error: Exception, call: str) -> Exception:
