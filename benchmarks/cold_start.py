@@ -23,7 +23,7 @@ from moto import mock_aws
 
 from infra.lambda_asset import build_lambda_asset, host_platform
 from infra.settings import PARTNER_CENTRAL_REGION
-from infra.stack import CDK_JSON, create_app
+from infra.stack import CDK_JSON, synthesized_template
 from local.cloudformation import deploy
 from local.environment import local_process_environment
 from local.samples import invitation_event, opportunity_invitation, sqs_event
@@ -87,16 +87,6 @@ class DeployedFunction:
     tracing: bool
 
 
-def synthesized_template(context: dict[str, object]) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as outdir:
-        app, stack = create_app(context=context, outdir=outdir)
-        assembly = app.synth()
-        template: dict[str, Any] = json.loads(
-            (Path(assembly.directory) / f"{stack.artifact_id}.template.json").read_text()
-        )
-    return template
-
-
 def deployed_sync_function(template: dict[str, Any], task_root: Path) -> DeployedFunction:
     """The template's variables resolved (on moto: real-looking names and ARNs) plus Lambda's own."""
     with local_process_environment(), mock_aws():
@@ -129,7 +119,7 @@ def deployed_sync_function(template: dict[str, Any], task_root: Path) -> Deploye
     }
     if tracing:  # what Lambda adds for an actively traced function
         runtime |= {"AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR"}
-    variables = deployment.environments[function["Handler"]]
+    variables = deployment.environment_of(function["Handler"])
     return DeployedFunction({**runtime, **variables}, tracing)
 
 

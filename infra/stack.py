@@ -2,7 +2,9 @@
 
 import json
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Annotations, App, CfnOutput, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
@@ -94,6 +96,18 @@ class InvitationSyncStack(Stack):
         )
         CfnOutput(self, "EncryptionKeyArn", value=key.key_arn, description="KMS key of the table, topics and queues")
         CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
+
+
+def synthesized_template(context: dict[str, object]) -> dict[str, Any]:
+    """The stack's CloudFormation template for `context`, synthesized (cdk-nag included) into a scratch
+    directory: what the demo deploys on moto and the bench deploys as the function's environment."""
+    with tempfile.TemporaryDirectory() as outdir:
+        app, stack = create_app(context=context, outdir=outdir)
+        assembly = app.synth()
+        template: dict[str, Any] = json.loads(
+            (Path(assembly.directory) / f"{stack.artifact_id}.template.json").read_text()
+        )
+    return template
 
 
 def create_app(context: dict[str, object] | None = None, outdir: str | None = None) -> tuple[App, InvitationSyncStack]:

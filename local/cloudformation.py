@@ -31,11 +31,15 @@ class TemplateError(ValueError):
 class LocalDeployment:
     refs: dict[str, str] = field(default_factory=dict)  # logical id -> what Ref resolves to
     arns: dict[str, str] = field(default_factory=dict)  # logical id -> Fn::GetAtt Arn
-    environments: dict[str, dict[str, str]] = field(default_factory=dict)  # handler -> variables
     tables: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     functions: dict[str, "LocalFunction"] = field(default_factory=dict)  # function name -> what runs
     outputs: dict[str, str] = field(default_factory=dict)  # the stack's outputs that resolve locally
+
+    def environment_of(self, handler: str) -> dict[str, str]:
+        """The variables of the function that runs `handler`."""
+        [environment] = [function.environment for function in self.functions.values() if function.handler == handler]
+        return environment
 
     def resolve(self, value: Any) -> str:
         if isinstance(value, str):
@@ -76,7 +80,6 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
             properties = resource["Properties"]
             variables = properties.get("Environment", {}).get("Variables", {})
             environment = {k: deployment.resolve(v) for k, v in variables.items()}
-            deployment.environments[properties["Handler"]] = environment
             deployment.refs[logical_id] = logical_id  # the function's name here
             deployment.functions[logical_id] = LocalFunction(
                 properties["Handler"], environment, int(properties.get("Timeout", 3))

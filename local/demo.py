@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Final
 
 import boto3
@@ -24,6 +23,7 @@ from moto.server import ThreadedMotoServer
 from rich.console import Console
 from rich.table import Table
 
+from invitation_sync.domain import PARTICIPANT_TYPES
 from invitation_sync_cli.main import main as invitation_sync
 from local.aws_resources import PublishedMessage, drain_published, make_moto_item_writes_atomic, subscribe_probe_queue
 from local.environment import local_process_environment
@@ -60,11 +60,9 @@ def _free_port() -> int:
 def local_cloud() -> Iterator[tuple[LocalOperator, PartnerCentralEmulator, str]]:
     """Synthesized template -> moto server resources; emulator; the functions' environment applied."""
     with console.status("synthesizing the stack (cdk-nag checks included)"):
-        from infra.stack import create_app  # noqa: PLC0415 - jsii starts Node: only here
+        from infra.stack import STACK_ID, synthesized_template  # noqa: PLC0415 - jsii starts Node: only here
 
-        app, stack = create_app(context={"catalogs": [CATALOG], "participantTypes": ["RECEIVER", "SENDER"]})
-        assembly = app.synth()
-        template = json.loads((Path(assembly.directory) / f"{stack.artifact_id}.template.json").read_text())
+        template = synthesized_template({"catalogs": [CATALOG], "participantTypes": list(PARTICIPANT_TYPES)})
     console.print(f"[green]✓[/green] synthesized {len(template['Resources'])} resources")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's request lines
     port = _free_port()
@@ -78,10 +76,10 @@ def local_cloud() -> Iterator[tuple[LocalOperator, PartnerCentralEmulator, str]]
         with local_process_environment(
             AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url
         ):
-            operator = deploy_for_operator(template, stack.stack_name)
+            operator = deploy_for_operator(template, STACK_ID)
             deployment = operator.deployment
             for handler in (SYNC_HANDLER, RECONCILE_HANDLER, REMINDER_HANDLER):
-                os.environ.update(deployment.environments[handler])
+                os.environ.update(deployment.environment_of(handler))
             probe = subscribe_probe_queue(
                 boto3.client("sns"), boto3.client("sqs"), os.environ["INVITATION_EVENTS_TOPIC_ARN"], "demo-subscriber"
             )
