@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from invitation_sync.handlers.sync_handler import lambda_handler, sync_batch
+from local.event_source_mapping import delete_succeeded, reported_failures
 from local.lambda_context import lambda_context
 from local.samples import sqs_record
 
@@ -78,9 +79,5 @@ def _delivered(*events: object, receive_count: int) -> dict[str, Any]:
 
 
 def _delete_succeeded(event: dict[str, Any], response: dict[str, Any]) -> None:
-    """What the mapping does after the invocation: delete every record not reported as failed."""
-    failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
-    sqs = boto3.client("sqs")
-    for record in event["Records"]:
-        if record["messageId"] not in failed:
-            sqs.delete_message(QueueUrl=_queue_url(), ReceiptHandle=record["receiptHandle"])
+    receipts = {record["messageId"]: record["receiptHandle"] for record in event["Records"]}
+    delete_succeeded(boto3.client("sqs"), _queue_url(), receipts, reported_failures(response))

@@ -6,7 +6,7 @@ maxReceiveCount receives, as behind the real mapping."""
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from invitation_sync_cli.invoker import FunctionInvoker
 from local.samples import sqs_record
@@ -40,12 +40,11 @@ class LocalEventSourceMapping:
             answer = self._invoker.invoke(
                 self._function_name, {"Records": [sqs_record(m, self._queue_arn) for m in messages]}
             )
-            failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
+            failed = reported_failures(answer)
         except Exception:  # the whole batch failed: every message comes back
             failed = {message["MessageId"] for message in messages}
-        for message in messages:  # a failed record is left alone: it comes back when its visibility ends
-            if message["MessageId"] not in failed:
-                self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        receipts = {message["MessageId"]: message["ReceiptHandle"] for message in messages}
+        delete_succeeded(self._sqs, self._queue_url, receipts, failed)
         return len(messages)
 
     @contextmanager
@@ -64,3 +63,16 @@ class LocalEventSourceMapping:
         finally:
             stop.set()
             poller.join()
+
+
+def reported_failures(response: dict[str, Any]) -> set[str]:
+    """The message ids a partial batch response reports as failed."""
+    return {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
+
+
+def delete_succeeded(sqs: "SQSClient", queue_url: str, receipts: dict[str, str], failed: set[str]) -> None:
+    """What the mapping does after an invocation: delete every record (message id -> receipt handle) not
+    reported as failed; a failed one is left alone and comes back when its visibility ends."""
+    for message_id, receipt in receipts.items():
+        if message_id not in failed:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt)
