@@ -162,18 +162,18 @@ def compile_asset(interpreter: str, root: Path) -> None:
     """Unchecked-hash bytecode: used as it is, whatever timestamps the zip gives the sources. (The paths
     it records do not matter: importing a pyc names the code after the source file it was found beside.)"""
     command = [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(root)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise AssetBuildError(f"Lambda asset: {interpreter} could not compile the asset: " + " | ".join(detail))
+    _run(command, f"{interpreter} could not compile the asset")
 
 
 def _pip(*args: str, step: str) -> None:
-    command = [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"]
+    _run([sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"], f"pip could not {step}")
+
+
+def _run(command: list[str], failure: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise AssetBuildError(f"Lambda asset: pip could not {step}: " + " | ".join(detail))
+        raise AssetBuildError(f"Lambda asset: {failure}: " + " | ".join(detail))
 
 
 def _fingerprint(target: TargetPlatform, bytecode: str) -> str:
