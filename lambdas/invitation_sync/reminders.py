@@ -99,13 +99,15 @@ class ExpiryReminders:
             self._publish(candidate, pending)
             report.repeated += 1
         expires_at = candidate.stored.invitation.expiration_date
-        crossed = _crossed(self._thresholds, expires_at, now) - candidate.reminded_hours
+        if expires_at is None:
+            return
+        left = datetime.fromisoformat(expires_at) - now
+        crossed = _crossed(self._thresholds, left) - candidate.reminded_hours
         if pending is not None:
             crossed.discard(pending.threshold_hours)
-        if expires_at is None or not crossed:
+        if not crossed:
             return
         # Only the nearest threshold is published; the others crossed with it are recorded as done.
-        left = datetime.fromisoformat(expires_at) - now
         reminder = RecordedReminder(
             threshold_hours=min(crossed),
             expires_at=expires_at,
@@ -141,11 +143,8 @@ class ExpiryReminders:
         self._store.clear(candidate, reminder)
 
 
-def _crossed(thresholds: frozenset[int], expires_at: str | None, now: datetime) -> set[int]:
+def _crossed(thresholds: frozenset[int], left: timedelta) -> set[int]:
     """Thresholds whose moment has come: at most that many hours left, and not expired yet."""
-    if expires_at is None:
-        return set()
-    left = datetime.fromisoformat(expires_at) - now
     if left <= timedelta(0):
         return set()
     return {hours for hours in thresholds if left <= timedelta(hours=hours)}
