@@ -50,6 +50,13 @@ def sync_worst_case(pacing: float) -> float:
     return reads + writes
 
 
+def reconcile_sync_worst_case(pacing: float) -> float:
+    """One invitation synced by the reconciler. For a stored invitation whose details are gone, its List
+    calls replace the sync's own summary lookup, and the stored item is read twice: once when Get
+    refuses, once more when the summary's status is applied (InvitationSync.sync_inaccessible)."""
+    return sync_worst_case(pacing) + AWS_CALL_WORST_CASE
+
+
 def record_worst_case(pacing: float) -> float:
     """One event-queue record: its sync, parking it (one SendMessage), and its share of the batch's
     retry delays (one ChangeMessageVisibilityBatch). A record is only started with this much time left."""
