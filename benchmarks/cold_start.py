@@ -3,8 +3,9 @@
 The function runs as deployed: from the host-platform Lambda asset, with the environment the synthesized
 template gives it plus the variables Lambda itself sets, importing the template's handler and invoking it
 with an event. The floor is the same interpreter importing boto3, creating the clients the function
-created and sending the same Get. botocore's `before-send` hook notes the time and ends the process, so
-no network is timed. One row per tracing mode, medians of interleaved fresh interpreters.
+created and sending the same Get; a second floor also imports pydantic and builds one model first, the
+least any function with pydantic models pays. botocore's `before-send` hook notes the time and ends the
+process, so no network is timed. One row per tracing mode, medians of interleaved fresh interpreters.
 """
 
 import json
@@ -67,15 +68,29 @@ handler(event, FakeLambdaContext(function_name=os.environ["AWS_LAMBDA_FUNCTION_N
 sys.exit("the function returned without sending a request")
 """
 )
-FLOOR: Final = (
-    _PRELUDE
-    + """
+_FLOOR_CLIENTS: Final = """
 from botocore.config import Config
 services, catalog, invitation_id = sys.argv[4:7]
 config = Config(retries={"mode": "standard"})
 clients = {service: boto3.client(service, config=config) for service in services.split(",")}
+"""
+_FLOOR_GET: Final = """
 clients["partnercentral-selling"].get_engagement_invitation(Catalog=catalog, Identifier=invitation_id)
 """
+FLOOR: Final = _PRELUDE + _FLOOR_CLIENTS + _FLOOR_GET
+# The floor plus the least a function with pydantic models pays before its first request: importing
+# pydantic and building one two-field model. Its ratio to the floor bounds every such function's.
+PYDANTIC_FLOOR: Final = (
+    _PRELUDE
+    + _FLOOR_CLIENTS
+    + """
+from pydantic import BaseModel
+class Probe(BaseModel):
+    catalog: str
+    invitation_id: str
+Probe(catalog=catalog, invitation_id=invitation_id)
+"""
+    + _FLOOR_GET
 )
 
 
@@ -192,18 +207,20 @@ def measure(runs: int = 21, shipped_runs: int = 7) -> dict[str, Any]:
                 raise RuntimeError(f"{name}: the function's first request was {seen.request}, not {FIRST_REQUEST}")
             return seen
 
-        def floor_run(root: Path = asset) -> FirstRequest:
+        def floor_run(root: Path = asset, script: str = FLOOR) -> FirstRequest:
             services, (catalog, ident) = ",".join(first["default"].clients), (invitation["Catalog"], invitation["Id"])
             environment = functions["default"].environment
-            return first_request(FLOOR, environment, root, event, services, catalog, ident, bytecode=root == asset)
+            return first_request(script, environment, root, event, services, catalog, ident, bytecode=root == asset)
 
         first = {name: function_run(name) for name in functions}  # a first run each: the OS caches the files
         floor_run()
-        samples: dict[str, list[FirstRequest]] = {name: [] for name in (*functions, "floor")}
+        floor_run(script=PYDANTIC_FLOOR)
+        samples: dict[str, list[FirstRequest]] = {name: [] for name in (*functions, "floor", "pydantic_floor")}
         for _ in range(runs):  # interleaved, so drift on the machine hits every row alike
             for name in functions:
                 samples[name].append(function_run(name))
             samples["floor"].append(floor_run())
+            samples["pydantic_floor"].append(floor_run(script=PYDANTIC_FLOOR))
         without_bytecode: dict[str, list[FirstRequest]] = {"default": [], "floor": []}
         for _ in range(shipped_runs):
             without_bytecode["default"].append(function_run("default", shipped))
