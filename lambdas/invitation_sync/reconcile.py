@@ -6,7 +6,8 @@ scheduled incremental run reads what can have changed: the open invitations, the
 last complete scheduled run began, and a Get for each stored PENDING one that is no longer listed as
 PENDING. Its cost follows the open invitations, not the history. The full sweep (weekly, and the
 operator's backfill) pages everything. One run at a time of any mode (a lock item); each run stops
-before its time is up and keeps its state per mode, so the next invocation resumes.
+before its time is up and keeps its state per mode, so the next invocation resumes. An unfinished or
+skipped full sweep is carried on by the next complete incremental run.
 """
 
 import time
@@ -162,6 +163,8 @@ class Reconciler:
         )
         if held_until is not None:
             report.skipped = f"another reconcile run holds the lock until {held_until}"
+            if request.mode == "full" and not request.dry_run:
+                self._defer_sweep(now)
             return report
         try:
             scheduled: dict[str, dict[str, Any]] = {
@@ -180,9 +183,10 @@ class Reconciler:
                 request.mode == "incremental"
                 and report.complete
                 and not request.dry_run
-                and "pair" in scheduled["full"]
+                and ("pair" in scheduled["full"] or "requestedAt" in scheduled["full"])
             ):
-                # A full sweep longer than one invocation goes on hourly, not a week later with an expired token.
+                # A full sweep longer than one invocation, or one skipped while another run held the lock,
+                # goes on hourly: not a week later (with an expired token).
                 full = ReconcileReport(mode="full")
                 sweep = _Run(
                     ReconcileRequest(mode="full"),
@@ -203,6 +207,16 @@ class Reconciler:
             except StoreUnavailableError:
                 logger.warning("reconcile lock not released: it expires by itself", run_id=run_id)
         return report
+
+    def _defer_sweep(self, now: datetime) -> None:
+        """A full sweep that found the lock held (a backfill, or the hourly run it fired beside) is left to
+        the next complete incremental run, like an unfinished one."""
+        try:
+            self._store.request_reconciler_run("full", iso_utc(now))
+        except StoreUnavailableError:
+            logger.warning("skipped full sweep not deferred: it waits for its next schedule")
+            return
+        logger.info("full sweep skipped: the next incremental run carries it out")
 
     def _run_locked(self, run: _Run, catalogs: Sequence[str]) -> None:
         pairs = [f"{catalog}#{participant}" for catalog in catalogs for participant in run.participant_types]

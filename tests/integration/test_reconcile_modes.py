@@ -119,6 +119,27 @@ def test_one_run_at_a_time_of_any_mode(world: ReconcileWorld, capsys: pytest.Cap
     assert world.store.get_reconciler_state("lock") == {}  # released at the end
 
 
+def test_a_full_sweep_skipped_for_the_lock_is_carried_out_by_the_next_incremental_run(world: ReconcileWorld) -> None:
+    now = datetime.now(UTC)
+    assert world.store.take_reconciler_lock("a-backfill", iso_utc(now + timedelta(minutes=10)), iso_utc(now)) is None
+    assert invoke({"mode": "full", "dryRun": True})["skipped"]
+    assert "requestedAt" not in world.store.get_reconciler_state("full")  # a dry run defers nothing
+    assert invoke({"mode": "full"})["skipped"]
+    assert world.store.get_reconciler_state("full")["requestedAt"] >= iso_utc(now)
+    assert world.store.release_reconciler_lock("a-backfill")
+
+    report = world.run()  # the next hourly run, not the next week's
+
+    assert report.complete
+    assert report.continued_full_sweep is not None
+    assert report.continued_full_sweep.complete
+    assert report.continued_full_sweep.listed == FINAL_COUNT + OPEN_COUNT  # every AWS invitation, both pairs
+    state = world.store.get_reconciler_state("full")
+    assert "requestedAt" not in state
+    assert state["lastCompletedAt"] >= iso_utc(now)
+    assert world.run().continued_full_sweep is None  # done once
+
+
 def test_max_seconds_returns_early_with_the_cursor_stored_and_the_next_call_continues(world: ReconcileWorld) -> None:
     first = invoke({"mode": "backfill", "maxSeconds": 0.001})
     assert (first["complete"], first["list_calls"], first["listed"]) == (False, 1, 100)  # one page, then return

@@ -211,6 +211,20 @@ class InvitationStore:
             raise _unavailable(error, "PutItem") from error
 
     @tracer.capture_method(capture_response=False)
+    def request_reconciler_run(self, name: str, at: str) -> None:
+        """Note on a state item that its run is due (`requestedAt`), without the lock: one attribute is set,
+        so the lock holder's cursor on the same item is never overwritten."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_reconciler_key(name),
+                UpdateExpression="SET requestedAt = :at",
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable(error, "UpdateItem") from error
+
+    @tracer.capture_method(capture_response=False)
     def take_reconciler_lock(self, holder: str, until: str, now: str) -> str | None:
         """Take the one-run-at-a-time lock if it is free or expired; otherwise the holder's `until`."""
         try:
