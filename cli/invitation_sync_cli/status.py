@@ -1,6 +1,7 @@
 """`invitation-sync status`: one read-only look at the stack. Index queries with Select=COUNT (never a
 scan), the reconciler's state items, the failed-events queue and the stack's alarms in ALARM."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -119,13 +120,16 @@ class StatusReader:
             status.oldest_failed_event_seconds = max(datapoints, key=lambda point: point["Timestamp"])["Maximum"]
 
     def _alarms(self, stack: str) -> list[tuple[str, str]]:
-        """CloudFormation names the stack's alarms `<stack>-<logical id>-<suffix>`."""
+        """CloudFormation names the stack's alarms `<stack>-<logical id>-<suffix>`, neither part with a dash;
+        the prefix alone would also match a stack named `<stack>-dev`."""
+        own = re.compile(rf"{re.escape(stack)}-[A-Za-z0-9]+-[A-Za-z0-9]+")
         paginator = self._cloudwatch.get_paginator("describe_alarms")
         pages = paginator.paginate(AlarmNamePrefix=f"{stack}-", StateValue="ALARM", AlarmTypes=["MetricAlarm"])
         return [
             (alarm["AlarmName"], alarm.get("AlarmDescription") or alarm.get("StateReason", ""))
             for page in pages
             for alarm in page["MetricAlarms"]
+            if own.fullmatch(alarm["AlarmName"])
         ]
 
 

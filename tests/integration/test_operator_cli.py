@@ -133,7 +133,11 @@ def test_status_on_a_known_table(
             }
         ],
     )
-    for name in ("InvitationSync-MonitoringDrift-1A2B3C", "OtherStack-MonitoringDrift-4D5E6F"):
+    own, others = (
+        "InvitationSync-MonitoringDrift-1A2B3C",
+        ("OtherStack-MonitoringDrift-4D5E6F", "InvitationSync-Dev-Drift-7G8H"),
+    )
+    for name in (own, *others):
         cloudwatch.put_metric_alarm(
             AlarmName=name,
             AlarmDescription="invitation-sync: drift",
@@ -158,8 +162,8 @@ def test_status_on_a_known_table(
     assert "engi-0000000000001" in out
     assert "engi-0000000000002" not in out
     assert "failed events waiting: 2 (oldest 2.0 h" in out
-    assert "InvitationSync-MonitoringDrift-1A2B3C" in out
-    assert "OtherStack" not in out
+    assert own in out
+    assert not [name for name in others if name in out]  # another stack's, even one named "InvitationSync-Dev"
     assert boto3.client("dynamodb").scan(TableName=table_name(stack))["Items"] == before  # read-only
     assert len(boto3.client("sqs").receive_message(QueueUrl=failed_events, MaxNumberOfMessages=10)["Messages"]) == 2
 
