@@ -75,6 +75,14 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
             soft_wrap=True,
         )
 
+    if state.sweep_due_since:
+        out.print(
+            f"full sweep due since {state.sweep_due_since} (skipped: another run held the lock); "
+            "the next hourly run carries it out",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     age = state.oldest_failed_event_seconds
     oldest = "no CloudWatch datapoint in the last 15 minutes" if age is None else f"oldest {age / 3600:.1f} h"
     out.print(

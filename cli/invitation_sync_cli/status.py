@@ -47,6 +47,7 @@ class StackStatus:
     counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (catalog, status) -> invitations
     expiring: list[Expiring] = field(default_factory=list)
     scheduled_runs: list[ScheduledRun] = field(default_factory=list)
+    sweep_due_since: str | None = None  # a full sweep skipped for the lock, left to the next hourly run
     failed_events_waiting: int = 0
     failed_events_in_flight: int = 0
     oldest_failed_event_seconds: float | None = None  # None: CloudWatch has no recent datapoint
@@ -66,7 +67,7 @@ class StatusReader:
                 status.counts[(catalog, name)] = self._count(catalog, name)
             status.expiring += self._expiring(catalog, now)
         status.expiring.sort(key=lambda expiring: expiring.expires_at)
-        status.scheduled_runs = self._scheduled_runs()
+        self._scheduled_runs(status)
         self._failed_events(status, failed_events_queue_url, now)
         status.alarms_in_alarm = self._alarms(stack)
         return status
@@ -89,15 +90,17 @@ class StatusReader:
                 found.append(Expiring(catalog, item[SORT_KEY]["S"], expires, left))
         return found
 
-    def _scheduled_runs(self) -> list[ScheduledRun]:
+    def _scheduled_runs(self, status: StackStatus) -> None:
         """From the reconciler's state items, read with the store's own reader (reads only)."""
         store = InvitationStore(self._dynamodb, self._table)
-        runs = []
         for mode in SCHEDULED_MODES:
             state = store.get_reconciler_state(mode)
             if state.get("lastCompletedAt"):
-                runs.append(ScheduledRun(mode, state["lastCompletedAt"], dict(state.get("lastReport") or {})))
-        return runs
+                status.scheduled_runs.append(
+                    ScheduledRun(mode, state["lastCompletedAt"], dict(state.get("lastReport") or {}))
+                )
+            if mode == "full":
+                status.sweep_due_since = state.get("requestedAt")
 
     def _failed_events(self, status: StackStatus, queue_url: str, now: datetime) -> None:
         attributes = self._sqs.get_queue_attributes(

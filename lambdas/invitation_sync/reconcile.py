@@ -210,12 +210,9 @@ class Reconciler:
 
     def _defer_sweep(self, now: datetime) -> None:
         """A full sweep that found the lock held (a backfill, or the hourly run it fired beside) is left to
-        the next complete incremental run, like an unfinished one."""
-        try:
-            self._store.request_reconciler_run("full", iso_utc(now))
-        except StoreUnavailableError:
-            logger.warning("skipped full sweep not deferred: it waits for its next schedule")
-            return
+        the next complete incremental run, like an unfinished one. If that cannot be noted, the invocation
+        fails (ReconcilerErrors alarms) rather than leave the sweep silently to next week."""
+        self._store.request_reconciler_run("full", iso_utc(now))
         logger.info("full sweep skipped: the next incremental run carries it out")
 
     def _run_locked(self, run: _Run, catalogs: Sequence[str]) -> None:
@@ -246,6 +243,9 @@ class Reconciler:
         """Every invitation of every pair, oldest first, resuming at the stored pair and token."""
         resume = {} if run.request.restart else run.state
         if resume.get("pairs") != pairs:  # another scope: its cursor does not apply
+            resume = {}
+        requested, cursor_started = resume.get("requestedAt"), resume.get("runStartedAt")
+        if requested and cursor_started and requested > cursor_started:  # a new sweep is due, not last week's
             resume = {}
         run.started = _parse(resume.get("runStartedAt")) or run.started
         first = pairs.index(resume["pair"]) if resume.get("pair") in pairs else 0

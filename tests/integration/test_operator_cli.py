@@ -10,6 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.normalize import iso_utc
 from invitation_sync_cli import backfill
 from invitation_sync_cli.main import main
 from local.aws_resources import make_moto_item_writes_atomic
@@ -182,6 +184,14 @@ def test_status_shows_the_last_complete_scheduled_reconcile_and_what_it_repaired
     out = capsys.readouterr().out
     assert "last complete scheduled reconcile (incremental): 20" in out
     assert "drift repaired 1, backfilled 0, failed 0" in out
+    assert "full sweep due" not in out
+
+    now = datetime.now(UTC)
+    store = InvitationStore(boto3.client("dynamodb"), table_name(stack))
+    assert store.take_reconciler_lock("a-backfill", iso_utc(now + timedelta(minutes=10)), iso_utc(now)) is None
+    assert stack.invoker.invoke(function, {"mode": "full"})["skipped"]  # the weekly tick, during a backfill
+    assert cli(stack, "status") == 0
+    assert "full sweep due since 20" in capsys.readouterr().out
 
 
 def test_the_cli_creates_no_sns_partner_central_or_dynamodb_write_client(

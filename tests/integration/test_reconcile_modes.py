@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.handlers.reconcile_handler import lambda_handler
 from invitation_sync.models.reconcile_request import InvalidReconcileRequestError
 from invitation_sync.normalize import iso_utc
 from invitation_sync.reconcile import Budget, ReconcileReport
 from invitation_sync.wiring.reconcile import reconcile_services
+from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import dated, opportunity_invitation
 from local.seeding import seed
@@ -138,6 +140,59 @@ def test_a_full_sweep_skipped_for_the_lock_is_carried_out_by_the_next_incrementa
     assert "requestedAt" not in state
     assert state["lastCompletedAt"] >= iso_utc(now)
     assert world.run().continued_full_sweep is None  # done once
+
+
+def test_the_weekly_tick_beside_an_hourly_run_sweeps_within_the_hour_and_a_duplicate_tick_sweeps_once(
+    world: ReconcileWorld,
+) -> None:
+    nested: list[dict[str, Any]] = []
+
+    def weekly_tick(_: ReconcileReport) -> None:
+        if not nested:
+            nested.append(invoke({"mode": "full"}))
+
+    hourly = world.run(on_page=weekly_tick)  # the weekly tick arrives while the hourly run holds the lock
+    assert hourly.complete
+    assert hourly.continued_full_sweep is None  # it read the states before the tick was skipped
+    assert nested[0]["skipped"]
+    assert "requestedAt" in world.store.get_reconciler_state("full")
+    swept = world.run().continued_full_sweep
+    assert swept is not None
+    assert (swept.complete, swept.listed) == (True, FINAL_COUNT + OPEN_COUNT)
+
+    nested.clear()
+    assert world.run("full", on_page=weekly_tick).complete  # EventBridge delivered the weekly tick twice
+    assert nested[0]["skipped"]
+    assert "requestedAt" not in world.store.get_reconciler_state("full")  # the sweep that ran stands for both
+    assert world.run().continued_full_sweep is None
+
+
+def test_a_skipped_sweep_that_cannot_be_marked_due_fails_its_invocation(world: ReconcileWorld) -> None:
+    now = datetime.now(UTC)
+    assert world.store.take_reconciler_lock("a-backfill", iso_utc(now + timedelta(minutes=10)), iso_utc(now)) is None
+    with ClientFaults() as faults:
+        reconcile_services.cache_clear()  # the function's clients take the session's hooks when built
+        faults.fail_next("dynamodb.UpdateItem", times=3)  # every attempt botocore makes
+        with pytest.raises(StoreUnavailableError):  # ReconcilerErrors alarms: not silently left to next week
+            invoke({"mode": "full"})
+    reconcile_services.cache_clear()
+    assert "requestedAt" not in world.store.get_reconciler_state("full")
+
+
+def test_a_sweep_due_after_an_unfinished_one_starts_over(world: ReconcileWorld) -> None:
+    pages = {"left": 2}
+
+    def two_pages(_: ReconcileReport) -> None:
+        pages["left"] -= 1
+
+    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=two_pages)
+    assert (paused.complete, paused.listed) == (False, 200)
+    world.store.request_reconciler_run("full", iso_utc(datetime.now(UTC) + timedelta(seconds=1)))
+
+    swept = world.run().continued_full_sweep
+
+    assert swept is not None
+    assert (swept.complete, swept.listed) == (True, FINAL_COUNT + OPEN_COUNT)  # all of it, not the cursor's rest
 
 
 def test_max_seconds_returns_early_with_the_cursor_stored_and_the_next_call_continues(world: ReconcileWorld) -> None:
