@@ -13,6 +13,10 @@ from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker
 INVOCATION_SECONDS: Final = 25
 LOCK_RETRY_SECONDS: Final = 15.0
 COUNTS: Final = ("list_calls", "listed", "synced", "unchanged", "drift_repaired", "backfilled", "pending_published")
+# Get and List share 100,000 reads a day per partner account with the partner's other integrations (their
+# CRM connector too): a first backfill of a long history costs one Get per invitation, so by default a run
+# stops after a fifth of that and says how to go on.
+DEFAULT_MAX_READS: Final = 20_000
 
 
 @dataclass
@@ -21,6 +25,7 @@ class BackfillRequest:
     restart: bool = False
     catalogs: Sequence[str] = ()  # empty: the function's configured catalogs
     participant_types: Sequence[str] = ()
+    max_reads: int = DEFAULT_MAX_READS  # Partner Central reads (List and Get calls) this run may spend
 
     def payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -43,6 +48,12 @@ class BackfillProgress:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     failed: list[str] = field(default_factory=list)
     planned: list[dict[str, str]] = field(default_factory=list)
+    out_of_reads: bool = False  # stopped at the request's max_reads
+
+    @property
+    def reads(self) -> int:
+        """Partner Central reads spent so far: every List call and every Get (`synced`)."""
+        return self.counts["list_calls"] + self.counts["synced"]
 
     def add(self, report: dict[str, Any]) -> None:
         self.invocations += 1
@@ -69,7 +80,8 @@ def run_backfill(
     stop_requested: Callable[[], bool],
     sleep: Callable[[float], None] = time.sleep,
 ) -> BackfillProgress:
-    """Invoke until complete or until a stop is requested between two invocations."""
+    """Invoke until complete, until a stop is requested between two invocations, or until the first
+    invocation that ends at or past `request.max_reads` (one invocation spends at most its 25 s of pacing)."""
     progress = BackfillProgress()
     payload = request.payload()
     while not progress.complete and not stop_requested():
@@ -85,6 +97,13 @@ def run_backfill(
             # Calling again at once would repeat the same failing step, spending the shared quota for nothing.
             reasons = "; ".join(str(failure) for failure in answer.get("failed") or []) or "no reason given"
             raise FunctionFailedError(function_name, "NoProgress", f"a step failed and nothing moved ({reasons})")
+        if not progress.complete and progress.reads >= request.max_reads:
+            progress.out_of_reads = True
+            report(
+                f"read budget spent: {progress.reads} Partner Central reads (--max-reads {request.max_reads}; "
+                "the partner's 100,000 a day are shared with its other integrations)"
+            )
+            break
     return progress
 
 

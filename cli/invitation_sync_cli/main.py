@@ -31,7 +31,7 @@ from rich.console import Console
 from invitation_sync.adapters.aws import error_code
 from invitation_sync.domain import CATALOGS, PARTICIPANT_TYPES
 from invitation_sync_cli import render
-from invitation_sync_cli.backfill import BackfillRequest, run_backfill
+from invitation_sync_cli.backfill import DEFAULT_MAX_READS, BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
 from invitation_sync_cli.errors import CommandError
 from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker, LambdaInvoker
@@ -129,6 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--participant-type", action="append", choices=list(PARTICIPANT_TYPES), help="narrow")
     backfill.add_argument("--dry-run", action="store_true", help="list what would change; write and publish nothing")
     backfill.add_argument("--restart", action="store_true", help="start over instead of resuming a stopped backfill")
+    backfill.add_argument(
+        "--max-reads",
+        type=_positive_int,
+        default=DEFAULT_MAX_READS,
+        help=f"stop after this many Partner Central reads (List and Get; default {DEFAULT_MAX_READS:,}, a fifth of "
+        "the 100,000 a day the partner's integrations share); running it again resumes",
+    )
     backfill.add_argument("--reconciler-function", help="override the stack output ReconcilerFunctionName")
 
     redrive = command(
@@ -163,7 +170,9 @@ def _parser() -> argparse.ArgumentParser:
 def _backfill(command: Command) -> int:
     args = command.args
     function = command.outputs("ReconcilerFunctionName")["ReconcilerFunctionName"]
-    request = BackfillRequest(args.dry_run, args.restart, args.catalog or (), args.participant_type or ())
+    request = BackfillRequest(
+        args.dry_run, args.restart, args.catalog or (), args.participant_type or (), max_reads=args.max_reads
+    )
     console.print(f"backfill{' (dry run)' if args.dry_run else ''} through {function}", highlight=False)
     with _stop_between_invocations() as stop:
         try:
@@ -179,8 +188,18 @@ def _backfill(command: Command) -> int:
     render.backfill_summary(Console(), progress, dry_run=args.dry_run)
     if progress.complete:
         return 0
-    console.print(f"stopped before the end. {_resume_hint(args)}", soft_wrap=True, highlight=False)
+    stopped = "the read budget is spent: go on tomorrow, or with a larger --max-reads" if progress.out_of_reads else ""
+    console.print(
+        f"stopped before the end{': ' * bool(stopped)}{stopped}. {_resume_hint(args)}", soft_wrap=True, highlight=False
+    )
     return INTERRUPTED
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 @contextmanager
@@ -210,6 +229,7 @@ def _resume_hint(args: argparse.Namespace) -> str:
     flags += [f"--catalog {catalog}" for catalog in args.catalog or ()]
     flags += [f"--participant-type {kind}" for kind in args.participant_type or ()]
     flags += ["--dry-run"] * args.dry_run
+    flags += [f"--max-reads {args.max_reads}"] * (args.max_reads != DEFAULT_MAX_READS)
     return (
         "The backfill's cursor is stored (an invocation still running finishes on its own): resume with "
         f"`{' '.join(['invitation-sync backfill', *flags])}`"

@@ -131,3 +131,32 @@ def test_an_invocation_that_failed_without_progress_stops_the_loop() -> None:
     with pytest.raises(FunctionFailedError, match=r"NoProgress.*AWS#RECEIVER: PartnerCentralRequestError"):
         run_backfill(reconciler, "reconciler", BackfillRequest(), report=lambda _: None, stop_requested=lambda: False)
     assert len(reconciler.payloads) == 2  # stopped after the first invocation that moved nothing
+
+
+def test_a_backfill_stops_once_its_partner_central_reads_reach_the_budget() -> None:
+    """A first backfill of a long history costs one Get per invitation, against the 100,000 reads a day
+    the partner shares with its other integrations."""
+    reconciler = ScriptedReconciler(part(False, 100, 60), part(False, 100, 60), part(False, 100, 60), part(True, 1, 1))
+    lines: list[str] = []
+
+    progress = run_backfill(
+        reconciler, "r", BackfillRequest(max_reads=150), report=lines.append, stop_requested=lambda: False
+    )
+
+    assert (progress.complete, progress.out_of_reads, progress.reads) == (False, True, 183)  # 3 x (1 List + 60 Get)
+    assert len(reconciler.payloads) == 3  # the third ended past the budget: no fourth
+    assert lines[-1].startswith("read budget spent: 183 Partner Central reads (--max-reads 150;")
+
+
+def test_the_read_budget_is_an_option_and_resuming_keeps_it(capsys: pytest.CaptureFixture[str]) -> None:
+    reconciler = ScriptedReconciler(part(False, 100, 99), part(True, 1, 1))
+
+    assert main(["backfill", "--reconciler-function", "r", "--max-reads", "50"], invoker=reconciler) == 130
+
+    err = capsys.readouterr().err  # progress and notes; the summary table goes to standard output
+    assert "stopped before the end: the read budget is spent: go on tomorrow, or with a larger --max-reads" in err
+    assert "resume with `invitation-sync backfill --max-reads 50`" in err
+    assert len(reconciler.payloads) == 1
+    with pytest.raises(SystemExit):
+        main(["backfill", "--reconciler-function", "r", "--max-reads", "0"], invoker=reconciler)
+    assert "--max-reads: must be at least 1, not 0" in capsys.readouterr().err
