@@ -90,12 +90,24 @@ class InvitationMonitoring(Construct):
                     for name in (
                         names.DRIFT_REPAIRED,
                         names.INVITATIONS_BACKFILLED,
+                        names.EVENTS_PUBLISHED,  # the reconciler's own (the functions' are per catalog)
                         names.RECONCILE_FAILURES,
                         names.RECONCILE_SKIPPED,
+                        names.PARTNER_CENTRAL_THROTTLED,  # a backfill is the largest reader of the quota
                     )
                 ],
             ),
         )
+        if "Reminders" in functions:
+            self.dashboard.add_widgets(
+                cloudwatch.GraphWidget(
+                    title="Expiry reminders",
+                    left=[
+                        self.reconcile_metric(names.REMINDERS_PUBLISHED),
+                        self.reconcile_metric(names.REMINDER_FAILURES),
+                    ],
+                )
+            )
         self.dashboard.add_widgets(
             *(
                 cloudwatch.GraphWidget(

@@ -30,7 +30,9 @@ class StackSettings(BaseModel):
         "RECEIVER",
         "SENDER",
     ]
-    log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = Field("INFO", alias="logLevel")
+    # Not WARN or ERROR: Lambda's log-level filter counts a line without a level as INFO, and the EMF lines
+    # that carry every metric the alarms read have none, so those alarms would never fire.
+    log_level: Literal["DEBUG", "INFO"] = Field("INFO", alias="logLevel")
     log_retention_days: int = Field(90, alias="logRetentionDays")
     # The event path's worst-case Partner Central rate is event_max_concurrency x event_rate_per_execution.
     event_max_concurrency: int = Field(2, alias="eventMaxConcurrency", ge=2, le=1000)  # ESM's own bounds

@@ -1,12 +1,14 @@
-"""Every alarm on one of our own metrics reads a metric the functions really emit. CloudWatch matches a
-metric by namespace, name and the exact set of dimensions: an alarm whose dimensions differ from the EMF
-lines by one key stays at OK forever, and nothing in moto (or a deploy) would say so. So the functions
-run through their real handlers here, their EMF output is parsed, and each alarm's metric is looked up
-among the emitted ones on the synthesized template."""
+"""Every alarm and dashboard line on one of our own metrics reads a metric the functions really emit.
+CloudWatch matches a metric by namespace, name and the exact set of dimensions: an alarm whose dimensions
+differ from the EMF lines by one key stays at OK forever, and nothing in moto (or a deploy) would say so.
+So the functions run through their real handlers, under the Powertools variables the template gives them,
+their EMF output is parsed, and each alarm's metric is looked up among the emitted ones."""
 
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -56,10 +58,38 @@ def alarmed(stack: Synthesized) -> set[Metric]:
     return found
 
 
+def charted(stack: Synthesized) -> set[Metric]:
+    """The metrics of the dashboard's graphs on our namespace: `[namespace, name, dim, value, ..., {options}]`."""
+    [dashboard] = stack.resources("AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    body = json.loads("".join(part if isinstance(part, str) else "token" for part in parts))
+    found = set()
+    for widget in body["widgets"]:
+        for line in widget["properties"].get("metrics", []):
+            fields = [field for field in line if isinstance(field, str)]
+            if fields and fields[0] == METRIC_NAMESPACE:
+                pairs = zip(fields[2::2], fields[3::2], strict=True)
+                found.add((fields[0], fields[1], frozenset(pairs)))
+    return found
+
+
+def template_powertools_variables(stack: Synthesized) -> dict[str, str]:
+    """What every function's Powertools reads from its environment, as the template sets it (one value each)."""
+    values: defaultdict[str, set[str]] = defaultdict(set)
+    for function in stack.resources("AWS::Lambda::Function").values():
+        for name, value in function["Properties"]["Environment"]["Variables"].items():
+            if name in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"):
+                values[name].add(value)
+    assert all(len(distinct) == 1 for distinct in values.values()), values
+    return {name: distinct.pop() for name, distinct in values.items()}
+
+
 @pytest.fixture
-def fresh_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each function's clients are built inside the test, so injected faults reach them; the reconciler's
-    and the reminders' own variables as the stack sets them by default."""
+def functions_as_deployed(default_stack: Synthesized, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The template's Powertools variables; the reconciler's and the reminders' own as the stack sets
+    them by default; each function's clients built inside the test, so injected faults reach them."""
+    for name, value in template_powertools_variables(default_stack).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("RECONCILE_PARTICIPANT_TYPES", "RECEIVER,SENDER")
     monkeypatch.setenv("PARTNER_CENTRAL_RATE_CAP", "5")
     monkeypatch.setenv("EXPIRY_REMINDER_HOURS", "72,24")
@@ -70,25 +100,62 @@ def fresh_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         services.cache_clear()
 
 
-@pytest.mark.usefixtures("fresh_services")
-def test_every_alarm_on_our_metrics_reads_a_metric_the_functions_emit(
-    default_stack: Synthesized, local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
-) -> None:
-    invitation = opportunity_invitation(1)
-    local_aws.emulator.put(invitation)
+@pytest.fixture
+def emitted_metrics(
+    functions_as_deployed: None, local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
+) -> set[Metric]:
+    """One run of each function through its handler: a sync throttled once that succeeds, a sync per
+    catalog whose publish fails, a reconcile run throttled once, a reminder run."""
+    failing = [opportunity_invitation(1), opportunity_invitation(2, catalog="Sandbox")]
+    for invitation in [*failing, opportunity_invitation(3)]:
+        local_aws.emulator.put(invitation)
     with ClientFaults() as faults:
-        faults.fail_next("sns.Publish", times=3)  # every attempt botocore makes: PublishFailures
-        assert event_source.deliver(invitation_event(invitation))["errorType"] == "PublishError"
+        local_aws.emulator.fail_next("ThrottlingException")  # the sync's PartnerCentralThrottled, per catalog
+        assert event_source.deliver(invitation_event(opportunity_invitation(3)))["outcome"] == "stored"
+        for invitation in failing:
+            faults.fail_next("sns.Publish", times=3)  # every attempt botocore makes: PublishFailures
+            assert event_source.deliver(invitation_event(invitation))["errorType"] == "PublishError"
+    local_aws.emulator.fail_next("ThrottlingException")  # the reconciler's PartnerCentralThrottled
     context = FakeLambdaContext(aws_request_id=str(uuid.uuid4()), timeout_seconds=900)
-    assert reconcile_handler({"mode": "incremental"}, context)["complete"]  # DriftRepaired, ReconcileFailures
+    assert reconcile_handler({"mode": "incremental"}, context)["complete"]
     assert reminder_handler({"source": "aws.events"}, FakeLambdaContext(timeout_seconds=180))["complete"]
+    return emitted(capsys.readouterr().out)
 
-    alarms, metrics = alarmed(default_stack), emitted(capsys.readouterr().out)
 
-    assert {name for _, name, _ in alarms} == {
-        "PublishFailures",
-        "DriftRepaired",
-        "ReconcileFailures",
-        "ReminderFailures",
-    }
-    assert alarms - metrics == set(), f"alarms on metrics nothing emits; emitted: {sorted(metrics)}"
+def test_every_alarm_on_our_metrics_reads_a_metric_the_functions_emit(
+    default_stack: Synthesized, configured_stack: Synthesized, emitted_metrics: set[Metric]
+) -> None:
+    ours = {"PublishFailures", "DriftRepaired", "ReconcileFailures", "ReminderFailures"}
+    for stack in (default_stack, configured_stack):  # one catalog; two (each alarm reads both)
+        alarms = alarmed(stack)
+        assert {name for _, name, _ in alarms} == ours
+        assert alarms - emitted_metrics == set(), f"alarms on metrics nothing emits; emitted: {sorted(emitted_metrics)}"
+
+
+def test_every_dashboard_line_on_a_metric_the_functions_emitted_has_its_dimensions(
+    default_stack: Synthesized, emitted_metrics: set[Metric]
+) -> None:
+    """A line under a metric name with dimensions it is never emitted under draws nothing. Lines for
+    metrics these runs did not emit (a lagging read, an invalid event) are not checked here."""
+    charted_metrics = charted(default_stack)
+    emitted_keys: defaultdict[str, set[frozenset[str]]] = defaultdict(set)
+    for _, name, dimensions in emitted_metrics:
+        emitted_keys[name].add(frozenset(key for key, _ in dimensions))
+    checked = [(name, dimensions) for _, name, dimensions in charted_metrics if name in emitted_keys]
+    wrong = [(name, sorted(d)) for name, d in checked if frozenset(key for key, _ in d) not in emitted_keys[name]]
+    assert wrong == []
+    assert len(checked) >= 12, checked  # the runs above reach most lines: the check is not vacuous
+    service_only: Any = frozenset({("service", "invitation-sync")})
+    for name in ("EventsPublished", "PartnerCentralThrottled", "RemindersPublished"):  # the reconciler's own
+        assert (METRIC_NAMESPACE, name, service_only) in charted_metrics & emitted_metrics
+
+
+def test_every_function_lets_the_metric_lines_through_lambdas_log_level_filter(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    """EMF lines carry no `level`, which Lambda's log-level filter counts as INFO: a function whose
+    ApplicationLogLevel is WARN or ERROR would drop every metric the alarms read."""
+    for stack in (default_stack, configured_stack):
+        functions = stack.resources("AWS::Lambda::Function").values()
+        levels = {function["Properties"]["LoggingConfig"]["ApplicationLogLevel"] for function in functions}
+        assert levels <= {"DEBUG", "INFO"}, levels

@@ -371,6 +371,7 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"fullSweepSchedule": "weekly"}, "fullSweepSchedule"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),
         ({"tracing": "sometimes"}, "tracing"),
+        ({"logLevel": "WARN"}, "logLevel: Input should be 'DEBUG' or 'INFO'"),
         ({"expiryReminders": [72, 0]}, "expiryReminders"),
         ({"expiryReminders": "24,24"}, "expiryReminders"),
         ({"expiryReminders": [400]}, "expiryReminders"),
