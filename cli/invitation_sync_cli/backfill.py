@@ -12,7 +12,16 @@ from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker
 # Each invocation returns after about this long with its cursor stored: progress at least every 30 s.
 INVOCATION_SECONDS: Final = 25
 LOCK_RETRY_SECONDS: Final = 15.0
-COUNTS: Final = ("list_calls", "listed", "synced", "unchanged", "drift_repaired", "backfilled", "pending_published")
+COUNTS: Final = (
+    "list_calls",
+    "listed",
+    "synced",
+    "unchanged",
+    "drift_repaired",
+    "backfilled",
+    "pending_published",
+    "partner_central_requests",
+)
 # Get and List share 100,000 reads a day per partner account with the partner's other integrations (their
 # CRM connector too): a first backfill of a long history costs one Get per invitation, so by default a run
 # stops after a fifth of that and says how to go on.
@@ -52,8 +61,9 @@ class BackfillProgress:
 
     @property
     def reads(self) -> int:
-        """Partner Central reads spent so far: every List call and every Get (`synced`)."""
-        return self.counts["list_calls"] + self.counts["synced"]
+        """Partner Central reads spent so far: every request the function sent, botocore's retries included;
+        from a function older than that count, its List and Get calls."""
+        return self.counts["partner_central_requests"] or self.counts["list_calls"] + self.counts["synced"]
 
     def add(self, report: dict[str, Any]) -> None:
         self.invocations += 1
@@ -81,7 +91,8 @@ def run_backfill(
     sleep: Callable[[float], None] = time.sleep,
 ) -> BackfillProgress:
     """Invoke until complete, until a stop is requested between two invocations, or until the first
-    invocation that ends at or past `request.max_reads` (one invocation spends at most its 25 s of pacing)."""
+    invocation that ends at or past `request.max_reads` (one invocation reads for about 30 s at the
+    reconciler's rate cap: ~150 requests at 5/s)."""
     progress = BackfillProgress()
     payload = request.payload()
     while not progress.complete and not stop_requested():

@@ -188,15 +188,16 @@ def _backfill(command: Command) -> int:
     render.backfill_summary(Console(), progress, dry_run=args.dry_run)
     if progress.complete:
         return 0
-    stopped = "the read budget is spent: go on tomorrow, or with a larger --max-reads" if progress.out_of_reads else ""
-    console.print(
-        f"stopped before the end{': ' * bool(stopped)}{stopped}. {_resume_hint(args)}", soft_wrap=True, highlight=False
-    )
+    why = " (the read budget is spent; go on tomorrow, or with a larger --max-reads)" if progress.out_of_reads else ""
+    console.print(f"stopped before the end{why}. {_resume_hint(args)}", soft_wrap=True, highlight=False)
     return INTERRUPTED
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value

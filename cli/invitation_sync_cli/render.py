@@ -26,6 +26,7 @@ def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool)
         ("invitations listed", counts["listed"]),
         ("unchanged", counts["unchanged"]),
         ("synced (Get calls)", counts["synced"]),
+        ("Partner Central reads (retries included)", progress.reads),
         ("stored (backfill)", counts["backfilled"]),
         ("stored (drift)", counts["drift_repaired"]),
         ("pending publishes finished", counts["pending_published"]),
@@ -78,7 +79,7 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
     if state.sweep_due_since:
         out.print(
             f"full sweep due since {state.sweep_due_since} (skipped: another run held the lock); "
-            "the next hourly run carries it out",
+            "the next complete incremental run carries it out",
             highlight=False,
             soft_wrap=True,
         )

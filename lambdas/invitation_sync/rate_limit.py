@@ -33,6 +33,7 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self.waited = 0.0
+        self.sent = 0  # every HTTP attempt paced here: what the partner's read quota counts
 
     @property
     def longest_wait(self) -> float:
@@ -48,6 +49,7 @@ class RateLimiter:
                     self._sleep(wait)
                 self._sent.popleft()
             self._sent.append(self._clock())
+            self.sent += 1
 
     def hold(self) -> None:
         """Wait until the window of the latest send has closed: afterwards no send of ours can share a

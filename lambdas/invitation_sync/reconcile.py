@@ -55,6 +55,7 @@ class ReconcileReport:
     listed: int = 0
     unchanged: int = 0
     synced: int = 0  # Get calls made
+    partner_central_requests: int = 0  # every HTTP request to Partner Central, retries included (the handler's)
     drift_repaired: int = 0  # changed, or new since the last complete scheduled run: an event was missed
     backfilled: int = 0  # missing and older than that run: never delivered as events
     pending_published: int = 0
@@ -345,7 +346,9 @@ class Reconciler:
         if run.request.dry_run:
             run.report.planned.append(PlannedChange(listed.catalog, listed.id, difference))
             return
-        self._sync_counted(run, listed.catalog, listed.id, stored, announced_status=listed.status, known=listed)
+        self._sync_counted(
+            run, listed.catalog, listed.id, stored, announced_status=listed.status, known=listed, from_summary=True
+        )
 
     def _resync_unlisted_pending(self, run: _Run, catalog: str, compared: set[str]) -> None:
         """Stored as PENDING but not listed as PENDING: answered or expired without an event reaching us."""
@@ -361,7 +364,9 @@ class Reconciler:
             if run.request.dry_run:
                 run.report.planned.append(PlannedChange(catalog, invitation.id, "no longer listed as PENDING"))
             elif self._finish_pending(run, stored):
-                self._sync_counted(run, catalog, invitation.id, stored, announced_status=None, known=invitation)
+                self._sync_counted(
+                    run, catalog, invitation.id, stored, announced_status=None, known=invitation, from_summary=False
+                )
 
     def _finish_pending(self, run: _Run, stored: StoredInvitation | None) -> bool:
         """Publish a version its writer left pending; False (counted as failed) if that fails too."""
@@ -383,14 +388,21 @@ class Reconciler:
         *,
         announced_status: str | None,
         known: Invitation,
+        from_summary: bool,
     ) -> None:
-        """Sync one invitation; its failure is counted and reported, and the run goes on."""
+        """Sync one invitation; its failure is counted and reported, and the run goes on. `from_summary`:
+        `known` is its List summary, so a hidden invitation needs no second List to find it."""
         source = f"reconcile:{run.run_id}"
         try:
             try:
                 run.report.synced += 1
                 result = self._sync.sync_invitation(
-                    catalog, invitation_id, source, announced_status=announced_status, known=known
+                    catalog,
+                    invitation_id,
+                    source,
+                    announced_status=announced_status,
+                    known=known,
+                    known_from_summary=from_summary,
                 )
             except InvitationNotAccessibleError as error:
                 if announced_status is not None or (summary := self._find_summary(run, known)) is None:
@@ -404,6 +416,7 @@ class Reconciler:
                     announced_status=listed.status,
                     known=listed,
                     participant_type=None,
+                    known_from_summary=True,
                 )
         except InvitationSyncError as error:  # one bad invitation must not stop the run
             run.fail(f"{catalog}/{invitation_id}", error)

@@ -110,11 +110,13 @@ class InvitationSync:
         announced_status: str | None = None,
         known: Invitation | None = None,
         participant_type: str | None = None,
+        known_from_summary: bool = False,
     ) -> SyncResult:
         """Fetch, normalize, store, publish. `announced_status`, `known` and `participant_type` say what
         the caller (an event, a List summary) already knows, for when Partner Central no longer serves
-        the details. An announced final status that Get does not answer yet is a lagging read: what Get
-        answered is stored, and LaggingReadError asks for the event again later."""
+        the details; `known_from_summary`: `known` is the List summary already, not to be looked up again.
+        An announced final status that Get does not answer yet is a lagging read: what Get answered is
+        stored, and LaggingReadError asks for the event again later."""
         try:
             response = self._partner_central.get(catalog, invitation_id)
         except InvitationNotAccessibleError as error:
@@ -126,6 +128,7 @@ class InvitationSync:
                 announced_status=announced_status,
                 known=known,
                 participant_type=participant_type,
+                known_from_summary=known_from_summary,
             )
         synced_at = iso_utc(self._clock())
         try:
@@ -209,6 +212,7 @@ class InvitationSync:
         announced_status: str | None,
         known: Invitation | None,
         participant_type: str | None,
+        known_from_summary: bool = False,
     ) -> SyncResult:
         """After a rejection or an expiry: keep what we knew, fill in what the List summary still says,
         take the announced status, and say the details are gone. A late announcement for an invitation
@@ -217,7 +221,7 @@ class InvitationSync:
         stored = self._store.get(catalog, invitation_id)
         if announced_status in _INACCESSIBLE_AFTER:
             known = known or Invitation(id=invitation_id, catalog=catalog)
-            if stored is None:
+            if stored is None and not known_from_summary:
                 known = self._with_summary(known, participant_type)
             if stored and stored.invitation.status in FINAL_STATUSES and stored.invitation.status != announced_status:
                 return _result(SyncOutcome.STALE, stored, None, 0)  # final is final: a contradicting claim

@@ -195,6 +195,28 @@ def test_a_sweep_due_after_an_unfinished_one_starts_over(world: ReconcileWorld) 
     assert (swept.complete, swept.listed) == (True, FINAL_COUNT + OPEN_COUNT)  # all of it, not the cursor's rest
 
 
+def test_a_backfill_of_hidden_invitations_spends_one_list_per_page_and_reports_every_request(
+    world: ReconcileWorld,
+) -> None:
+    """Expired and rejected invitations make most of a long history, and Get refuses them: the List
+    summary the backfill holds is all there is, so finding it again would waste the partner's reads."""
+    hidden = [
+        dated(opportunity_invitation(n, catalog="Sandbox", status="EXPIRED"), world.now - timedelta(days=60, hours=n))
+        for n in range(101, 111)
+    ]
+    seed(world.local_aws.emulator, None, "", [(response, "SENDER") for response in hidden])
+    for response in hidden:
+        world.local_aws.emulator.make_inaccessible("Sandbox", response["Id"])
+    world.local_aws.emulator.calls.clear()
+
+    response = invoke({"mode": "backfill", "catalogs": ["Sandbox"], "participantTypes": ["SENDER"]})
+
+    assert (response["complete"], response["backfilled"], response["failed"]) == (True, 10, [])
+    calls = world.local_aws.emulator.calls
+    assert len([call for call in calls if call.operation == "ListEngagementInvitations"]) == 1  # the page itself
+    assert response["partner_central_requests"] == len(calls) == 11  # 1 List + 10 Gets, all counted
+
+
 def test_max_seconds_returns_early_with_the_cursor_stored_and_the_next_call_continues(world: ReconcileWorld) -> None:
     first = invoke({"mode": "backfill", "maxSeconds": 0.001})
     assert (first["complete"], first["list_calls"], first["listed"]) == (False, 1, 100)  # one page, then return

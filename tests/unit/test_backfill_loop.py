@@ -154,9 +154,23 @@ def test_the_read_budget_is_an_option_and_resuming_keeps_it(capsys: pytest.Captu
     assert main(["backfill", "--reconciler-function", "r", "--max-reads", "50"], invoker=reconciler) == 130
 
     err = capsys.readouterr().err  # progress and notes; the summary table goes to standard output
-    assert "stopped before the end: the read budget is spent: go on tomorrow, or with a larger --max-reads" in err
+    assert "stopped before the end (the read budget is spent; go on tomorrow, or with a larger --max-reads)" in err
     assert "resume with `invitation-sync backfill --max-reads 50`" in err
     assert len(reconciler.payloads) == 1
     with pytest.raises(SystemExit):
         main(["backfill", "--reconciler-function", "r", "--max-reads", "0"], invoker=reconciler)
     assert "--max-reads: must be at least 1, not 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["backfill", "--reconciler-function", "r", "--max-reads", "lots"], invoker=reconciler)
+    assert "--max-reads: must be a whole number, not 'lots'" in capsys.readouterr().err
+
+
+def test_the_budget_counts_every_request_the_function_reports_retries_included() -> None:
+    throttled = {**part(False, 100, 60), "partner_central_requests": 160}  # 1 List + 60 Gets, 99 retried
+    reconciler = ScriptedReconciler(throttled, part(True, 1, 1))
+
+    progress = run_backfill(
+        reconciler, "r", BackfillRequest(max_reads=150), report=lambda _: None, stop_requested=lambda: False
+    )
+
+    assert (progress.out_of_reads, progress.reads, len(reconciler.payloads)) == (True, 160, 1)

@@ -33,6 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     participant_types = request.participant_types or [p for p in PARTICIPANT_TYPES if p in settings.participant_types]
     logger.append_keys(reconcile_mode=request.mode, dry_run=request.dry_run)
+    requests_before = services.rate_limiter.sent
     report = services.reconciler.run(
         request,
         catalogs,
@@ -44,6 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         run_id=context.aws_request_id,
         lock_seconds=context.get_remaining_time_in_millis() / 1000,
     )
+    report.partner_central_requests = services.rate_limiter.sent - requests_before  # what the read quota counts
     runs = report.runs()
     for name, value in (
         (names.DRIFT_REPAIRED, sum(r.drift_repaired for r in runs)),
