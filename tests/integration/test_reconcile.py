@@ -124,12 +124,7 @@ def test_an_expired_next_token_restarts_the_pair_instead_of_stalling(world: Reco
 
 
 def test_an_unfinished_full_sweep_is_carried_on_by_the_next_incremental_run(world: ReconcileWorld) -> None:
-    pages = {"left": 2}
-
-    def two_pages(_: ReconcileReport) -> None:
-        pages["left"] -= 1
-
-    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=two_pages)
+    paused = world.pause_full_sweep()
     assert (paused.complete, paused.listed) == (False, 200)
 
     report = world.run()  # an hour later, not a week later when its token has long expired

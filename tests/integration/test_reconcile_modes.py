@@ -12,7 +12,7 @@ from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.handlers.reconcile_handler import lambda_handler
 from invitation_sync.models.reconcile_request import InvalidReconcileRequestError
 from invitation_sync.normalize import iso_utc
-from invitation_sync.reconcile import Budget, ReconcileReport
+from invitation_sync.reconcile import ReconcileReport
 from invitation_sync.wiring.reconcile import reconcile_services
 from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
@@ -180,12 +180,7 @@ def test_a_skipped_sweep_that_cannot_be_marked_due_fails_its_invocation(world: R
 
 
 def test_a_sweep_due_after_an_unfinished_one_starts_over(world: ReconcileWorld) -> None:
-    pages = {"left": 2}
-
-    def two_pages(_: ReconcileReport) -> None:
-        pages["left"] -= 1
-
-    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=two_pages)
+    paused = world.pause_full_sweep()
     assert (paused.complete, paused.listed) == (False, 200)
     world.store.request_reconciler_run("full", iso_utc(datetime.now(UTC) + timedelta(seconds=1)))
 
@@ -242,12 +237,7 @@ def test_backfill_covers_every_configured_pair_with_its_own_cursor_and_leaves_th
     # tested in test_reconcile.py), and "no page twice" below would depend on the machine's load.
     monkeypatch.setattr("invitation_sync.reconcile.PAGE_GRACE_SECONDS", 600.0)
     assert invoke({"mode": "incremental"})["complete"]
-    pages = {"left": 2}
-
-    def two_pages(_: ReconcileReport) -> None:
-        pages["left"] -= 1
-
-    paused = world.run("full", budget=Budget(lambda: 900.0 if pages["left"] > 0 else 0.0), on_page=two_pages)
+    paused = world.pause_full_sweep()
     assert not paused.complete
     scheduled = {mode: world.store.get_reconciler_state(mode) for mode in ("incremental", "full")}
     assert scheduled["full"]["pair"] == "AWS#RECEIVER"
