@@ -20,7 +20,6 @@ COUNTS: Final = (
     "drift_repaired",
     "backfilled",
     "pending_published",
-    "partner_central_requests",
 )
 # Get and List share 100,000 reads a day per partner account with the partner's other integrations (their
 # CRM connector too): a first backfill of a long history costs one Get per invitation, so by default a run
@@ -34,7 +33,7 @@ class BackfillRequest:
     restart: bool = False
     catalogs: Sequence[str] = ()  # empty: the function's configured catalogs
     participant_types: Sequence[str] = ()
-    max_reads: int = DEFAULT_MAX_READS  # Partner Central reads (List and Get calls) this run may spend
+    max_reads: int = DEFAULT_MAX_READS  # Partner Central requests (List and Get, retries included) this run may spend
 
     def payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -58,15 +57,16 @@ class BackfillProgress:
     failed: list[str] = field(default_factory=list)
     planned: list[dict[str, str]] = field(default_factory=list)
     out_of_reads: bool = False  # stopped at the request's max_reads
-
-    @property
-    def reads(self) -> int:
-        """Partner Central reads spent so far: every request the function sent, botocore's retries included;
-        from a function older than that count, its List and Get calls."""
-        return self.counts["partner_central_requests"] or self.counts["list_calls"] + self.counts["synced"]
+    # Partner Central reads spent so far: every request the function sent, botocore's retries included;
+    # for an answer from a function older than that count, its List and Get calls.
+    reads: int = 0
 
     def add(self, report: dict[str, Any]) -> None:
         self.invocations += 1
+        if "partner_central_requests" in report:
+            self.reads += int(report["partner_central_requests"])
+        else:
+            self.reads += int(report.get("list_calls") or 0) + int(report.get("synced") or 0)
         self.complete = bool(report.get("complete"))
         for name in COUNTS:
             self.counts[name] += int(report.get(name) or 0)

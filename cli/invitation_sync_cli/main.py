@@ -133,8 +133,9 @@ def _parser() -> argparse.ArgumentParser:
         "--max-reads",
         type=_positive_int,
         default=DEFAULT_MAX_READS,
-        help=f"stop after this many Partner Central reads (List and Get; default {DEFAULT_MAX_READS:,}, a fifth of "
-        "the 100,000 a day the partner's integrations share); running it again resumes",
+        help="stop after this many Partner Central requests (List and Get, retries included; default "
+        f"{DEFAULT_MAX_READS:,}, a fifth of the 100,000 a day the partner's integrations share); running it again "
+        "resumes",
     )
     backfill.add_argument("--reconciler-function", help="override the stack output ReconcilerFunctionName")
 

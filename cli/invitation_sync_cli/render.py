@@ -26,7 +26,7 @@ def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool)
         ("invitations listed", counts["listed"]),
         ("unchanged", counts["unchanged"]),
         ("synced (Get calls)", counts["synced"]),
-        ("Partner Central reads (retries included)", progress.reads),
+        ("Partner Central requests", progress.reads),
         ("stored (backfill)", counts["backfilled"]),
         ("stored (drift)", counts["drift_repaired"]),
         ("pending publishes finished", counts["pending_published"]),

@@ -1,5 +1,6 @@
 """Powertools singletons and the metric names the stack's alarms and dashboard read."""
 
+import logging
 import os
 import threading
 from collections import Counter, defaultdict
@@ -71,6 +72,10 @@ def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
 
 
 logger = Logger(service=SERVICE)
+# Lambda sets the root logger to the function's log level, and at DEBUG botocore logs every request's
+# parameters and every response body: invitations' contacts and messages. The SDK stays at INFO.
+for _library in ("botocore", "boto3", "urllib3", "s3transfer"):
+    logging.getLogger(_library).setLevel(logging.INFO)
 tracer: FunctionTracer = Tracer(service=SERVICE) if tracing_enabled() else _TracingOff()
 metrics = Metrics(namespace=METRIC_NAMESPACE, service=SERVICE)
 

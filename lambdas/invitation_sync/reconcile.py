@@ -55,7 +55,9 @@ class ReconcileReport:
     listed: int = 0
     unchanged: int = 0
     synced: int = 0  # Get calls made
-    partner_central_requests: int = 0  # every HTTP request to Partner Central, retries included (the handler's)
+    # Every HTTP request to Partner Central, retries included: set by the handler for the whole invocation
+    # (a continued full sweep included), so not in the stored lastReport.
+    partner_central_requests: int = 0
     drift_repaired: int = 0  # changed, or new since the last complete scheduled run: an event was missed
     backfilled: int = 0  # missing and older than that run: never delivered as events
     pending_published: int = 0
@@ -473,6 +475,7 @@ def _last_report(report: ReconcileReport, run_id: str) -> dict[str, Any]:
     """What `invitation-sync status` shows of the last complete run: counts, not the dry run's plan."""
     summary = report.summary()
     summary.pop("planned")
+    summary.pop("partner_central_requests")  # known only once the invocation is over
     summary["failed"] = report.failed[:_LAST_REPORT_FAILURES]
     return {**summary, "runId": run_id}
 

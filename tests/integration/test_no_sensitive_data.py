@@ -85,6 +85,8 @@ def test_the_secret_fixture_covers_every_sensitive_member_of_the_answer() -> Non
 def test_no_sensitive_value_in_logs_or_errors(
     local_aws: LocalAws, log_lines: LogLines, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
+    # As Lambda sets the root logger at logLevel DEBUG: botocore logs request parameters and bodies there.
+    caplog.set_level(logging.DEBUG)
     errors: list[str] = []
 
     def deliver(event: object) -> None:

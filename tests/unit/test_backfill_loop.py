@@ -174,3 +174,13 @@ def test_the_budget_counts_every_request_the_function_reports_retries_included()
     )
 
     assert (progress.out_of_reads, progress.reads, len(reconciler.payloads)) == (True, 160, 1)
+
+
+def test_reads_add_up_across_answers_from_an_older_and_a_newer_function() -> None:
+    """A deploy during a backfill: the older function's answers have no request count."""
+    older, newer = part(False, 100, 60), {**part(False, 100, 10), "partner_central_requests": 20}
+    reconciler = ScriptedReconciler(older, newer, part(True, 1, 1))
+
+    progress = run_backfill(reconciler, "r", BackfillRequest(), report=lambda _: None, stop_requested=lambda: False)
+
+    assert progress.reads == 61 + 20 + 2
