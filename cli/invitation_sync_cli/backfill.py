@@ -12,15 +12,7 @@ from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker
 # Each invocation returns after about this long with its cursor stored: progress at least every 30 s.
 INVOCATION_SECONDS: Final = 25
 LOCK_RETRY_SECONDS: Final = 15.0
-COUNTS: Final = (
-    "list_calls",
-    "listed",
-    "synced",
-    "unchanged",
-    "drift_repaired",
-    "backfilled",
-    "pending_published",
-)
+COUNTS: Final = ("list_calls", "listed", "synced", "unchanged", "drift_repaired", "backfilled", "pending_published")
 # Get and List share 100,000 reads a day per partner account with the partner's other integrations (their
 # CRM connector too): a first backfill of a long history costs one Get per invitation, so by default a run
 # stops after a fifth of that and says how to go on.

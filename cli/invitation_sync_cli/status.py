@@ -47,7 +47,7 @@ class StackStatus:
     counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (catalog, status) -> invitations
     expiring: list[Expiring] = field(default_factory=list)
     scheduled_runs: list[ScheduledRun] = field(default_factory=list)
-    sweep_due_since: str | None = None  # a full sweep skipped for the lock, left to the next hourly run
+    sweep_due_since: str | None = None  # a full sweep skipped for the lock, left to the next incremental run
     failed_events_waiting: int = 0
     failed_events_in_flight: int = 0
     oldest_failed_event_seconds: float | None = None  # None: CloudWatch has no recent datapoint
@@ -93,14 +93,13 @@ class StatusReader:
     def _scheduled_runs(self, status: StackStatus) -> None:
         """From the reconciler's state items, read with the store's own reader (reads only)."""
         store = InvitationStore(self._dynamodb, self._table)
-        for mode in SCHEDULED_MODES:
-            state = store.get_reconciler_state(mode)
-            if state.get("lastCompletedAt"):
-                status.scheduled_runs.append(
-                    ScheduledRun(mode, state["lastCompletedAt"], dict(state.get("lastReport") or {}))
-                )
-            if mode == "full":
-                status.sweep_due_since = state.get("requestedAt")
+        states = {mode: store.get_reconciler_state(mode) for mode in SCHEDULED_MODES}
+        status.scheduled_runs = [
+            ScheduledRun(mode, state["lastCompletedAt"], dict(state.get("lastReport") or {}))
+            for mode, state in states.items()
+            if state.get("lastCompletedAt")
+        ]
+        status.sweep_due_since = states["full"].get("requestedAt")
 
     def _failed_events(self, status: StackStatus, queue_url: str, now: datetime) -> None:
         attributes = self._sqs.get_queue_attributes(
