@@ -124,7 +124,7 @@ class InvitationMonitoring(Construct):
         return cloudwatch.GraphWidget(title=title, left=[self.app_metric(name) for name in metric_names])
 
     def reconcile_metric(self, name: str) -> cloudwatch.Metric:
-        """The reconciler's metrics cover every catalog in one run: no catalog dimension."""
+        """The reconciler's and the reminders' metrics cover every catalog in one run: no catalog dimension."""
         return cloudwatch.Metric(
             namespace=names.METRIC_NAMESPACE,
             metric_name=name,
