@@ -23,6 +23,7 @@ from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
 from tests.conftest import LocalAws
+from tests.fixtures.emf import emf_records
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -33,10 +34,7 @@ Metric = tuple[str, str, frozenset[tuple[str, str]]]  # namespace, name, dimensi
 def emitted(output: str) -> set[Metric]:
     """Each metric of each EMF line, with the dimension set CloudWatch files it under."""
     found = set()
-    for line in output.splitlines():
-        if '"_aws"' not in line:
-            continue
-        record = json.loads(line)
+    for record in emf_records(output):
         for directive in record["_aws"]["CloudWatchMetrics"]:
             for dimension_set in directive["Dimensions"]:
                 dimensions = frozenset((name, str(record[name])) for name in dimension_set)

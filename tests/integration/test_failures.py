@@ -1,6 +1,5 @@
 """Failure handling through the real handler: transient vs permanent, inaccessible invitations, bad input."""
 
-import json
 from typing import Any
 
 import pytest
@@ -10,6 +9,7 @@ from local import event_source
 from local.faults import ClientFaults
 from local.samples import invitation_event, opportunity_invitation
 from tests.conftest import LocalAws, LogLines
+from tests.fixtures.emf import emf_records
 
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
 
@@ -21,10 +21,7 @@ def deliver(event: Any) -> dict[str, Any]:
 def emf_metrics(output: str) -> dict[str, float]:
     """Sum of each EMF metric Powertools printed."""
     totals: dict[str, float] = {}
-    for line in output.splitlines():
-        if '"_aws"' not in line:
-            continue
-        record = json.loads(line)
+    for record in emf_records(output):
         for definition in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
             values = record[definition["Name"]]
             totals[definition["Name"]] = totals.get(definition["Name"], 0) + sum(
