@@ -211,6 +211,11 @@ def test_the_reconciler_queries_only_the_status_index_and_deletes_only_its_lock(
     [own_items] = [s for s in reconciler if "dynamodb:DeleteItem" in actions(s)]
     assert sorted(actions(own_items)) == ["dynamodb:DeleteItem", "dynamodb:PutItem"]
     assert own_items["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["_reconciler"]}}
+    # A skipped full sweep marks itself due with an UpdateItem on its state item: the same unconditioned
+    # grant on the table that syncs invitations reaches the reconciler's partition too.
+    [updates] = [s for s in reconciler if "dynamodb:UpdateItem" in actions(s)]
+    assert "Condition" not in updates
+    assert "StorageInvitations" in json.dumps(updates["Resource"])
 
 
 def test_data_permissions_name_exact_resources(default_stack: Synthesized) -> None:
