@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from invitation_sync.wiring.reconcile import reconcile_services
+from invitation_sync.wiring.reminders import reminder_services
 from invitation_sync.wiring.sync import sync_services
 from invitation_sync_cli.invoker import answer
 from local.cloudformation import LocalFunction
@@ -23,6 +24,7 @@ class LocalInvoker:
         self._functions = dict(functions)
         sync_services.cache_clear()  # a new deployment: the first invocation is a cold start
         reconcile_services.cache_clear()
+        reminder_services.cache_clear()
 
     def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         function = self._functions.get(function_name)
