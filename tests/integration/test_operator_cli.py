@@ -3,6 +3,7 @@ functions' real handlers behind the invoker port, and only read clients of the C
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.adapters.table_design import PARTITION_KEY
 from invitation_sync.normalize import iso_utc
 from invitation_sync_cli import backfill
 from invitation_sync_cli.main import main
@@ -20,7 +22,14 @@ from local.event_source_mapping import LocalEventSourceMapping
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
+from tests.fixtures.iam import (
+    AuthorizationRequest,
+    CallRecorder,
+    TemplateNames,
+    authorization_requests,
+)
 from tests.infra.conftest import synthesize
+from tests.infra.test_operator_policy import NAME_LIMITS, generated_name, operator_policy
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 SCHEDULED_CURSOR = {"catalog": {"S": "_reconciler"}, "id": {"S": "incremental"}}
@@ -277,3 +286,45 @@ def test_redrive_with_a_good_event_a_permanently_bad_one_and_a_non_invitation_re
         QueueUrl=outputs["FailedEventsQueueUrl"], AttributeNames=["ApproximateNumberOfMessages"]
     )
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "2"  # reported, never consumed
+
+
+def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
+    stack: LocalOperator, emulator: PartnerCentralEmulator, template: dict[str, Any]
+) -> None:
+    """moto checks no IAM: each call status, backfill and redrive send, with the KMS use it implies, must be
+    allowed by the README's policy on the names CloudFormation gives the resources (here: logical ids)."""
+    recorder = CallRecorder(stack.session)
+    emulator.put(opportunity_invitation(1))
+    boto3.client("sqs").send_message(QueueUrl=stack.deployment.outputs["FailedEventsQueueUrl"], MessageBody="{}")
+    with recorder.acting_as("operator"):
+        for command in (["status"], ["backfill"], ["redrive", "--wait", "0"]):
+            assert cli(stack, *command) == 0, command
+
+    names = TemplateNames(template, stack.deployment)
+    [key] = [logical_id for logical_id, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"]
+    policy = operator_policy(names.arn(key))
+    generated = {
+        logical_id: generated_name(logical_id, resource["Type"])
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] in NAME_LIMITS
+    }
+
+    def as_deployed(request: AuthorizationRequest) -> AuthorizationRequest:
+        resource = request.resource
+        for logical_id, name in generated.items():
+            resource = resource.replace(logical_id, name)
+        return replace(request, resource=resource)
+
+    requests = [
+        as_deployed(request)
+        for call in recorder.calls
+        for request in authorization_requests(call, names.encryption_keys(), PARTITION_KEY)
+    ]
+    assert {call.operation for call in recorder.calls} >= {
+        "DescribeStacks",
+        "Query",
+        "DescribeAlarms",
+        "StartMessageMoveTask",
+    }
+    denied = sorted({str(request) for request in requests if not policy.allows(request)})
+    assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
