@@ -72,7 +72,9 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
             "Runtime": "python3.14",
             "Architectures": ["arm64"],
             "Handler": "invitation_sync.handlers.sync_handler.lambda_handler",
-            "LoggingConfig": Match.object_like({"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}),
+            "LoggingConfig": Match.object_like(
+                {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+            ),
             "MemorySize": 256,
             "Timeout": 360,
             "Environment": {
