@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -22,6 +23,7 @@ class InvitationMonitoring(Construct):
         construct_id: str,
         *,
         functions: Mapping[str, lambda_.IFunction],
+        event_rule: events.IRule,
         event_queue: sqs.IQueue,
         failed_events: sqs.IQueue,
         alarm_topic: sns.ITopic,
@@ -39,6 +41,15 @@ class InvitationMonitoring(Construct):
         age = failed_events.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
         self._alarm("FailedEventsWaiting", depth, 1, "events wait in the failed-events queue: see README, redrive")
         self._alarm("FailedEventsAging", age, 3600, "a failed event has waited over an hour")
+        # What the rule could deliver to neither queue (e.g. the key refused EventBridge) is dropped.
+        lost = cloudwatch.Metric(
+            namespace="AWS/Events",
+            metric_name="InvocationsFailedToBeSentToDlq",
+            dimensions_map={"RuleName": event_rule.rule_name},
+            statistic="Sum",
+            period=FIVE_MINUTES,
+        )
+        self._alarm("EventsLost", lost, 1, "EventBridge dropped invitation events it could not deliver or park")
         # A record is retried for about 10 minutes at most before it is parked: older means the sync is behind.
         backlog = event_queue.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
         self._alarm("EventQueueAging", backlog, 1800, "an invitation event has waited over 30 minutes", periods=2)

@@ -58,7 +58,7 @@ class InvitationSyncStack(Stack):
             self, "EventQueue", key=key, failed_events=messaging.failed_events, consumer_timeout=SYNC_TIMEOUT
         ).queue
         sync = SyncFunction(self, "SyncFunction", wiring, event_queue=event_queue)
-        InvitationEventRule(
+        event_rule = InvitationEventRule(
             self,
             "EventRule",
             catalogs=settings.catalogs,
@@ -74,6 +74,7 @@ class InvitationSyncStack(Stack):
             self,
             "Monitoring",
             functions={name: function.function for name, function in functions.items()},
+            event_rule=event_rule.rule,
             event_queue=event_queue,
             failed_events=messaging.failed_events,
             alarm_topic=messaging.alarm_topic,

@@ -331,6 +331,13 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
     publish = next(a for a in alarms.values() if "publishes failed" in a["Properties"]["AlarmDescription"])
     expression = next(m for m in publish["Properties"]["Metrics"] if "Expression" in m)["Expression"]
     assert expression.count("FILL(") == 2  # both configured catalogs
+    [lost] = [
+        a["Properties"]
+        for a in alarms.values()
+        if a["Properties"].get("MetricName") == "InvocationsFailedToBeSentToDlq"
+    ]
+    assert lost["Namespace"] == "AWS/Events"
+    assert "EventRule" in json.dumps(lost["Dimensions"])  # this stack's rule, by name
     configured_stack.template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )
