@@ -10,6 +10,8 @@ from constructs import Construct
 
 from infra.acknowledgements import acknowledge
 
+REFUSED_PROTOCOLS = ("http", "email", "email-json", "sms")
+
 
 class InvitationMessaging(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, alarm_email: str | None) -> None:
@@ -20,6 +22,18 @@ class InvitationMessaging(Construct):
             display_name="invitation-sync: invitation changes",
             master_key=key,
             enforce_ssl=True,
+        )
+        # The events carry contacts and customer data: no subscription that delivers them in plaintext
+        # (http) or outside AWS to an inbox or a phone. SQS, Lambda, Firehose and HTTPS remain.
+        self.events_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="NoPlaintextOrInboxSubscriptions",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sns:Subscribe"],
+                resources=[self.events_topic.topic_arn],
+                conditions={"StringEquals": {"sns:Protocol": list(REFUSED_PROTOCOLS)}},
+            )
         )
         # Failed events from the rule (could not invoke) and from the functions (on-failure
         # destination, or bad input they dead-letter themselves). It is the last stop: no DLQ of its own.

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.iam import AuthorizationRequest, RolePolicy
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -67,3 +68,24 @@ def test_the_event_topic_refuses_every_principal_but_the_function_roles(
         {"Fn::GetAtt": ["SomeOtherRole", "Arn"]},
     ):
         assert denies_publish(policy, topic_id, outsider), outsider
+
+
+def test_the_event_topic_refuses_plaintext_and_inbox_subscriptions(default_stack: Synthesized) -> None:
+    """Its messages carry contacts and customer data: no http endpoint, e-mail or SMS may subscribe."""
+    topic_id = events_topic_id(default_stack)
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in default_stack.resources("AWS::SNS::TopicPolicy").values()
+        if {"Ref": topic_id} in p["Properties"]["Topics"]
+    ]
+    topic = "arn:aws:sns:us-east-1:123456789012:events"
+    statements = [
+        {**s, "Resource": [topic if s["Resource"] == {"Ref": topic_id} else "?"]} for s in policy["Statement"]
+    ]
+    topic_policy = RolePolicy(statements)
+
+    def refused(protocol: str) -> bool:
+        return topic_policy.denies(AuthorizationRequest("sns:Subscribe", topic, {"sns:Protocol": (protocol,)}))
+
+    assert [p for p in ("http", "email", "email-json", "sms") if not refused(p)] == []
+    assert [p for p in ("sqs", "lambda", "https", "firehose") if refused(p)] == []
