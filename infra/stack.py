@@ -45,6 +45,13 @@ class InvitationSyncStack(Stack):
         key = DataKey(self, "Encryption", removal_policy=removal).key
         storage = InvitationStorage(self, "Storage", key=key, removal_policy=removal)
         messaging = InvitationMessaging(self, "Messaging", key=key, alarm_email=settings.alarm_email)
+        if not settings.alarm_email:
+            Annotations.of(self).add_warning_v2(
+                "invitation-sync:alarms-without-subscriber",
+                "No alarmEmail: the alarms publish to the alarm topic (output AlarmTopicArn), which has no "
+                "subscriber, so nobody hears of a parked event or a lost one. Set alarmEmail in cdk.json, or "
+                "subscribe your pager or chat to that topic after the deploy.",
+            )
         wiring = FunctionWiring(
             settings=settings,
             code=lambda_.Code.from_asset(str(asset)),
@@ -82,6 +89,7 @@ class InvitationSyncStack(Stack):
         )
         CfnOutput(self, "TableName", value=storage.table.table_name, description="Invitations table")
         CfnOutput(self, "TopicArn", value=messaging.events_topic.topic_arn, description="Invitation events topic")
+        CfnOutput(self, "AlarmTopicArn", value=messaging.alarm_topic.topic_arn, description="Where the alarms publish")
         CfnOutput(
             self, "FailedEventsQueueUrl", value=messaging.failed_events.queue_url, description="Dead-letter queue"
         )

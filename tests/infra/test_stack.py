@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from infra.settings import InvalidSettingsError
-from infra.stack import create_app
+from infra.stack import STACK_ID, create_app
 from tests.infra.conftest import Synthesized, synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -345,7 +345,21 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
 
 
 def test_outputs_have_stable_ids(default_stack: Synthesized) -> None:
-    assert {"TableName", "TopicArn", "FailedEventsQueueUrl", "DashboardName"} <= set(default_stack.raw["Outputs"])
+    outputs = set(default_stack.raw["Outputs"])
+    assert {"TableName", "TopicArn", "AlarmTopicArn", "FailedEventsQueueUrl", "DashboardName"} <= outputs
+
+
+def test_a_stack_whose_alarms_reach_nobody_says_so_at_synth(
+    default_stack: Synthesized, configured_stack: Synthesized
+) -> None:
+    def warnings(stack: Synthesized) -> str:
+        metadata = json.loads((stack.outdir / f"{STACK_ID}.metadata.json").read_text())
+        return " ".join(
+            entry["data"] for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"
+        )
+
+    assert "No alarmEmail" in warnings(default_stack)  # cdk.json's default: no subscriber
+    assert "No alarmEmail" not in warnings(configured_stack)
 
 
 def test_cdk_nag_found_nothing_unacknowledged(default_stack: Synthesized) -> None:
