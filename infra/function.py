@@ -81,8 +81,8 @@ class InvitationFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE if settings.tracing else None,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel[settings.log_level],
-            # INFO keeps Lambda's REPORT line: init duration, memory used, and a timeout's status. One line
-            # per invocation, and invocations are few.
+            # INFO keeps Lambda's START and REPORT lines (and INIT_START on a cold start): init duration,
+            # memory used, a timeout's status. A few lines per invocation, and invocations are few.
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             log_group=self.log_group,
             environment={

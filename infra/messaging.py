@@ -10,7 +10,7 @@ from constructs import Construct
 
 from infra.acknowledgements import acknowledge
 
-REFUSED_PROTOCOLS = ("http", "email", "email-json", "sms")
+SUBSCRIPTION_PROTOCOLS = ("sqs", "lambda", "firehose", "https")
 
 
 class InvitationMessaging(Construct):
@@ -23,16 +23,17 @@ class InvitationMessaging(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        # The events carry contacts and customer data: no subscription that delivers them in plaintext
-        # (http) or outside AWS to an inbox or a phone. SQS, Lambda, Firehose and HTTPS remain.
+        # The events carry contacts and customer data: a subscription may only deliver to SQS, Lambda,
+        # Firehose or HTTPS; never in plaintext (http), to an inbox (email), a phone (sms) or a mobile app
+        # (application), nor by any protocol SNS adds later.
         self.events_topic.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="NoPlaintextOrInboxSubscriptions",
+                sid="SubscribeOnlyByEncryptedProtocols",
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
                 actions=["sns:Subscribe"],
                 resources=[self.events_topic.topic_arn],
-                conditions={"StringEquals": {"sns:Protocol": list(REFUSED_PROTOCOLS)}},
+                conditions={"StringNotEquals": {"sns:Protocol": list(SUBSCRIPTION_PROTOCOLS)}},
             )
         )
         # Failed events from the rule (could not invoke) and from the functions (on-failure

@@ -336,8 +336,12 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
         for a in alarms.values()
         if a["Properties"].get("MetricName") == "InvocationsFailedToBeSentToDlq"
     ]
-    assert lost["Namespace"] == "AWS/Events"
-    assert "EventRule" in json.dumps(lost["Dimensions"])  # this stack's rule, by name
+    [rule] = [
+        k for k, r in configured_stack.resources("AWS::Events::Rule").items() if "EventPattern" in r["Properties"]
+    ]
+    assert (lost["Namespace"], lost["Statistic"], lost["TreatMissingData"]) == ("AWS/Events", "Sum", "notBreaching")
+    # Exactly RuleName: the series of a rule on the default bus (EventBusName would name a custom bus's).
+    assert lost["Dimensions"] == [{"Name": "RuleName", "Value": {"Ref": rule}}]
     configured_stack.template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )
