@@ -169,10 +169,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, emulator: PartnerCentralE
     emulator.reset()
     with local_process_environment(AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING=emulator.url), mock_aws():
         make_moto_item_writes_atomic()
-        recorder = CallRecorder()  # before the deployment: its functions make their clients after
-        operator = deploy_for_operator(template)
-        scenarios = Scenarios(operator, ActingInvoker(operator, recorder), emulator)
-        scenarios.run()
+        with CallRecorder() as recorder:  # before the deployment: its functions make their clients after
+            operator = deploy_for_operator(template)
+            scenarios = Scenarios(operator, ActingInvoker(operator, recorder), emulator)
+            scenarios.run()
         yield RecordedStack(template, TemplateNames(template, operator.deployment), recorder, scenarios.functions)
 
 
@@ -209,7 +209,11 @@ def test_the_judge_refuses_what_the_roles_do_not_grant(recorded: RecordedStack) 
     via_sns = next(r for r in recorded.requests(RECONCILE) if r.action == "kms:Decrypt" and "sns." in str(r))
     by_expiry = next(r for r in recorded.requests(REMIND) if r.action == "dynamodb:Query")
     publish = next(r for r in recorded.requests(REMIND) if r.action == "sns:Publish")
-    alarms = recorded.names.arn(next(k for k in recorded.template["Resources"] if k.startswith("MessagingAlarms")))
+    [alarms] = [
+        recorded.names.arn(logical_id)
+        for logical_id, resource in recorded.template["Resources"].items()
+        if resource["Type"] == "AWS::SNS::Topic" and "alarms" in resource["Properties"]["DisplayName"]
+    ]
     assert reconciler.allows(lock)
     assert not reconciler.allows(replace(lock, context={"dynamodb:LeadingKeys": ("AWS",)}))  # an invitation's item
     assert not reconciler.allows(replace(via_sns, context={"kms:ViaService": ("sqs.us-east-1.amazonaws.com",)}))

@@ -2,38 +2,15 @@
 synthesized resources, and nothing on the sync function: its patterns are checked against the template's
 logical ids, named the way CloudFormation names resources without an explicit name."""
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 
 from infra.settings import PARTNER_CENTRAL_REGION
 from infra.stack import STACK_ID
-from tests.fixtures.iam import AuthorizationRequest, RolePolicy
+from tests.fixtures.iam import ACCOUNT, AuthorizationRequest, RolePolicy
+from tests.fixtures.operator_policy import generated_name, operator_policy
 from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.xdist_group("cdk")
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-ACCOUNT = "123456789012"
-# CloudFormation: <stack>-<logical id>-<random suffix>, the logical id cut to fit the service's limit.
-NAME_LIMITS = {"AWS::Lambda::Function": 64, "AWS::SQS::Queue": 80, "AWS::DynamoDB::Table": 255}
-SUFFIX = "-1A2B3C4D5E6F7"
-
-
-def generated_name(logical_id: str, resource_type: str) -> str:
-    room = NAME_LIMITS.get(resource_type, 255) - len(STACK_ID) - 1 - len(SUFFIX)
-    return f"{STACK_ID}-{logical_id[:room]}{SUFFIX}"
-
-
-def operator_policy(key_arn: str = "arn:aws:kms:us-east-1:123456789012:key/EncryptionKey") -> RolePolicy:
-    """The README's policy with `<account>` and the stack's key filled in."""
-    text = README.read_text()
-    block = re.search(r"\*\*Operator permissions\.\*\*.*?```json\n(.*?)```", text, re.DOTALL)
-    assert block, "README: the operator policy block is missing"
-    filled = block.group(1).replace("<account>", ACCOUNT).replace("<stack output EncryptionKeyArn>", key_arn)
-    return RolePolicy(json.loads(filled)["Statement"])
 
 
 def allowed(policy: RolePolicy, action: str, arn: str) -> bool:

@@ -2,7 +2,7 @@
 functions' real handlers behind the invoker port, and only read clients of the CLI's own."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,12 +24,13 @@ from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.fixtures.iam import (
     AuthorizationRequest,
+    AwsCall,
     CallRecorder,
     TemplateNames,
     authorization_requests,
 )
+from tests.fixtures.operator_policy import NAME_LIMITS, generated_name, operator_policy
 from tests.infra.conftest import synthesize
-from tests.infra.test_operator_policy import NAME_LIMITS, generated_name, operator_policy
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 SCHEDULED_CURSOR = {"catalog": {"S": "_reconciler"}, "id": {"S": "incremental"}}
@@ -288,17 +289,32 @@ def test_redrive_with_a_good_event_a_permanently_bad_one_and_a_non_invitation_re
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "2"  # reported, never consumed
 
 
+class RecordedInvoker:
+    """The CLI's invoker port, each invocation recorded as the Lambda Invoke the real port sends."""
+
+    def __init__(self, stack: LocalOperator, recorder: CallRecorder) -> None:
+        self._invoker, self._recorder = stack.invoker, recorder
+
+    def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        self._recorder.calls.append(AwsCall("operator", "lambda", "Invoke", {"FunctionName": function_name}))
+        return self._invoker.invoke(function_name, payload)
+
+
 def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
     stack: LocalOperator, emulator: PartnerCentralEmulator, template: dict[str, Any]
 ) -> None:
-    """moto checks no IAM: each call status, backfill and redrive send, with the KMS use it implies, must be
-    allowed by the README's policy on the names CloudFormation gives the resources (here: logical ids)."""
-    recorder = CallRecorder(stack.session)
+    """moto checks no IAM: each call status, backfill and redrive send (a redriven event that fails again
+    stays listed as parked), with the KMS use it implies, must be allowed by the README's policy on the
+    names CloudFormation gives the resources (here: logical ids)."""
     emulator.put(opportunity_invitation(1))
-    boto3.client("sqs").send_message(QueueUrl=stack.deployment.outputs["FailedEventsQueueUrl"], MessageBody="{}")
-    with recorder.acting_as("operator"):
-        for command in (["status"], ["backfill"], ["redrive", "--wait", "0"]):
-            assert cli(stack, *command) == 0, command
+    sqs, outputs = boto3.client("sqs"), stack.deployment.outputs
+    unknown_catalog = {**invitation_event(opportunity_invitation(2)), "detail": {"catalog": "Foo"}}
+    sqs.send_message(QueueUrl=outputs["FailedEventsQueueUrl"], MessageBody=json.dumps(unknown_catalog))
+    mapping = LocalEventSourceMapping(sqs, outputs["EventQueueUrl"], stack.invoker, outputs["SyncFunctionName"])
+    with CallRecorder(stack.session) as recorder, recorder.acting_as("operator"), mapping.running():
+        invoker = RecordedInvoker(stack, recorder)
+        for command in (["status"], ["backfill"], ["redrive", "--wait", "60"]):
+            assert main(command, session=stack.session, invoker=invoker) == 0, command
 
     names = TemplateNames(template, stack.deployment)
     [key] = [logical_id for logical_id, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"]
@@ -320,11 +336,8 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
         for call in recorder.calls
         for request in authorization_requests(call, names.encryption_keys(), PARTITION_KEY)
     ]
-    assert {call.operation for call in recorder.calls} >= {
-        "DescribeStacks",
-        "Query",
-        "DescribeAlarms",
-        "StartMessageMoveTask",
-    }
+    sent = {call.operation for call in recorder.calls}
+    assert {"DescribeStacks", "Query", "DescribeAlarms", "Invoke", "StartMessageMoveTask"} <= sent
+    assert "ChangeMessageVisibilityBatch" in sent  # the event parked again, listed without being consumed
     denied = sorted({str(request) for request in requests if not policy.allows(request)})
     assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
