@@ -89,3 +89,5 @@ def test_the_event_topic_accepts_subscriptions_by_encrypted_protocols_only(defau
 
     every = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
     assert [protocol for protocol in every if not refused(protocol)] == ["https", "sqs", "lambda", "firehose"]
+    assert refused("HTTP")  # an allow-list: nothing else passes
+    assert refused("a-protocol-sns-adds-later")

@@ -251,8 +251,6 @@ def test_every_command_reads_its_names_from_the_outputs_of_the_template(template
     }
 
 
-# Runs on main's event path (event queue output, SQS-batch sync handler): tried against it on a scratch
-# merge of main and this branch, where it passes. Strict: once merged it passes here too; then drop the mark.
 def test_redrive_with_a_good_event_a_permanently_bad_one_and_a_non_invitation_record(
     stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
