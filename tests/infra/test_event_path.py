@@ -18,6 +18,7 @@ from invitation_sync.budgets import (
     record_worst_case,
 )
 from invitation_sync.rate_limit import RateLimiter
+from tests.fixtures.iam import as_list
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -47,10 +48,6 @@ def role_statements(stack: Synthesized, role_name_part: str) -> list[dict[str, A
         if role_name_part in key
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 @pytest.mark.parametrize("stack_name", ["default_stack", "configured_stack"])

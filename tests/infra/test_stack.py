@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match
 
 from infra.settings import InvalidSettingsError
 from infra.stack import STACK_ID, create_app
+from tests.fixtures.iam import as_list
 from tests.infra.conftest import Synthesized, synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -32,8 +33,7 @@ def statements(stack: Synthesized) -> list[dict[str, Any]]:
 
 
 def actions(statement: dict[str, Any]) -> list[str]:
-    value = statement["Action"]
-    return value if isinstance(value, list) else [value]
+    return as_list(statement["Action"])
 
 
 def test_rule_matches_our_source_detail_types_and_catalogs(

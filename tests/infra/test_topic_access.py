@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.iam import AuthorizationRequest, RolePolicy
+from tests.fixtures.iam import AuthorizationRequest, RolePolicy, as_list
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -24,8 +24,11 @@ def denies_publish(policy: dict[str, Any], topic_id: str, principal_arn: Any) ->
     """Whether an explicit Deny in the topic policy applies to `principal_arn` publishing to the topic
     (a Deny wins over any Allow an identity policy may give)."""
     for statement in policy["PolicyDocument"]["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        if statement["Effect"] != "Deny" or "sns:Publish" not in actions or statement["Principal"] != {"AWS": "*"}:
+        if (
+            statement["Effect"] != "Deny"
+            or "sns:Publish" not in as_list(statement["Action"])
+            or statement["Principal"] != {"AWS": "*"}
+        ):
             continue
         if statement["Resource"] != {"Ref": topic_id}:
             continue
@@ -51,8 +54,7 @@ def test_the_event_topic_refuses_every_principal_but_the_function_roles(
         policy_resource["Properties"]["Roles"]
         for policy_resource in stack.resources("AWS::IAM::Policy").values()
         if any(
-            "sns:Publish" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-            and s["Resource"] == {"Ref": topic_id}
+            "sns:Publish" in as_list(s["Action"]) and s["Resource"] == {"Ref": topic_id}
             for s in policy_resource["Properties"]["PolicyDocument"]["Statement"]
         )
     ]
