@@ -1,5 +1,7 @@
 """The invitation-events topic, the alarm topic and the failed-events (dead-letter) queue."""
 
+from typing import Any
+
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -26,15 +28,10 @@ class InvitationMessaging(Construct):
         # The events carry contacts and customer data: a subscription may only deliver to SQS, Lambda,
         # Firehose or HTTPS; never in plaintext (http), to an inbox (email), a phone (sms) or a mobile app
         # (application), nor by any protocol SNS adds later.
-        self.events_topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="SubscribeOnlyByEncryptedProtocols",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sns:Subscribe"],
-                resources=[self.events_topic.topic_arn],
-                conditions={"StringNotEquals": {"sns:Protocol": list(SUBSCRIPTION_PROTOCOLS)}},
-            )
+        self._deny_on_events_topic(
+            "SubscribeOnlyByEncryptedProtocols",
+            "sns:Subscribe",
+            {"StringNotEquals": {"sns:Protocol": list(SUBSCRIPTION_PROTOCOLS)}},
         )
         # Failed events from the rule (could not invoke) and from the functions (on-failure
         # destination, or bad input they dead-letter themselves). It is the last stop: no DLQ of its own.
@@ -77,13 +74,21 @@ class InvitationMessaging(Construct):
     def allow_only_publishers(self, *roles: iam.IRole) -> None:
         """Deny every other principal (the roles grant themselves sns:Publish), so the topic's
         subscribers can trust who wrote each event."""
+        self._deny_on_events_topic(
+            "OnlySyncFunctionsPublish",
+            "sns:Publish",
+            {"ArnNotEquals": {"aws:PrincipalArn": [role.role_arn for role in roles]}},
+        )
+
+    def _deny_on_events_topic(self, sid: str, action: str, unless: dict[str, Any]) -> None:
+        """A Deny to every principal, whatever its identity policy allows, unless `unless` holds."""
         self.events_topic.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="OnlySyncFunctionsPublish",
+                sid=sid,
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
-                actions=["sns:Publish"],
+                actions=[action],
                 resources=[self.events_topic.topic_arn],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": [role.role_arn for role in roles]}},
+                conditions=unless,
             )
         )
