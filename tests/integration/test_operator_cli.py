@@ -329,10 +329,9 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
             resource = resource.replace(logical_id, name)
         return replace(request, resource=resource)
 
+    keys = names.encryption_keys()
     requests = [
-        as_deployed(request)
-        for call in recorder.calls
-        for request in authorization_requests(call, names.encryption_keys(), PARTITION_KEY)
+        as_deployed(request) for call in recorder.calls for request in authorization_requests(call, keys, PARTITION_KEY)
     ]
     sent = {call.operation for call in recorder.calls}
     assert {"DescribeStacks", "Query", "DescribeAlarms", "Invoke", "StartMessageMoveTask"} <= sent
