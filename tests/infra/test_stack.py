@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from aws_cdk.assertions import Match
 from infra.settings import InvalidSettingsError
 from infra.stack import STACK_ID, create_app
 from tests.fixtures.iam import as_list
+from tests.fixtures.operator_policy import README
 from tests.infra.conftest import Synthesized, synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -346,6 +348,26 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )
     configured_stack.template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_the_readme_alarm_table_names_each_alarm_the_default_stack_deploys(default_stack: Synthesized) -> None:
+    """Operators page from that table: an alarm it lacks has no "what to do", a name it keeps that the stack
+    dropped sends them looking for nothing. Alarm names are generated, so the construct ids are compared."""
+    logical_ids = set(default_stack.resources("AWS::CloudWatch::Alarm"))
+    metadata = json.loads((default_stack.outdir / f"{STACK_ID}.metadata.json").read_text())
+    deployed = {
+        path.split("/")[-2]
+        for path, entries in metadata.items()
+        for entry in entries
+        if entry["type"] == "aws:cdk:logicalId" and entry["data"] in logical_ids
+    }
+    readme = README.read_text()
+    table = readme.split("**Alarms**", 1)[1].split("\n| alarm |", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    documented = {name for row in rows for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert len(deployed) == len(logical_ids)
+    assert documented == deployed
+    assert f"{len(deployed)} alarms" in readme  # the cost estimate counts them
 
 
 def test_outputs_have_stable_ids(default_stack: Synthesized) -> None:
