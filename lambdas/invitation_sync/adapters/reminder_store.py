@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
@@ -20,7 +20,6 @@ from invitation_sync.observability import logger, tracer
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 REMINDED: Final = "remindedHours"  # number set: every threshold already reminded (or skipped) for this invitation
 PENDING_REMINDER: Final = "reminderPending"  # map: the recorded reminder until its publish is confirmed
