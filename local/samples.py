@@ -206,3 +206,12 @@ def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
 def dated(response: dict[str, Any], invited_at: datetime) -> dict[str, Any]:
     """`response` invited at `invited_at` (expiring 15 days later): histories relative to today."""
     return {**response, "InvitationDate": invited_at, "ExpirationDate": invited_at + timedelta(days=15)}
+
+
+def with_existing_members(response: dict[str, Any], count: int) -> dict[str, Any]:
+    """`response` grown through the one list the model leaves unbounded: `count` members of ~160 bytes."""
+    members = [
+        {"CompanyName": f"Partner {number:05d} " + "x" * 100, "WebsiteUrl": f"https://p{number}.example.com"}
+        for number in range(count)
+    ]
+    return {**response, "ExistingMembers": members}

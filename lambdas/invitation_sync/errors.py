@@ -46,7 +46,13 @@ class InvitationNotAccessibleError(RetryableError):
 
 
 class StoreUnavailableError(RetryableError):
-    """DynamoDB kept throttling or failing after botocore's retries."""
+    """DynamoDB kept throttling or failing after botocore's retries, or refused us for a reason an operator
+    can fix (access, the key, the table): retried later either way."""
+
+
+class StoreRequestError(PermanentError):
+    """DynamoDB cannot hold the write (the item would break an item limit, or a value is no DynamoDB
+    number): no retry helps. The message names the limit or the attribute, never a value."""
 
 
 class PublishError(RetryableError):

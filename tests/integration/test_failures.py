@@ -7,7 +7,7 @@ import pytest
 from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG
 from local import event_source
 from local.faults import ClientFaults
-from local.samples import invitation_event, opportunity_invitation
+from local.samples import invitation_event, opportunity_invitation, with_existing_members
 from tests.conftest import LocalAws, LogLines
 from tests.fixtures.emf import emf_records
 
@@ -88,6 +88,65 @@ def test_validation_exception_is_dead_lettered_without_retry(local_aws: LocalAws
     [parked] = local_aws.failed_events()
     assert parked["reason"] == "GetEngagementInvitation AWS/engi-0000000000004: ValidationException"
     assert parked["event"] == invitation_event(invitation)
+
+
+def test_an_invitation_too_large_for_a_table_item_is_parked_at_once_with_the_limit_named(local_aws: LocalAws) -> None:
+    invitation = with_existing_members(opportunity_invitation(12), 3_000)  # ~480 KB stored
+    local_aws.emulator.put(invitation)
+
+    result = deliver(invitation_event(invitation))
+
+    assert (result["outcome"], result["errorType"]) == ("parked", "StoreRequestError")
+    assert "DynamoDB's 400 KB item size" in str(result["reason"])
+    assert len(local_aws.emulator.calls_to("GetEngagementInvitation")) == 1  # no retry wasted
+    items = local_aws.dynamodb.scan(TableName=local_aws.resources.table_name)["Items"]
+    assert [item for item in items if "invitation" in item] == []  # moto leaves the bare key; DynamoDB nothing
+    assert local_aws.published() == []  # the table and the topic agree: neither has it
+    [parked] = local_aws.failed_events()
+    assert parked["event"] == invitation_event(invitation)
+
+
+def test_a_change_that_would_outgrow_the_item_keeps_the_stored_and_published_version(local_aws: LocalAws) -> None:
+    """Until its change is published, an item also holds the version before it (the changed fields come
+    from it), so an invitation of ~250 KB stores and publishes once and a later change is refused."""
+    invitation = with_existing_members(opportunity_invitation(13), 1_500)
+    local_aws.emulator.put(invitation)
+    assert deliver(invitation_event(invitation))["outcome"] == "stored"
+    local_aws.emulator.update("AWS", invitation["Id"], EngagementTitle="Renamed")
+
+    result = deliver(invitation_event(invitation))
+
+    assert (result["outcome"], result["errorType"]) == ("parked", "StoreRequestError")
+    assert "DynamoDB's 400 KB item size" in str(result["reason"])
+    [created] = local_aws.published()
+    assert created.body["version"] == 1
+    stored = local_aws.dynamodb.get_item(
+        TableName=local_aws.resources.table_name, Key={"catalog": {"S": "AWS"}, "id": {"S": invitation["Id"]}}
+    )["Item"]
+    assert (stored["version"]["N"], "publishPending" in stored) == ("1", False)
+
+
+def test_an_event_over_the_sns_message_size_names_the_limit(local_aws: LocalAws) -> None:
+    invitation = with_existing_members(opportunity_invitation(15), 1_800)  # ~300 KB: an item, not a message
+    local_aws.emulator.put(invitation)
+
+    outcome = deliver(invitation_event(invitation))
+
+    assert (outcome["outcome"], outcome["errorType"]) == ("retry", "PublishError")
+    assert str(outcome["reason"]).endswith("the event exceeds SNS's 256 KB message size (InvalidParameter)")
+    assert local_aws.published() == []
+
+
+def test_a_dynamodb_refusal_an_operator_can_fix_is_retried_not_parked(local_aws: LocalAws) -> None:
+    invitation = opportunity_invitation(14)
+    local_aws.emulator.put(invitation)
+    with ClientFaults() as faults:
+        faults.fail_next("dynamodb.UpdateItem", code="AccessDeniedException", status=400)
+        outcome = deliver(invitation_event(invitation))
+    assert (outcome["outcome"], outcome["errorType"]) == ("retry", "StoreUnavailableError")
+    assert outcome["reason"] == "DynamoDB UpdateItem: AccessDeniedException"
+    assert local_aws.failed_events() == []
+    assert deliver(invitation_event(invitation))["outcome"] == "stored"  # once the policy is fixed
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from invitation_sync.normalize import iso_utc, normalize
 from invitation_sync.reconcile import PAGE_GRACE_SECONDS, Budget, ReconcileReport
 from invitation_sync.wiring.reconcile import build_reconcile_services
 from local.faults import ClientFaults
-from local.samples import dated, opportunity_invitation
+from local.samples import dated, opportunity_invitation, with_existing_members
 from local.seeding import seed
 from tests.conftest import LocalAws
 from tests.fixtures.reconcile import (
@@ -81,6 +81,20 @@ def test_a_new_invitation_whose_events_were_lost_is_stored_by_the_next_increment
 
     assert (report.drift_repaired, report.backfilled, world.gets()) == (2, 0, 2)
     assert world.stored(created["Id"]).invitation.status == "PENDING"
+    assert world.stored(answered["Id"]).invitation.status == "ACCEPTED"
+
+
+def test_an_invitation_the_table_cannot_hold_is_reported_and_the_run_goes_on(world: ReconcileWorld) -> None:
+    world.run()
+    now = datetime.now(UTC)
+    too_large = with_existing_members(dated(opportunity_invitation(90_003), now), 3_000)  # over 400 KB
+    answered = dated(opportunity_invitation(90_004, status="ACCEPTED"), now)
+    seed(world.local_aws.emulator, None, "", [(too_large, "RECEIVER"), (answered, "SENDER")])
+
+    report = world.run()
+
+    assert report.complete
+    assert report.failed == [f"AWS/{too_large['Id']}: StoreRequestError"]
     assert world.stored(answered["Id"]).invitation.status == "ACCEPTED"
 
 

@@ -11,7 +11,8 @@ from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.models.invitation import UnknownPayload
 from invitation_sync.normalize import normalize, normalize_summary
 from invitation_sync.sync import InvitationSync, SyncOutcome
-from local.samples import opportunity_invitation
+from local import event_source
+from local.samples import invitation_event, opportunity_invitation
 from tests.conftest import LocalAws
 
 REFERRAL = "PartnerReferralInvitation"
@@ -79,6 +80,19 @@ def test_a_change_inside_an_unknown_payload_is_a_new_version_and_an_update(local
     assert (before["score"], before["note"]) == (7, "first look")
     assert (after["score"], after["note"]) == (9, "second look")
     assert (after["weight"], after["referredAt"]) == ("0.75", 1767225600)  # numbers as normalized, after the table
+
+
+def test_a_number_dynamodb_cannot_hold_in_an_unknown_payload_is_parked_with_the_attribute_named(
+    local_aws: LocalAws,
+) -> None:
+    invitation_id = serve_referral(local_aws, 44, score=10**40)  # 41 digits: DynamoDB keeps 38
+
+    result = event_source.deliver(invitation_event(local_aws.emulator.truth("AWS", invitation_id)))
+
+    assert (result["outcome"], result["errorType"]) == ("parked", "StoreRequestError")
+    assert str(result["reason"]).startswith("invitation holds a number DynamoDB cannot store")
+    assert local_aws.item_count() == 0
+    assert local_aws.published() == []
 
 
 def test_an_unknown_receiver_in_a_list_summary_is_kept(local_aws: LocalAws) -> None:

@@ -74,6 +74,14 @@ def error_code(error: Exception) -> str:
     return type(error).__name__
 
 
+def error_message(error: Exception) -> str:
+    """AWS's message for a ClientError, lower-cased for matching; empty for a botocore failure. Never put
+    into our errors as it is: some services' validation messages quote the request's values."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Message", "")).lower()
+    return ""
+
+
 def is_transient(error: Exception) -> bool:
     """Throttling, 5xx, timeouts and dropped connections: worth another try later."""
     if isinstance(error, ClientError):

@@ -9,7 +9,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from invitation_sync.adapters.aws import error_code, is_transient
+from invitation_sync.adapters.aws import error_code, error_message, is_transient
 from invitation_sync.adapters.table_design import (
     PARTITION_KEY,
     RECONCILER_PARTITION,
@@ -19,7 +19,7 @@ from invitation_sync.adapters.table_design import (
     with_status_query,
 )
 from invitation_sync.domain import FINAL_STATUSES
-from invitation_sync.errors import StoredItemError, StoreUnavailableError
+from invitation_sync.errors import StoredItemError, StoreRequestError, StoreUnavailableError
 from invitation_sync.models.base import describe
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation
@@ -107,7 +107,7 @@ class InvitationStore:
                 UpdateExpression=expression,
                 ConditionExpression=f"attribute_not_exists({SORT_KEY}) OR ({condition})",
                 ExpressionAttributeNames={f"#{name}": name for name in indexed},
-                ExpressionAttributeValues={key: _serialize(value) for key, value in values.items()},
+                ExpressionAttributeValues=_serialized(values),
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -203,7 +203,7 @@ class InvitationStore:
     def put_reconciler_state(self, name: str, state: dict[str, Any]) -> None:
         item = {
             **_reconciler_key(name),
-            **{key: _serialize(value) for key, value in state.items() if value is not None},
+            **_serialized({key: value for key, value in state.items() if value is not None}),
         }
         try:
             self._client.put_item(TableName=self._table, Item=item)
@@ -281,7 +281,7 @@ def update_if(
             Key=key,
             UpdateExpression=expression,
             ConditionExpression=condition,
-            ExpressionAttributeValues={name: _serialize(value) for name, value in values.items()},
+            ExpressionAttributeValues=_serialized(values),
         )
     except (ClientError, BotoCoreError) as error:
         _refused(error, "UpdateItem")
@@ -358,15 +358,44 @@ def _integers(value: Any) -> Any:
 
 def _refused(error: ClientError | BotoCoreError, call: str) -> dict[str, Any]:
     """A conditional write's refusal: the item as it was (ALL_OLD; empty if not asked for). Any other
-    failure raises, as StoreUnavailableError when it was transient."""
+    failure raises, typed by `_unavailable`."""
     if isinstance(error, ClientError) and error_code(error) == _CONDITION_FAILED:
         item: dict[str, Any] = error.response.get("Item", {})  # type: ignore[assignment]
         return item
     raise _unavailable(error, call) from error
 
 
-def _unavailable(error: Exception, call: str) -> Exception:
+def _unavailable(error: ClientError | BotoCoreError, call: str) -> Exception:
+    """Typed, so one invitation's failure is that invitation's (the reconciler goes on), and the handler
+    parks what no retry can fix at once, with the reason."""
     code = error_code(error)
     if is_transient(error):
         return StoreUnavailableError(f"DynamoDB {call}: {code} persisted after retries")
-    return error
+    if code == "ValidationException":
+        return StoreRequestError(f"DynamoDB {call} refused the write: {_item_limit(error)}")
+    return StoreUnavailableError(f"DynamoDB {call}: {code}")
+
+
+def _item_limit(error: ClientError | BotoCoreError) -> str:
+    """Which item limit DynamoDB named; any other validation message stays the bare code."""
+    message = error_message(error)
+    if "item size" in message:
+        return "the item would exceed DynamoDB's 400 KB item size (ValidationException)"
+    if "nesting levels" in message:
+        return "the item would exceed DynamoDB's 32 levels of nesting (ValidationException)"
+    return "ValidationException"
+
+
+def _serialized(values: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values. A number DynamoDB cannot hold (only an unknown member's raw content can
+    carry one) is a StoreRequestError naming the attribute, not an unclassified crash."""
+    serialized = {}
+    for name, value in values.items():
+        try:
+            serialized[name] = _serialize(value)
+        except ArithmeticError:  # the serializer's decimal context traps what DynamoDB would round
+            attribute = name.removeprefix(":")
+            raise StoreRequestError(
+                f"{attribute} holds a number DynamoDB cannot store (38 digits, magnitude 1E-130 to 1E+126)"
+            ) from None
+    return serialized
