@@ -30,6 +30,7 @@ from rich.console import Console
 
 from invitation_sync.adapters.aws import error_code
 from invitation_sync.domain import CATALOGS, PARTICIPANT_TYPES
+from invitation_sync.errors import InvitationSyncError
 from invitation_sync_cli import render
 from invitation_sync_cli.backfill import DEFAULT_MAX_READS, BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
@@ -86,13 +87,16 @@ def main(
         return INTERRUPTED
     except (CommandError, BotoCoreError, ClientError) as error:
         return _fail(args, _explain(error))
+    except InvitationSyncError as error:  # a shared adapter's typed error: the AWS error behind it says more
+        return _fail(args, _explain(error.__cause__ if isinstance(error.__cause__, ClientError) else error))
 
 
 def _explain(error: Exception) -> str:
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
         return "no AWS credentials found: set AWS_PROFILE (or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"
     if not isinstance(error, ClientError):
-        return str(error) if isinstance(error, CommandError) else f"{type(error).__name__}: {error}"
+        ours = isinstance(error, CommandError | InvitationSyncError)
+        return str(error) if ours else f"{type(error).__name__}: {error}"
     code, message = error_code(error), str(error.response.get("Error", {}).get("Message", ""))
     if code in ACCESS_DENIED:
         return f"access denied ({code}): see the operator policy in the README. {message}"

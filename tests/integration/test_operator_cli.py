@@ -19,6 +19,7 @@ from invitation_sync_cli.main import main
 from local.aws_resources import make_moto_item_writes_atomic
 from local.environment import local_process_environment
 from local.event_source_mapping import LocalEventSourceMapping
+from local.faults import ClientFaults
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
@@ -238,6 +239,25 @@ def test_a_missing_stack_is_one_readable_line(stack: LocalOperator, capsys: pyte
 def test_explicit_flags_override_the_stack_outputs(stack: LocalOperator, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(stack, "status", "--table", "no-such-table") == 1
     assert "ResourceNotFoundException" in capsys.readouterr().err
+
+
+def test_a_refusal_behind_a_shared_adapter_is_one_readable_line(
+    stack: LocalOperator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status` reads the reconciler's state items through the functions' store, whose errors are typed."""
+    faults = ClientFaults().install(stack.session)  # the CLI's clients come from the stack's session
+    faults.fail_next("dynamodb.GetItem", code="AccessDeniedException", status=400)
+    try:
+        assert cli(stack, "status") == 1
+    finally:
+        faults.uninstall(stack.session)
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .startswith(
+            "invitation-sync status: access denied (AccessDeniedException): see the operator policy in the README."
+        )
+    )
 
 
 def test_every_command_reads_its_names_from_the_outputs_of_the_template(template: dict[str, Any]) -> None:
