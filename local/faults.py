@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+_INJECTED = "injected fault"
+
 
 @dataclass
 class ClientFaults:
@@ -21,7 +23,7 @@ class ClientFaults:
     rates: dict[str, tuple[float, str, int]] = field(default_factory=dict)
     seed: int = 0
     injected: Counter[str] = field(default_factory=Counter)
-    _queued: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    _queued: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rng: random.Random = field(init=False)
     _stopped: bool = False
@@ -29,10 +31,13 @@ class ClientFaults:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
 
-    def fail_next(self, call: str, code: str = "InternalError", status: int = 500, times: int = 1) -> None:
-        """`call` is `service.Operation`, e.g. `sns.Publish` or `dynamodb.UpdateItem`."""
+    def fail_next(
+        self, call: str, code: str = "InternalError", status: int = 500, times: int = 1, message: str = _INJECTED
+    ) -> None:
+        """`call` is `service.Operation`, e.g. `sns.Publish` or `dynamodb.UpdateItem`; `message` is AWS's text,
+        for code that reads it."""
         with self._lock:
-            self._queued.setdefault(call, []).extend([(code, status)] * times)
+            self._queued.setdefault(call, []).extend([(code, status, message)] * times)
 
     def fail_randomly(self, call: str, rate: float, code: str = "InternalError", status: int = 500) -> None:
         self.rates[call] = (rate, code, status)
@@ -66,13 +71,13 @@ class ClientFaults:
             fault = queued.pop(0) if queued else None
             if fault is None and call in self.rates:
                 rate, code, status = self.rates[call]
-                fault = (code, status) if self._rng.random() < rate else None
+                fault = (code, status, _INJECTED) if self._rng.random() < rate else None
             if fault is None:
                 return None
             self.injected[f"{call}:{fault[0]}"] += 1
-        code, status = fault
+        code, status, message = fault
         parsed = {
-            "Error": {"Code": code, "Message": "injected fault"},
+            "Error": {"Code": code, "Message": message},
             "ResponseMetadata": {"HTTPStatusCode": status},
         }
         return AWSResponse("https://fault.invalid", status, HTTPHeaders(), None), parsed

@@ -88,7 +88,8 @@ def main(
     except (CommandError, BotoCoreError, ClientError) as error:
         return _fail(args, _explain(error))
     except InvitationSyncError as error:  # a shared adapter's typed error: the AWS error behind it says more
-        return _fail(args, _explain(error.__cause__ if isinstance(error.__cause__, ClientError) else error))
+        cause = error.__cause__
+        return _fail(args, _explain(cause if isinstance(cause, ClientError | BotoCoreError) else error))
 
 
 def _explain(error: Exception) -> str:

@@ -106,10 +106,11 @@ def test_an_invitation_too_large_for_a_table_item_is_parked_at_once_with_the_lim
     assert parked["event"] == invitation_event(invitation)
 
 
-def test_a_change_that_would_outgrow_the_item_keeps_the_stored_and_published_version(local_aws: LocalAws) -> None:
-    """Until its change is published, an item also holds the version before it (the changed fields come
-    from it), so an invitation of ~250 KB stores and publishes once and a later change is refused."""
-    invitation = with_existing_members(opportunity_invitation(13), 1_500)
+def test_a_change_refused_for_size_leaves_the_table_and_the_topic_on_the_same_version(local_aws: LocalAws) -> None:
+    """~240 KB: one copy fits an item and a message; a change needs two in the item (the version before it
+    gives changedFields), which DynamoDB refuses. (moto refuses it too, though it also counts the replaced
+    value, and applies the update's first SETs before refusing; DynamoDB applies nothing.)"""
+    invitation = with_existing_members(opportunity_invitation(13), 1_400)
     local_aws.emulator.put(invitation)
     assert deliver(invitation_event(invitation))["outcome"] == "stored"
     local_aws.emulator.update("AWS", invitation["Id"], EngagementTitle="Renamed")
@@ -137,14 +138,24 @@ def test_an_event_over_the_sns_message_size_names_the_limit(local_aws: LocalAws)
     assert local_aws.published() == []
 
 
-def test_a_dynamodb_refusal_an_operator_can_fix_is_retried_not_parked(local_aws: LocalAws) -> None:
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("AccessDeniedException", "User is not authorized to perform: dynamodb:UpdateItem"),
+        # How DynamoDB answers once the table's key is disabled: a ValidationException, yet not permanent.
+        ("ValidationException", "KMS key disabled error: DisabledException: the key is disabled"),
+    ],
+)
+def test_a_dynamodb_refusal_an_operator_can_fix_is_retried_not_parked(
+    local_aws: LocalAws, code: str, message: str
+) -> None:
     invitation = opportunity_invitation(14)
     local_aws.emulator.put(invitation)
     with ClientFaults() as faults:
-        faults.fail_next("dynamodb.UpdateItem", code="AccessDeniedException", status=400)
+        faults.fail_next("dynamodb.UpdateItem", code=code, status=400, message=message)
         outcome = deliver(invitation_event(invitation))
     assert (outcome["outcome"], outcome["errorType"]) == ("retry", "StoreUnavailableError")
-    assert outcome["reason"] == "DynamoDB UpdateItem: AccessDeniedException"
+    assert outcome["reason"] == f"DynamoDB UpdateItem: {code}"
     assert local_aws.failed_events() == []
     assert deliver(invitation_event(invitation))["outcome"] == "stored"  # once the policy is fixed
 

@@ -85,12 +85,12 @@ def test_a_change_inside_an_unknown_payload_is_a_new_version_and_an_update(local
 def test_a_number_dynamodb_cannot_hold_in_an_unknown_payload_is_parked_with_the_attribute_named(
     local_aws: LocalAws,
 ) -> None:
-    invitation_id = serve_referral(local_aws, 44, score=10**40)  # 41 digits: DynamoDB keeps 38
+    invitation_id = serve_referral(local_aws, 44, score=10**40 + 1)  # 41 significant digits: DynamoDB has 38
 
     result = event_source.deliver(invitation_event(local_aws.emulator.truth("AWS", invitation_id)))
 
     assert (result["outcome"], result["errorType"]) == ("parked", "StoreRequestError")
-    assert str(result["reason"]).startswith("invitation holds a number DynamoDB cannot store")
+    assert str(result["reason"]).startswith("invitation holds a number DynamoDB cannot take exactly")
     assert local_aws.item_count() == 0
     assert local_aws.published() == []
 

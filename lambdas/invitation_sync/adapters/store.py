@@ -371,19 +371,20 @@ def _unavailable(error: ClientError | BotoCoreError, call: str) -> Exception:
     code = error_code(error)
     if is_transient(error):
         return StoreUnavailableError(f"DynamoDB {call}: {code} persisted after retries")
-    if code == "ValidationException":
-        return StoreRequestError(f"DynamoDB {call} refused the write: {_item_limit(error)}")
+    if limit := _item_limit(error):
+        return StoreRequestError(f"DynamoDB {call} refused the write: the item would exceed {limit} ({code})")
     return StoreUnavailableError(f"DynamoDB {call}: {code}")
 
 
-def _item_limit(error: ClientError | BotoCoreError) -> str:
-    """Which item limit DynamoDB named; any other validation message stays the bare code."""
-    message = error_message(error)
+def _item_limit(error: ClientError | BotoCoreError) -> str | None:
+    """The item limit DynamoDB named, if any. Not every ValidationException is permanent: DynamoDB also
+    answers one when the table's key is disabled or pending deletion, which an operator can undo."""
+    message = error_message(error) if error_code(error) == "ValidationException" else ""
     if "item size" in message:
-        return "the item would exceed DynamoDB's 400 KB item size (ValidationException)"
+        return "DynamoDB's 400 KB item size"
     if "nesting levels" in message:
-        return "the item would exceed DynamoDB's 32 levels of nesting (ValidationException)"
-    return "ValidationException"
+        return "DynamoDB's 32 levels of nesting"
+    return None
 
 
 def _serialized(values: dict[str, Any]) -> dict[str, Any]:
@@ -393,9 +394,10 @@ def _serialized(values: dict[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         try:
             serialized[name] = _serialize(value)
-        except ArithmeticError:  # the serializer's decimal context traps what DynamoDB would round
+        except ArithmeticError:  # boto3's decimal context refuses to round to DynamoDB's 38 digits
             attribute = name.removeprefix(":")
             raise StoreRequestError(
-                f"{attribute} holds a number DynamoDB cannot store (38 digits, magnitude 1E-130 to 1E+126)"
+                f"{attribute} holds a number DynamoDB cannot take exactly (over 38 significant digits, "
+                "or beyond 1E-130 to 1E+126)"
             ) from None
     return serialized
