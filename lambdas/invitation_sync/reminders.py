@@ -21,9 +21,10 @@ from invitation_sync.models.stored import RecordedReminder
 from invitation_sync.normalize import iso_utc
 from invitation_sync.observability import logger
 
-# One reminder at its worst: take over a lease, record, publish, clear. A run stops taking new
-# reminders when less time than this is left; the next run continues.
-SECONDS_PER_REMINDER: Final = 4 * AWS_CALL_WORST_CASE
+# One reminder at its worst: take over a lapsed lease, publish, clear; record a nearer threshold, publish,
+# clear; then the next query page, fetched before the next check. A run stops taking new reminders when
+# less time than this is left; the next run continues.
+SECONDS_PER_REMINDER: Final = 7 * AWS_CALL_WORST_CASE
 _LEASE: Final = timedelta(seconds=PUBLISH_LEASE_SECONDS)
 
 

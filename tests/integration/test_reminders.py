@@ -13,12 +13,12 @@ import pytest
 
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.reminder_store import ReminderCandidate, ReminderStore
-from invitation_sync.budgets import PUBLISH_LEASE_SECONDS
+from invitation_sync.budgets import AWS_CALL_WORST_CASE, PUBLISH_LEASE_SECONDS
 from invitation_sync.handlers.reminder_handler import lambda_handler as reminder_handler
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.models.stored import reminder_event_id
 from invitation_sync.normalize import iso_utc
-from invitation_sync.reminders import ExpiryReminders, ReminderReport
+from invitation_sync.reminders import SECONDS_PER_REMINDER, ExpiryReminders, ReminderReport
 from invitation_sync.wiring.reminders import reminder_services
 from local import event_source
 from local.aws_resources import drain_published
@@ -26,6 +26,7 @@ from local.faults import ClientFaults
 from local.lambda_context import FakeLambdaContext
 from local.samples import invitation_event, opportunity_invitation
 from tests.conftest import LocalAws, LogLines
+from tests.fixtures.iam import CallRecorder
 from tests.integration.test_no_sensitive_data import SECRETS, secret_invitation
 
 CATALOGS = ["AWS"]
@@ -259,6 +260,21 @@ def test_a_crash_between_record_and_publish_repeats_the_reminder_after_the_lease
     assert reminder["eventId"] == reminder_event_id("AWS", invitation["Id"], 1, 72)
     assert reminder["occurredAt"] == recorded_at
     assert run(local_aws, clock).repeated == 0
+
+
+def test_the_slowest_reminder_makes_the_calls_its_time_budget_counts(local_aws: LocalAws) -> None:
+    """A run starts a reminder only with SECONDS_PER_REMINDER left: the longest path's calls, each at its
+    worst, and the next query page, fetched before the next check."""
+    invitation = opportunity_invitation(26)
+    clock, _ = crash_after_recording(local_aws, invitation)
+    clock.now = expires(invitation) - timedelta(hours=23)  # its lease lapsed, and the 24 h threshold is crossed
+    with CallRecorder() as recorder, recorder.acting_as("reminders"):
+        report = run(local_aws, clock)
+
+    assert (report.repeated, report.published) == (1, 1)  # took over the 72 h one, then the 24 h one
+    per_reminder = [call.operation for call in recorder.calls if call.operation != "Query"]
+    assert per_reminder == ["UpdateItem", "Publish", "UpdateItem"] * 2
+    assert (len(per_reminder) + 1) * AWS_CALL_WORST_CASE == SECONDS_PER_REMINDER
 
 
 def test_the_handler_reminds_with_the_deployed_configuration(
