@@ -57,10 +57,13 @@ def reconcile_sync_worst_case(pacing: float) -> float:
     return sync_worst_case(pacing) + AWS_CALL_WORST_CASE
 
 
+# Parking one record (one SendMessage) and the batch's retry delays after it (one ChangeMessageVisibilityBatch).
+PARK_WORST_CASE: Final = 2 * AWS_CALL_WORST_CASE
+
+
 def record_worst_case(pacing: float) -> float:
-    """One event-queue record: its sync, parking it (one SendMessage), and its share of the batch's
-    retry delays (one ChangeMessageVisibilityBatch). A record is only started with this much time left."""
-    return sync_worst_case(pacing) + 2 * AWS_CALL_WORST_CASE
+    """One event-queue record: its sync, then parking it. A record is only started with this much time left."""
+    return sync_worst_case(pacing) + PARK_WORST_CASE
 
 
 # The event queue: a record that failed for a transient reason is seen again after these delays (longer

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from invitation_sync.budgets import EVENT_RECEIVES, RETRY_DELAYS_SECONDS
+from invitation_sync.budgets import EVENT_RECEIVES, PARK_WORST_CASE, RETRY_DELAYS_SECONDS
 from invitation_sync.handlers.sync_handler import lambda_handler, sync_batch
 from invitation_sync.models.reconcile_request import ReconcileRequest
 from invitation_sync.reconcile import Budget
@@ -213,7 +213,7 @@ def test_a_direct_invocation_is_moved_onto_the_event_queue(local_aws: LocalAws) 
 def test_a_record_without_time_left_is_not_started_and_counts_as_a_receive(local_aws: LocalAws) -> None:
     invitation = opportunity_invitation(10)
     local_aws.emulator.put(invitation)
-    short = lambda_context(timeout_seconds=10.0)
+    short = lambda_context(timeout_seconds=PARK_WORST_CASE + 10)  # too little for a sync, enough to park
 
     early = sync_batch(sqs_event(invitation_event(invitation)), short)
     last = sync_batch(sqs_event(invitation_event(invitation), receive_count=EVENT_RECEIVES), short)
@@ -225,6 +225,23 @@ def test_a_record_without_time_left_is_not_started_and_counts_as_a_receive(local
     assert (parked["outcome"], parked["errorType"]) == ("parked", "OutOfTimeError")
     assert local_aws.emulator.calls == []  # neither was started
     assert [record["errorType"] for record in local_aws.failed_events()] == ["OutOfTimeError"]
+
+
+def test_a_last_receive_without_time_to_park_is_left_to_the_queue_rather_than_overrun(local_aws: LocalAws) -> None:
+    """Parking is a SendMessage at its worst, then the batch's retry delays: with less time than that
+    left, the record goes back, and the queue's redrive policy moves it when it is received again."""
+    invitation = opportunity_invitation(12)
+    local_aws.emulator.put(invitation)
+
+    last = sync_batch(
+        sqs_event(invitation_event(invitation), receive_count=EVENT_RECEIVES),
+        lambda_context(timeout_seconds=PARK_WORST_CASE - 1),
+    )
+
+    [returned] = last.outcomes.values()
+    assert (returned["outcome"], returned["errorType"]) == ("retry", "OutOfTimeError")
+    assert last.response == {"batchItemFailures": [{"itemIdentifier": next(iter(last.outcomes))}]}
+    assert local_aws.failed_events() == []
 
 
 def test_an_invocation_keeps_its_slot_until_its_rate_window_has_closed(

@@ -16,7 +16,7 @@ from typing import Any, Final, TypedDict
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
-from invitation_sync.budgets import EVENT_RECEIVES, retry_delay
+from invitation_sync.budgets import EVENT_RECEIVES, PARK_WORST_CASE, retry_delay
 from invitation_sync.errors import LaggingReadError, OutOfTimeError, PermanentError, PublishError, RetryableError
 from invitation_sync.models.event import parse_invitation_event, unwrap_parked
 from invitation_sync.normalize import iso_utc
@@ -103,11 +103,14 @@ class SyncBatch:
                 self.metrics.count(catalog, names.LAGGING_READS)
             if isinstance(error, PublishError):
                 self.metrics.count(catalog, names.PUBLISH_FAILURES)
-            if receives >= EVENT_RECEIVES:
+            last = receives >= EVENT_RECEIVES
+            if last and self.context.get_remaining_time_in_millis() / 1000 >= PARK_WORST_CASE:
                 return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
-            logger.warning(
-                "sync failed, retried later", outcome="retry", error_type=type(error).__name__, reason=str(error)
-            )
+            # A last receive gets here only unstarted (a started record's budget holds its park): rather than
+            # overrun the invocation, it is left to the queue's redrive policy, which moves it, without a
+            # reason, when it is received again.
+            message = "not parked, too little time left: the queue moves it" if last else "sync failed, retried later"
+            logger.warning(message, outcome="retry", error_type=type(error).__name__, reason=str(error))
             self.retries[record["receiptHandle"]] = retry_delay(receives)
             raise
         self._account(result)
