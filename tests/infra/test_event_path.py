@@ -15,8 +15,10 @@ from invitation_sync.budgets import (
     PUBLISH_WAIT_SECONDS,
     RETRY_DELAYS_SECONDS,
     call_worst_case,
+    reconcile_sync_worst_case,
     record_worst_case,
 )
+from invitation_sync.handlers.reconcile_handler import SAFETY_SECONDS
 from invitation_sync.rate_limit import RateLimiter
 from tests.fixtures.iam import as_list
 from tests.infra.conftest import Synthesized
@@ -87,6 +89,12 @@ def test_the_sync_functions_timeout_covers_one_record_at_its_worst(default_stack
     _, sync = function(default_stack, SYNC_HANDLER)
     pacing = RateLimiter(float(sync["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"])).longest_wait
     assert sync["Timeout"] >= record_worst_case(pacing) + 60  # a minute to spare: timeouts bound each socket operation
+
+
+def test_the_reconcilers_timeout_leaves_its_closing_calls_and_one_sync_at_its_worst(default_stack: Synthesized) -> None:
+    _, reconciler = function(default_stack, RECONCILE_HANDLER)
+    pacing = RateLimiter(float(reconciler["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"])).longest_wait
+    assert reconciler["Timeout"] - SAFETY_SECONDS >= reconcile_sync_worst_case(pacing)  # every run makes progress
 
 
 def test_the_event_queue_outlasts_the_function_and_parks_after_the_handlers_last_receive(

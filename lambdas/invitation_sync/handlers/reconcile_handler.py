@@ -8,13 +8,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
+from invitation_sync.budgets import AWS_CALL_WORST_CASE
 from invitation_sync.domain import PARTICIPANT_TYPES
 from invitation_sync.models.reconcile_request import InvalidReconcileRequestError, ReconcileRequest
 from invitation_sync.observability import logger, metrics, tracer
 from invitation_sync.reconcile import Budget
 from invitation_sync.wiring.reconcile import reconcile_services
 
-SAFETY_SECONDS: Final = 10.0  # stop starting work this long before Lambda's timeout, progress stored
+# Stop starting steps this long before Lambda's timeout: the calls after the last step that checked the
+# budget (a progress save or the PENDING query, the run's final state, the lock release), each at its worst.
+SAFETY_SECONDS: Final = 3 * AWS_CALL_WORST_CASE
 
 
 @logger.inject_lambda_context(clear_state=True)
