@@ -162,7 +162,10 @@ def describe_parked(message: "MessageTypeDef") -> ParkedEvent:
         if "ERROR_CODE" in attributes:
             reason = f"EventBridge could not deliver it: {attributes['ERROR_CODE']}: {attributes.get('ERROR_MESSAGE')}"
         else:
-            reason = "every delivery from the event queue failed (see the sync function's logs for its event id)"
+            reason = (
+                "moved by the event queue after its last delivery failed or found too little time left to park "
+                "it (see the sync function's logs for its event id)"
+            )
     return _classify(message_id, body, reason)
 
 

@@ -68,10 +68,11 @@ class ExpiryReminders:
         horizon = start + timedelta(hours=max(self._thresholds))
         for catalog in catalogs:
             try:
+                if time_left() < SECONDS_PER_REMINDER:  # its first query page is a call too
+                    return _stopped(report)
                 for candidate in self._store.expiring(catalog, iso_utc(start), iso_utc(horizon)):
                     if time_left() < SECONDS_PER_REMINDER:
-                        logger.info("reminder run stopped before the time limit", checked=report.checked)
-                        return report
+                        return _stopped(report)
                     report.checked += 1
                     self._remind_safely(candidate, report)
             except InvitationSyncError as error:  # the query itself: the next run tries again
@@ -99,6 +100,7 @@ class ExpiryReminders:
                 return  # another run took it over first
             self._publish(candidate, pending)
             report.repeated += 1
+            now = self._clock()  # that took time: the next reminder's lease runs from here
         expires_at = candidate.stored.invitation.expiration_date
         if expires_at is None:
             return
@@ -142,6 +144,11 @@ class ExpiryReminders:
                 logger.warning("reminder lease not released: the next run takes over when it expires")
             raise
         self._store.clear(candidate, reminder)
+
+
+def _stopped(report: ReminderReport) -> ReminderReport:
+    logger.info("reminder run stopped before the time limit", checked=report.checked)
+    return report
 
 
 def _crossed(thresholds: frozenset[int], left: timedelta) -> set[int]:

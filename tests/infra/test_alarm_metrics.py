@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from infra.reminders import TIMEOUT as REMINDERS_TIMEOUT
 from invitation_sync.handlers.reconcile_handler import lambda_handler as reconcile_handler
 from invitation_sync.handlers.reminder_handler import lambda_handler as reminder_handler
 from invitation_sync.observability import METRIC_NAMESPACE
@@ -117,7 +118,9 @@ def emitted_metrics(
     local_aws.emulator.fail_next("ThrottlingException")  # the reconciler's PartnerCentralThrottled
     context = FakeLambdaContext(aws_request_id=str(uuid.uuid4()), timeout_seconds=900)
     assert reconcile_handler({"mode": "incremental"}, context)["complete"]
-    assert reminder_handler({"source": "aws.events"}, FakeLambdaContext(timeout_seconds=180))["complete"]
+    assert reminder_handler(
+        {"source": "aws.events"}, FakeLambdaContext(timeout_seconds=REMINDERS_TIMEOUT.to_seconds())
+    )["complete"]
     return emitted(capsys.readouterr().out)
 
 

@@ -83,10 +83,12 @@ def test_what_stays_parked_is_described_and_nothing_is_consumed(queues: dict[str
     sqs = boto3.client("sqs")
     bad = {**invitation_event(opportunity_invitation(1)), "detail": {"catalog": "Foo"}}
     good = invitation_event(opportunity_invitation(2))
+    moved = invitation_event(opportunity_invitation(3))
     scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
     bodies: list[tuple[str, dict[str, Any]]] = [
         (json.dumps({"errorType": "InvalidEventError", "reason": "detail.catalog: Foo", "event": bad}), {}),
         (json.dumps(good), {"ERROR_CODE": {"DataType": "String", "StringValue": "RETRIES_EXHAUSTED"}}),
+        (json.dumps(moved), {}),  # moved by the event queue's redrive policy: no reason of ours
         (json.dumps({"requestPayload": scheduled, "responsePayload": {"errorType": "StoreUnavailableError"}}), {}),
         ("not json", {}),
         (
@@ -104,13 +106,15 @@ def test_what_stays_parked_is_described_and_nothing_is_consumed(queues: dict[str
     assert set(parked) == {
         "malformed invitation event (detail.catalog: Input should be 'AWS' or 'Sandbox')",
         "AWS/engi-0000000000002",
+        "AWS/engi-0000000000003",
         "not an invitation event: aws.events / Scheduled Event",
         "not an invitation event: the body is not JSON",
     }
     assert parked["AWS/engi-0000000000002"].reason.startswith("EventBridge could not deliver it: RETRIES_EXHAUSTED")
+    assert parked["AWS/engi-0000000000003"].reason.startswith("moved by the event queue after its last delivery")
     scheduled_runs = [e for e in described if e.what == "not an invitation event: aws.events / Scheduled Event"]
     assert sorted(e.reason for e in scheduled_runs) == ["InvalidEventError: source", "StoreUnavailableError"]
     assert not any(e.is_invitation for e in scheduled_runs)
-    assert redrive.waiting() == 5
+    assert redrive.waiting() == 6
     visible = sqs.get_queue_attributes(QueueUrl=queues["parked"], AttributeNames=["ApproximateNumberOfMessages"])
-    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "5"  # visible again at once
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "6"  # visible again at once

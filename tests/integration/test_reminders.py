@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from infra.reminders import TIMEOUT as REMINDERS_TIMEOUT
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.reminder_store import ReminderCandidate, ReminderStore
 from invitation_sync.budgets import AWS_CALL_WORST_CASE, PUBLISH_LEASE_SECONDS
@@ -286,7 +287,9 @@ def test_the_handler_reminds_with_the_deployed_configuration(
     monkeypatch.setenv("EXPIRY_REMINDER_HOURS", "72,24")
     reminder_services.cache_clear()
 
-    report = reminder_handler({"source": "aws.events"}, FakeLambdaContext(timeout_seconds=180))
+    report = reminder_handler(
+        {"source": "aws.events"}, FakeLambdaContext(timeout_seconds=REMINDERS_TIMEOUT.to_seconds())
+    )
 
     reminder_services.cache_clear()
     assert (report["published"], report["complete"]) == (1, True)
