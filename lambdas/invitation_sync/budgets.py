@@ -57,6 +57,19 @@ def reconcile_sync_worst_case(pacing: float) -> float:
     return sync_worst_case(pacing) + AWS_CALL_WORST_CASE
 
 
+# The reconciler finishes a publish its writer left pending before it syncs the invitation: a lease, the
+# publish, then clearing the marker (or releasing the lease).
+FINISH_PENDING_WORST_CASE: Final = 3 * AWS_CALL_WORST_CASE
+
+
+# BatchGetItem calls per 100 keys at most. DynamoDB answers some keys as UnprocessedKeys under throttling
+# (or past 16 MB) and asks for a backoff before asking for them again; after the last call, the keys
+# still unprocessed fail the page (StoreUnavailableError) instead of spinning.
+BATCH_GET_BACKOFF_SECONDS: Final = (0.1, 0.2, 0.4)  # before each call after the first
+BATCH_GET_CALLS: Final = 1 + len(BATCH_GET_BACKOFF_SECONDS)
+BATCH_GET_WORST_CASE: Final = BATCH_GET_CALLS * AWS_CALL_WORST_CASE + sum(BATCH_GET_BACKOFF_SECONDS)
+
+
 # Parking one record (one SendMessage) and the batch's retry delays after it (one ChangeMessageVisibilityBatch).
 PARK_WORST_CASE: Final = 2 * AWS_CALL_WORST_CASE
 

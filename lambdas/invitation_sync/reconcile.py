@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.budgets import FINISH_PENDING_WORST_CASE
 from invitation_sync.domain import FINAL_STATUSES, PENDING
 from invitation_sync.errors import (
     InvitationNotAccessibleError,
@@ -327,8 +328,7 @@ class Reconciler:
             run.on_page(run.report)
 
     def _reconcile_one(self, run: _Run, summary: dict[str, Any], stored: StoredInvitation | None) -> None:
-        if not run.budget.allows(self._per_sync):
-            raise _OutOfTime
+        self._check_time_for_sync(run, stored)
         if run.report.synced and run.budget.stop_requested(grace=PAGE_GRACE_SECONDS):
             # A page of missing invitations takes 20 s of Gets at 5/s, longer when throttled: once the
             # caller's soft stop is overdue, it is honoured between invitations too. The next invocation
@@ -360,8 +360,7 @@ class Reconciler:
             run.fail(f"{catalog} Query", error)
             raise _OutOfTime from error
         for stored in unlisted:
-            if not run.budget.allows(self._per_sync):
-                raise _OutOfTime
+            self._check_time_for_sync(run, stored)
             invitation = stored.invitation
             if run.request.dry_run:
                 run.report.planned.append(PlannedChange(catalog, invitation.id, "no longer listed as PENDING"))
@@ -369,6 +368,12 @@ class Reconciler:
                 self._sync_counted(
                     run, catalog, invitation.id, stored, announced_status=None, known=invitation, from_summary=False
                 )
+
+    def _check_time_for_sync(self, run: _Run, stored: StoredInvitation | None) -> None:
+        """A sync at its worst fits, and before it the publish its writer left pending, if any."""
+        pending = FINISH_PENDING_WORST_CASE if stored is not None and stored.publish_pending else 0.0
+        if not run.budget.allows(self._per_sync + pending):
+            raise _OutOfTime
 
     def _finish_pending(self, run: _Run, stored: StoredInvitation | None) -> bool:
         """Publish a version its writer left pending; False (counted as failed) if that fails too."""

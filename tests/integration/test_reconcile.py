@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.budgets import FINISH_PENDING_WORST_CASE, reconcile_sync_worst_case
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import PAGE_GRACE_SECONDS, Budget, ReconcileReport
 from invitation_sync.wiring.reconcile import build_reconcile_services
 from local.faults import ClientFaults
@@ -174,6 +176,24 @@ def test_a_failing_pending_publish_is_counted_and_the_run_goes_on(local_aws: Loc
         assert report.drift_repaired == 1  # the other change was still repaired
         assert [m.body["invitation"]["id"] for m in local_aws.published()] == [changed]
         assert world.run().pending_published == 1  # the next run publishes it
+
+
+def test_a_pending_publish_is_finished_only_with_time_for_it_and_the_sync_after_it(local_aws: LocalAws) -> None:
+    world = ReconcileWorld.seeded(local_aws)
+    world.run()
+    stuck = open_ids()[0]
+    retitled = normalize({**local_aws.emulator.truth("AWS", stuck), "EngagementTitle": "Renamed"})
+    local_aws.emulator.update("AWS", stuck, EngagementTitle="Renamed")
+    InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(  # its writer crashed long ago
+        retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", "2000-01-01T00:00:00.000Z"
+    )
+    needed = reconcile_sync_worst_case(RateLimiter(world.services.settings.rate_cap).window) + FINISH_PENDING_WORST_CASE
+
+    short = world.run(budget=Budget(lambda: needed - 1))
+
+    assert (short.complete, short.pending_published) == (False, 0)
+    assert [m.body["invitation"]["id"] for m in local_aws.published()] == []
+    assert world.run(budget=Budget(lambda: needed)).pending_published == 1
 
 
 def test_the_full_sweep_finds_a_change_to_an_old_final_invitation_that_the_incremental_run_cannot_see(

@@ -1,5 +1,6 @@
 """DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,7 @@ from invitation_sync.adapters.table_design import (
     project_title_key,
     with_status_query,
 )
+from invitation_sync.budgets import BATCH_GET_BACKOFF_SECONDS, BATCH_GET_CALLS
 from invitation_sync.domain import FINAL_STATUSES
 from invitation_sync.errors import StoredItemError, StoreRequestError, StoreUnavailableError
 from invitation_sync.models.base import describe
@@ -165,19 +167,26 @@ class InvitationStore:
 
     @tracer.capture_method(capture_response=False)
     def get_many(self, catalog: str, invitation_ids: list[str]) -> dict[str, StoredInvitation]:
-        """Stored items by id, one BatchGetItem per 100 ids (what one List page holds)."""
+        """Stored items by id, one BatchGetItem per 100 ids (what one List page holds), asked again after a
+        backoff for the keys DynamoDB left unprocessed."""
         found: dict[str, StoredInvitation] = {}
         for start in range(0, len(invitation_ids), 100):
             keys = [_key(catalog, ident) for ident in dict.fromkeys(invitation_ids[start : start + 100])]
             request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
+            for backoff in (0.0, *BATCH_GET_BACKOFF_SECONDS):
+                time.sleep(backoff)
                 try:
                     response = self._client.batch_get_item(RequestItems=request)
                 except (ClientError, BotoCoreError) as error:
                     raise _unavailable(error, "BatchGetItem") from error
                 for stored in readable(response.get("Responses", {}).get(self._table, [])):
                     found[stored.invitation.id] = stored
-                request = dict(response.get("UnprocessedKeys") or {})
+                if not (request := dict(response.get("UnprocessedKeys") or {})):
+                    break
+            else:
+                raise StoreUnavailableError(
+                    f"DynamoDB BatchGetItem: keys still unprocessed after {BATCH_GET_CALLS} calls"
+                )
         return found
 
     @tracer.capture_method(capture_response=False)

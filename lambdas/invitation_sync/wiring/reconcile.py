@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from invitation_sync.adapters.aws import PARTNER_CENTRAL_CONFIG, dynamodb_client
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.budgets import AWS_CALL_WORST_CASE, call_worst_case, reconcile_sync_worst_case
+from invitation_sync.budgets import BATCH_GET_WORST_CASE, call_worst_case, reconcile_sync_worst_case
 from invitation_sync.observability import PARTNER_CENTRAL_THROTTLED, metrics
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import Reconciler
@@ -37,7 +37,7 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
         partner_central,
         store,
         sync,
-        seconds_per_page=call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + AWS_CALL_WORST_CASE,
+        seconds_per_page=call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + BATCH_GET_WORST_CASE,
         seconds_per_sync=reconcile_sync_worst_case(pacing),
     )
     return ReconcileServices(reconciler, sync, settings, limiter)
