@@ -62,12 +62,14 @@ def reconcile_sync_worst_case(pacing: float) -> float:
 FINISH_PENDING_WORST_CASE: Final = 3 * AWS_CALL_WORST_CASE
 
 
-# BatchGetItem calls per 100 keys at most. DynamoDB answers some keys as UnprocessedKeys under throttling
-# (or past 16 MB) and asks for a backoff before asking for them again; after the last call, the keys
-# still unprocessed fail the page (StoreUnavailableError) instead of spinning.
-BATCH_GET_BACKOFF_SECONDS: Final = (0.1, 0.2, 0.4)  # before each call after the first
-BATCH_GET_CALLS: Final = 1 + len(BATCH_GET_BACKOFF_SECONDS)
-BATCH_GET_WORST_CASE: Final = BATCH_GET_CALLS * AWS_CALL_WORST_CASE + sum(BATCH_GET_BACKOFF_SECONDS)
+# BatchGetItem for one List page (100 keys). DynamoDB answers at most 16 MB per call, so 100 items at its
+# 400 KB limit take 3 calls; throttling may leave keys unprocessed too. A page gets BATCH_GET_CALLS calls,
+# with a backoff before each that follows a call without progress, then fails (StoreUnavailableError).
+BATCH_GET_CALLS: Final = 6
+BATCH_GET_BACKOFF_SECONDS: Final = (0.5, 1.0, 2.0)  # the last repeats
+BATCH_GET_WORST_CASE: Final = (
+    BATCH_GET_CALLS * AWS_CALL_WORST_CASE + (BATCH_GET_CALLS - 1) * BATCH_GET_BACKOFF_SECONDS[-1]
+)
 
 
 # Parking one record (one SendMessage) and the batch's retry delays after it (one ChangeMessageVisibilityBatch).

@@ -1,7 +1,7 @@
 """DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -46,9 +46,10 @@ class SaveResult:
 
 
 class InvitationStore:
-    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+    def __init__(self, client: "DynamoDBClient", table_name: str, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._table = table_name
+        self._sleep = sleep
 
     @tracer.capture_method(capture_response=False)
     def save(
@@ -167,26 +168,31 @@ class InvitationStore:
 
     @tracer.capture_method(capture_response=False)
     def get_many(self, catalog: str, invitation_ids: list[str]) -> dict[str, StoredInvitation]:
-        """Stored items by id, one BatchGetItem per 100 ids (what one List page holds), asked again after a
-        backoff for the keys DynamoDB left unprocessed."""
+        """Stored items by id, one BatchGetItem per 100 ids (what one List page holds). Keys DynamoDB leaves
+        unprocessed (past 16 MB, or throttled) are asked for again, after a backoff when a call made no
+        progress at all; after BATCH_GET_CALLS calls the page fails instead of spinning."""
         found: dict[str, StoredInvitation] = {}
         for start in range(0, len(invitation_ids), 100):
             keys = [_key(catalog, ident) for ident in dict.fromkeys(invitation_ids[start : start + 100])]
-            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            for backoff in (0.0, *BATCH_GET_BACKOFF_SECONDS):
-                time.sleep(backoff)
+            stalls = 0
+            for call in range(1, BATCH_GET_CALLS + 1):
+                request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}  # unprocessed ones may omit it
                 try:
                     response = self._client.batch_get_item(RequestItems=request)
                 except (ClientError, BotoCoreError) as error:
                     raise _unavailable(error, "BatchGetItem") from error
                 for stored in readable(response.get("Responses", {}).get(self._table, [])):
                     found[stored.invitation.id] = stored
-                if not (request := dict(response.get("UnprocessedKeys") or {})):
+                unprocessed: Any = response.get("UnprocessedKeys", {})
+                left = list(unprocessed.get(self._table, {}).get("Keys", []))
+                if not left:
                     break
-            else:
-                raise StoreUnavailableError(
-                    f"DynamoDB BatchGetItem: keys still unprocessed after {BATCH_GET_CALLS} calls"
-                )
+                if call == BATCH_GET_CALLS:
+                    raise StoreUnavailableError(f"DynamoDB BatchGetItem: keys unprocessed after {call} calls")
+                if len(left) == len(keys):  # no progress: throttled
+                    self._sleep(BATCH_GET_BACKOFF_SECONDS[min(stalls, len(BATCH_GET_BACKOFF_SECONDS) - 1)])
+                    stalls += 1
+                keys = left
         return found
 
     @tracer.capture_method(capture_response=False)
