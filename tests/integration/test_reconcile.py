@@ -178,12 +178,18 @@ def test_a_failing_pending_publish_is_counted_and_the_run_goes_on(local_aws: Loc
         assert world.run().pending_published == 1  # the next run publishes it
 
 
-def test_a_pending_publish_is_finished_only_with_time_for_it_and_the_sync_after_it(local_aws: LocalAws) -> None:
+@pytest.mark.parametrize(
+    "now_listed_as",
+    ["PENDING", "ACCEPTED"],  # still open: compared with its summary; answered without an event: found unlisted
+)
+def test_a_pending_publish_is_finished_only_with_time_for_it_and_the_sync_after_it(
+    local_aws: LocalAws, now_listed_as: str
+) -> None:
     world = ReconcileWorld.seeded(local_aws)
     world.run()
     stuck = open_ids()[0]
     retitled = normalize({**local_aws.emulator.truth("AWS", stuck), "EngagementTitle": "Renamed"})
-    local_aws.emulator.update("AWS", stuck, EngagementTitle="Renamed")
+    local_aws.emulator.update("AWS", stuck, EngagementTitle="Renamed", Status=now_listed_as)
     InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(  # its writer crashed long ago
         retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", "2000-01-01T00:00:00.000Z"
     )
