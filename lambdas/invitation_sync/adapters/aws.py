@@ -74,12 +74,22 @@ def error_code(error: Exception) -> str:
     return type(error).__name__
 
 
-def error_message(error: Exception) -> str:
-    """AWS's message for a ClientError, lower-cased for matching; empty for a botocore failure. Never put
-    into our errors as it is: some services' validation messages quote the request's values."""
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Message", "")).lower()
-    return ""
+# Refusals whose message names a service limit a request broke: (code, words of the message, the limit).
+# The message itself never goes into our errors: some services' validation messages quote request values.
+_NAMED_LIMITS: Final = (
+    ("ValidationException", "item size", "DynamoDB's 400 KB item size"),
+    ("ValidationException", "nesting levels", "DynamoDB's 32 levels of nesting"),
+    ("InvalidParameter", "too long", "SNS's 256 KB message size"),
+)
+
+
+def named_limit(error: Exception) -> str | None:
+    """The service limit a refusal names, if it is one of ours to recognize. Not every ValidationException
+    is permanent: DynamoDB also answers one when the table's key is disabled, which an operator can undo."""
+    if not isinstance(error, ClientError):
+        return None
+    code, message = error_code(error), str(error.response.get("Error", {}).get("Message", "")).lower()
+    return next((limit for known, words, limit in _NAMED_LIMITS if code == known and words in message), None)
 
 
 def is_transient(error: Exception) -> bool:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from invitation_sync.adapters.aws import error_code, error_message
+from invitation_sync.adapters.aws import error_code, named_limit
 from invitation_sync.errors import PublishError
 from invitation_sync.models.published import InvitationChangedEvent
 from invitation_sync.observability import tracer
@@ -31,13 +31,8 @@ class InvitationEventPublisher:
                 },
             )
         except (ClientError, BotoCoreError) as error:
-            raise PublishError(f"SNS Publish of event {event.event_id}: {_refusal(error)}") from error
+            code = error_code(error)
+            # The one refusal an invitation itself can cause is SNS's size limit: name it.
+            reason = f"the event exceeds {limit} ({code})" if (limit := named_limit(error)) else code
+            raise PublishError(f"SNS Publish of event {event.event_id}: {reason}") from error
         return response["MessageId"]
-
-
-def _refusal(error: ClientError | BotoCoreError) -> str:
-    """The code, and for the one refusal an invitation itself can cause, SNS's size limit, which one."""
-    code = error_code(error)
-    if code == "InvalidParameter" and "too long" in error_message(error):
-        return "the event exceeds SNS's 256 KB message size (InvalidParameter)"
-    return code

@@ -10,7 +10,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from invitation_sync.adapters.aws import error_code, error_message, is_transient
+from invitation_sync.adapters.aws import error_code, is_transient, named_limit
 from invitation_sync.adapters.table_design import (
     PARTITION_KEY,
     RECONCILER_PARTITION,
@@ -386,20 +386,9 @@ def _unavailable(error: ClientError | BotoCoreError, call: str) -> Exception:
     code = error_code(error)
     if is_transient(error):
         return StoreUnavailableError(f"DynamoDB {call}: {code} persisted after retries")
-    if limit := _item_limit(error):
+    if limit := named_limit(error):
         return StoreRequestError(f"DynamoDB {call} refused the write: the item would exceed {limit} ({code})")
     return StoreUnavailableError(f"DynamoDB {call}: {code}")
-
-
-def _item_limit(error: ClientError | BotoCoreError) -> str | None:
-    """The item limit DynamoDB named, if any. Not every ValidationException is permanent: DynamoDB also
-    answers one when the table's key is disabled or pending deletion, which an operator can undo."""
-    message = error_message(error) if error_code(error) == "ValidationException" else ""
-    if "item size" in message:
-        return "DynamoDB's 400 KB item size"
-    if "nesting levels" in message:
-        return "DynamoDB's 32 levels of nesting"
-    return None
 
 
 def _serialized(values: dict[str, Any]) -> dict[str, Any]:
