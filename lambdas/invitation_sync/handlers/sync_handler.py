@@ -87,7 +87,7 @@ class SyncBatch:
         logger.remove_keys(_RECORD_KEYS)
         logger.set_correlation_id(raw.get("id") if isinstance(raw, dict) else None)
         try:
-            if self.context.get_remaining_time_in_millis() / 1000 < self.services.record_budget_seconds:
+            if self._seconds_left() < self.services.record_budget_seconds:
                 raise OutOfTimeError("not started: too little of the invocation left for one sync at its worst")
             invitation_event = parse_invitation_event(raw)
             logger.append_keys(
@@ -104,7 +104,7 @@ class SyncBatch:
             if isinstance(error, PublishError):
                 self.metrics.count(catalog, names.PUBLISH_FAILURES)
             last = receives >= EVENT_RECEIVES
-            if last and self.context.get_remaining_time_in_millis() / 1000 >= PARK_WORST_CASE:
+            if last and self._seconds_left() >= PARK_WORST_CASE:
                 return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
             # A last receive gets here only unstarted (a started record's budget holds its park): rather than
             # overrun the invocation, it is left to the queue's redrive policy, which moves it, without a
@@ -115,6 +115,9 @@ class SyncBatch:
             raise
         self._account(result)
         return result.summary()
+
+    def _seconds_left(self) -> float:
+        return self.context.get_remaining_time_in_millis() / 1000
 
     def _park(self, raw: object, catalog: str, error: Exception, metric: str) -> dict[str, object]:
         """Keep the event with why it failed; its record is then done (deleted from the event queue)."""
