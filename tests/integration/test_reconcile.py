@@ -155,17 +155,22 @@ def test_an_unfinished_full_sweep_is_carried_on_by_the_next_incremental_run(worl
     assert world.run().continued_full_sweep is None  # nothing left to carry on
 
 
+def left_pending_by_a_crashed_writer(local_aws: LocalAws, invitation_id: str, **later: Any) -> None:
+    """The invitation retitled and stored with its publish pending, its writer's lease long expired (it
+    crashed before publishing); Partner Central has the new title and `later` on top of it."""
+    retitled = normalize({**local_aws.emulator.truth("AWS", invitation_id), "EngagementTitle": "Renamed"})
+    local_aws.emulator.update("AWS", invitation_id, EngagementTitle="Renamed", **later)
+    InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(
+        retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", "2000-01-01T00:00:00.000Z"
+    )
+
+
 def test_a_failing_pending_publish_is_counted_and_the_run_goes_on(local_aws: LocalAws) -> None:
     with ClientFaults() as faults:  # before the clients are built: they take the session's hooks
         world = ReconcileWorld.seeded(local_aws)
         world.run()
         stuck, changed = open_ids()[0], open_ids()[1]
-        retitled = normalize({**local_aws.emulator.truth("AWS", stuck), "EngagementTitle": "Renamed"})
-        long_ago = "2000-01-01T00:00:00.000Z"  # its writer crashed before publishing: lease long expired
-        local_aws.emulator.update("AWS", stuck, EngagementTitle="Renamed")
-        InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(
-            retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", long_ago
-        )
+        left_pending_by_a_crashed_writer(local_aws, stuck)
         local_aws.emulator.update("AWS", changed, Status="ACCEPTED")
         faults.fail_next("sns.Publish")
 
@@ -187,12 +192,7 @@ def test_a_pending_publish_is_finished_only_with_time_for_it_and_the_sync_after_
 ) -> None:
     world = ReconcileWorld.seeded(local_aws)
     world.run()
-    stuck = open_ids()[0]
-    retitled = normalize({**local_aws.emulator.truth("AWS", stuck), "EngagementTitle": "Renamed"})
-    local_aws.emulator.update("AWS", stuck, EngagementTitle="Renamed", Status=now_listed_as)
-    InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(  # its writer crashed long ago
-        retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", "2000-01-01T00:00:00.000Z"
-    )
+    left_pending_by_a_crashed_writer(local_aws, open_ids()[0], Status=now_listed_as)
     needed = reconcile_sync_worst_case(RateLimiter(world.services.settings.rate_cap).window) + FINISH_PENDING_WORST_CASE
 
     short = world.run(budget=Budget(lambda: needed - 1))
