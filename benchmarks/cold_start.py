@@ -48,8 +48,10 @@ def _created(event_name, **_):
 def _first_request(event_name, **_):
     at, cpu = time.monotonic(), time.process_time()
     project = sorted(m for m in sys.modules if m.startswith("invitation_sync."))
+    plugins = getattr(sys.modules.get("pydantic.plugin._loader"), "_plugins", None)
     print(json.dumps({"at": at, "cpu": cpu, "request": event_name.split(".", 1)[1], "clients": created,
-                      "xray_sdk": "aws_xray_sdk.core" in sys.modules, "project_modules": project}), flush=True)
+                      "xray_sdk": "aws_xray_sdk.core" in sys.modules, "project_modules": project,
+                      "pydantic_plugin_scan": plugins is not None}), flush=True)
     os._exit(0)
 boto3.setup_default_session()
 boto3.DEFAULT_SESSION.events.register("creating-client-class", _created)
@@ -151,6 +153,7 @@ class FirstRequest:
     clients: list[str]
     xray_sdk: bool
     project_modules: list[str]  # the function's own modules loaded by then
+    pydantic_plugin_scan: bool  # pydantic searched the installed distributions for plugins
 
 
 def first_request(
@@ -171,7 +174,13 @@ def first_request(
         raise RuntimeError(f"cold start run failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     return FirstRequest(
-        seen["at"] - started, seen["cpu"], seen["request"], seen["clients"], seen["xray_sdk"], seen["project_modules"]
+        seen["at"] - started,
+        seen["cpu"],
+        seen["request"],
+        seen["clients"],
+        seen["xray_sdk"],
+        seen["project_modules"],
+        seen["pydantic_plugin_scan"],
     )
 
 

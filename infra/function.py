@@ -90,6 +90,9 @@ class InvitationFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
                 "POWERTOOLS_TRACE_DISABLED": str(not settings.tracing).lower(),
+                # pydantic looks for plugins in every installed distribution's entry points at the first
+                # model build; the functions use none, and the scan is on every cold start's path.
+                "PYDANTIC_DISABLE_PLUGINS": "__all__",
                 "INVITATIONS_TABLE_NAME": wiring.table.table_name,
                 "INVITATION_EVENTS_TOPIC_ARN": wiring.events_topic.topic_arn,
                 "SYNC_CATALOGS": ",".join(settings.catalogs),

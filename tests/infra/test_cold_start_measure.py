@@ -57,3 +57,14 @@ def test_the_deployed_function_first_sends_the_get_and_loads_xray_only_when_trac
         )
         assert (floor.request, floor.clients, floor.xray_sdk) == (FIRST_REQUEST, seen.clients, False)
         assert 0 < floor.cpu_seconds <= floor.seconds
+
+
+def test_the_deployed_function_skips_pydantics_plugin_scan(
+    default_stack: Synthesized, asset: Path, event: Path
+) -> None:
+    """pydantic reads every installed distribution's entry points at its first model build, looking for
+    plugins; the template's environment turns that off, and without it the scan happens."""
+    function = deployed_sync_function(default_stack.raw, asset)
+    assert not first_request(FUNCTION, function.environment, asset, event).pydantic_plugin_scan
+    without = {name: value for name, value in function.environment.items() if name != "PYDANTIC_DISABLE_PLUGINS"}
+    assert first_request(FUNCTION, without, asset, event).pydantic_plugin_scan
