@@ -1,0 +1,116 @@
+"""A reconcile run starts a step (a List page, a sync) only when the step's worst case fits in Lambda's
+remaining time less SAFETY_SECONDS. What runs after the last step that passed its check is bookkeeping that
+no step reserved time for: the PENDING query, the run's final state, a carried-on sweep's progress, the
+lock. These tests stop a run at every check in turn and count that bookkeeping, so the margin is derived
+from the calls the code makes, not from a comment."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import pytest
+
+from invitation_sync.adapters.table_design import PARTITION_KEY, RECONCILER_PARTITION
+from invitation_sync.budgets import AWS_CALL_WORST_CASE
+from invitation_sync.handlers.reconcile_handler import SAFETY_SECONDS
+from invitation_sync.reconcile import Budget, ReconcileReport
+from local.samples import dated, opportunity_invitation
+from local.seeding import seed
+from tests.conftest import LocalAws
+from tests.fixtures.iam import AwsCall, CallRecorder
+from tests.fixtures.reconcile import ReconcileWorld, open_ids
+from tests.integration.test_reconcile import left_pending_by_a_crashed_writer
+
+PLENTY: Final = 10_000.0
+
+
+def is_bookkeeping(call: AwsCall) -> bool:
+    """A call no step's check reserved time for: the byStatus query, or the reconciler's own items."""
+    if call.service != "dynamodb":
+        return False
+    key = call.params.get("Key") or call.params.get("Item") or {}
+    return call.operation == "Query" or key.get(PARTITION_KEY) == {"S": RECONCILER_PARTITION}
+
+
+def table_items(local_aws: LocalAws) -> dict[tuple[str, str], dict[str, Any]]:
+    pages = local_aws.dynamodb.get_paginator("scan").paginate(TableName=local_aws.resources.table_name)
+    return {(item["catalog"]["S"], item["id"]["S"]): item for page in pages for item in page["Items"]}
+
+
+def restore(local_aws: LocalAws, items: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """The table exactly as `items` again: each cut-off run starts from the same state."""
+    table = local_aws.resources.table_name
+    for key, item in table_items(local_aws).items():
+        if key not in items:
+            local_aws.dynamodb.delete_item(TableName=table, Key={"catalog": item["catalog"], "id": item["id"]})
+        elif item != items[key]:
+            local_aws.dynamodb.put_item(TableName=table, Item=items[key])
+
+
+@dataclass
+class CutOff:
+    """Lambda's remaining time as a run sees it: plenty for the first `allowed` checks, then none."""
+
+    allowed: int
+    calls: list[AwsCall]
+    checked_at: list[int] = field(default_factory=list)  # how many calls had been sent at each check
+
+    def __call__(self) -> float:
+        self.checked_at.append(len(self.calls))
+        return PLENTY if len(self.checked_at) <= self.allowed else 0.0
+
+    @property
+    def passed_all(self) -> bool:
+        return len(self.checked_at) <= self.allowed
+
+    def calls_after_the_last_pass(self) -> list[AwsCall]:
+        """After the last check that passed; after the first check when none did (it saw what came before)."""
+        return self.calls[self.checked_at[max(self.allowed, 1) - 1] :]
+
+
+def bookkeeping_after_each_cut_off(world: ReconcileWorld, recorder: CallRecorder) -> tuple[list[int], ReconcileReport]:
+    """Run the same incremental run again and again, letting one more check pass each time, until a run
+    passes every check: for each, the bookkeeping calls after its last passing check; and the report of
+    the run that passed them all."""
+    start = table_items(world.local_aws)
+    tails: list[int] = []
+    while True:
+        restore(world.local_aws, start)
+        recorder.calls.clear()
+        cut_off = CutOff(len(tails), recorder.calls)
+        report = world.run(budget=Budget(cut_off))
+        tails.append(sum(map(is_bookkeeping, cut_off.calls_after_the_last_pass())))
+        if cut_off.passed_all:
+            return tails, report
+
+
+def repairs_to_make(world: ReconcileWorld) -> None:
+    """A new invitation whose events were lost (a listed sync), one answered without an event (found
+    unlisted) and a publish a crashed writer left pending."""
+    local_aws = world.local_aws
+    seed(local_aws.emulator, None, "", [(dated(opportunity_invitation(90_001), datetime.now(UTC)), "RECEIVER")])
+    local_aws.emulator.update("AWS", open_ids()[0], Status="ACCEPTED")
+    left_pending_by_a_crashed_writer(local_aws, open_ids()[1])
+
+
+@pytest.mark.parametrize("scenario", ["nothing to repair", "repairs"])
+def test_after_its_last_step_a_run_makes_no_more_calls_than_its_safety_margin_holds(
+    local_aws: LocalAws, scenario: str
+) -> None:
+    with CallRecorder() as recorder, recorder.acting_as("ReconcilerFunction"):  # before the world's clients
+        world = ReconcileWorld.seeded(local_aws, final_count=6, open_count=4)  # a check per listed invitation
+        world.run()  # the drift baseline
+        world.store.request_reconciler_run("full", world.store.get_reconciler_state("incremental")["lastCompletedAt"])
+        if scenario == "repairs":
+            repairs_to_make(world)
+
+        tails, complete = bookkeeping_after_each_cut_off(world, recorder)
+
+    assert complete.complete
+    assert complete.continued_full_sweep is not None  # the sweep's progress save is in the longest tail
+    assert complete.continued_full_sweep.complete
+    if scenario == "repairs":
+        assert (complete.drift_repaired, complete.pending_published) == (2, 1)
+    assert max(tails) * AWS_CALL_WORST_CASE <= SAFETY_SECONDS
+    if scenario == "nothing to repair":  # the longest tail: the last List page, then all four
+        assert max(tails) * AWS_CALL_WORST_CASE == SAFETY_SECONDS
