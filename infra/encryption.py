@@ -16,25 +16,22 @@ class DataKey(Construct):
             enable_key_rotation=True,
             removal_policy=removal_policy,
         )
-        # EventBridge writes undeliverable events to the encrypted failed-events queue. The rule's own
-        # ARN would make a circular reference, so the condition names this account's rules.
-        self._allow_service(
-            "events.amazonaws.com", "aws:SourceArn", f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/*"
-        )
-        # CloudWatch alarms publish to the encrypted alarm topic.
-        self._allow_service(
-            "cloudwatch.amazonaws.com",
-            "aws:SourceArn",
-            f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*",
-        )
+        # EventBridge writes to the encrypted event queue and failed-events queue; CloudWatch alarms publish to
+        # the encrypted alarm topic. Each service may use the key for this account's resources only, by
+        # aws:SourceAccount: the condition CDK's own SqsQueue target puts on an encrypted queue's key. SNS
+        # documents that EventBridge's KMS calls do not carry aws:SourceArn for encrypted topics, and no AWS
+        # page says they do for queues: a condition the call lacks would silently refuse every event. The
+        # queue policies name the rule itself; the alarm topic's policy names the account.
+        for service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
+            self._allow_service(service)
 
-    def _allow_service(self, service: str, condition_key: str, pattern: str) -> None:
+    def _allow_service(self, service: str) -> None:
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=f"Allow{service.split('.', maxsplit=1)[0].capitalize()}",
                 principals=[iam.ServicePrincipal(service)],
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],  # in a key policy, "*" means this key
-                conditions={"ArnLike": {condition_key: pattern}},
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )

@@ -140,6 +140,23 @@ def test_no_role_may_call_kms_encrypt_and_key_use_names_its_services(default_sta
     assert services("ReconcilerRole") <= {"dynamodb", "sns", "sqs"}
 
 
+def test_services_use_the_key_for_this_account_by_a_condition_their_kms_calls_carry(default_stack: Synthesized) -> None:
+    """EventBridge (the event queue, the failed-events queue) and CloudWatch alarms (the alarm topic) call KMS
+    as service principals. A condition key their calls lack refuses every event silently: SNS documents
+    that EventBridge's KMS calls carry no aws:SourceArn for topics. aws:SourceAccount is what CDK's own
+    SqsQueue target puts on an encrypted queue's key."""
+    [key] = default_stack.resources("AWS::KMS::Key").values()
+    services = {
+        statement["Principal"]["Service"]: statement
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if "Service" in statement["Principal"]
+    }
+    assert sorted(services) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+    for statement in services.values():
+        assert sorted(as_list(statement["Action"])) == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
 def test_only_the_invitation_rule_may_send_to_the_event_queue(default_stack: Synthesized) -> None:
     policy = one(default_stack, "AWS::SQS::QueuePolicy", "EventQueue")
     [allow] = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
