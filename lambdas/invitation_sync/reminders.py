@@ -8,7 +8,7 @@ same eventId, never skipped.
 """
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -34,6 +34,7 @@ class ReminderReport:
     checked: int = 0  # PENDING invitations expiring within the longest threshold
     published: int = 0  # reminders recorded and published by this run
     repeated: int = 0  # recorded reminders whose earlier publish failed or never happened
+    outdated: int = 0  # such reminders dropped because the invitation changed since: reminded anew if still due
     recorded_unpublished: int = 0  # thresholds crossed together with a nearer one: recorded, not sent
     refused: int = 0  # the item changed since the index answered, or another run recorded it first
     failed: list[str] = field(default_factory=list)  # "<catalog>/<id>: <error type>"
@@ -91,23 +92,19 @@ class ExpiryReminders:
             logger.warning("reminder not published", invitation_id=invitation.id, error_type=type(error).__name__)
 
     def _remind(self, candidate: ReminderCandidate, report: ReminderReport) -> None:
-        now = self._clock()
-        pending = candidate.pending
-        if pending is not None:
-            if pending.lease_until > iso_utc(now):
-                return  # its publisher is at it now
-            if not self._store.lease(candidate, pending, iso_utc(now), iso_utc(now + _LEASE)):
-                return  # another run took it over first
-            self._publish(candidate, pending)
-            report.repeated += 1
-            now = self._clock()  # that took time: the next reminder's lease runs from here
+        if candidate.pending is not None:
+            settled = self._settle_recorded(candidate, candidate.pending, report)
+            if settled is None:
+                return
+            candidate = settled
+        now = self._clock()  # after any repeat: the next reminder's lease runs from here
         expires_at = candidate.stored.invitation.expiration_date
         if expires_at is None:
             return
         left = datetime.fromisoformat(expires_at) - now
         crossed = _crossed(self._thresholds, left) - candidate.reminded_hours
-        if pending is not None:
-            crossed.discard(pending.threshold_hours)
+        if candidate.pending is not None:
+            crossed.discard(candidate.pending.threshold_hours)
         if not crossed:
             return
         # Only the nearest threshold is published; the others crossed with it are recorded as done.
@@ -125,6 +122,28 @@ class ExpiryReminders:
         self._publish(candidate, reminder)
         report.published += 1
         report.recorded_unpublished += len(crossed) - 1
+
+    def _settle_recorded(
+        self, candidate: ReminderCandidate, pending: RecordedReminder, report: ReminderReport
+    ) -> ReminderCandidate | None:
+        """A reminder recorded earlier and never confirmed published: published again under a new lease (same
+        eventId), or dropped if the invitation changed since. None while another run is at it."""
+        at = self._clock()
+        now = iso_utc(at)
+        if pending.lease_until > now:
+            return None  # its publisher is at it now
+        if pending.version != candidate.stored.version:
+            # That version's content is gone and its expiry may have moved: the current version is reminded
+            # instead, if the threshold is still crossed.
+            if not self._store.forget(candidate, pending, now):
+                return None  # another run dropped or took it first
+            report.outdated += 1
+            return replace(candidate, pending=None, reminded_hours=candidate.reminded_hours - {pending.threshold_hours})
+        if not self._store.lease(candidate, pending, now, iso_utc(at + _LEASE)):
+            return None  # another run took it over first
+        self._publish(candidate, pending)
+        report.repeated += 1
+        return candidate
 
     def _publish(self, candidate: ReminderCandidate, reminder: RecordedReminder) -> None:
         event = InvitationChangedEvent.expiring(

@@ -379,3 +379,73 @@ def test_a_recorded_reminder_is_not_repeated_once_the_invitation_was_answered(lo
 
     assert report.repeated == 0
     assert expiring(local_aws) == []  # no "expiring" for an invitation already accepted
+
+
+def failed_reminder_then_changed(local_aws: LocalAws, number: int, **change: Any) -> tuple[dict[str, Any], Clock]:
+    """The 24 h reminder recorded at version 1 and its publish refused; then a change stored as version 2."""
+    invitation = opportunity_invitation(number)
+    store_invitation(local_aws, invitation)
+    clock = Clock(expires(invitation) - timedelta(hours=23, minutes=10))
+    with ClientFaults() as faults:
+        faults.fail_next("sns.Publish", code="InternalError", status=500)
+        assert run(local_aws, clock).failed == [f"AWS/{invitation['Id']}: PublishError"]
+    changed = {**invitation, **change}
+    store_invitation(local_aws, changed)
+    assert [m.body["version"] for m in local_aws.published()] == [1, 2]  # created, then the change
+    return changed, clock
+
+
+def test_a_reminder_recorded_before_a_change_is_reminded_again_as_the_new_version(local_aws: LocalAws) -> None:
+    """Its version's content is gone: repeating it would send version 1 with version 2's title."""
+    changed, clock = failed_reminder_then_changed(local_aws, 40, EngagementTitle="Renamed after the reminder")
+    clock.now += timedelta(minutes=5)
+
+    report = run(local_aws, clock)
+
+    assert (report.outdated, report.repeated, report.published) == (1, 0, 1)
+    [reminder] = expiring(local_aws)
+    assert (reminder["version"], reminder["invitation"]["engagementTitle"]) == (2, "Renamed after the reminder")
+    assert reminder["eventId"] == reminder_event_id("AWS", changed["Id"], 2, 24)
+    assert reminder["reminder"] == {"thresholdHours": 24, "expiresAt": iso_utc(expires(changed)), "hoursLeft": 23}
+    assert "reminderPending" not in item(local_aws, changed["Id"])
+    assert run(local_aws, clock).published == 0  # reminded once
+
+
+def test_a_reminder_recorded_before_its_expiry_moved_waits_for_the_new_threshold(local_aws: LocalAws) -> None:
+    later = opportunity_invitation(41)["ExpirationDate"] + timedelta(days=2)
+    changed, clock = failed_reminder_then_changed(local_aws, 41, ExpirationDate=later)
+    clock.now += timedelta(minutes=5)
+
+    report = run(local_aws, clock)
+
+    assert (report.outdated, report.published) == (1, 0)  # 71 h left: 24 h is not crossed any more
+    assert expiring(local_aws) == []
+    assert item(local_aws, changed["Id"])["remindedHours"]["NS"] == ["72"]  # passed over when 24 h was recorded
+    clock.now = later - timedelta(hours=23)
+    assert run(local_aws, clock).published == 1  # the 24 h reminder of the new expiry
+    [reminder] = expiring(local_aws)
+    assert reminder["eventId"] == reminder_event_id("AWS", changed["Id"], 2, 24)
+    assert reminder["reminder"]["expiresAt"] == iso_utc(later)
+
+
+def test_a_lagging_index_cannot_repeat_a_reminder_for_a_version_the_item_has_left(local_aws: LocalAws) -> None:
+    """The index still shows version 1 with its recorded reminder; the item is at version 2."""
+    invitation = opportunity_invitation(42)
+    store_invitation(local_aws, invitation)
+    clock = Clock(expires(invitation) - timedelta(hours=23, minutes=10))
+    store = ReminderStore(boto3.client("dynamodb"), local_aws.resources.table_name)
+    with ClientFaults() as faults:
+        faults.fail_next("sns.Publish", code="InternalError", status=500)
+        run(local_aws, clock)
+    earlier_answer = list(store.expiring("AWS", iso_utc(clock.now), iso_utc(expires(invitation))))
+    store_invitation(local_aws, {**invitation, "EngagementTitle": "Renamed while the index lagged"})
+    local_aws.published()  # the change's event
+    publisher = InvitationEventPublisher(boto3.client("sns"), local_aws.resources.topic_arn)
+    clock.now += timedelta(minutes=5)
+
+    report = ExpiryReminders(LaggingIndex(store, earlier_answer), publisher, (72, 24), clock=clock).run(
+        CATALOGS, time_left=lambda: 900.0
+    )
+
+    assert (report.repeated, report.outdated, report.published) == (0, 0, 0)
+    assert expiring(local_aws) == []

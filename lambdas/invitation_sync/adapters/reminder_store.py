@@ -76,18 +76,38 @@ class ReminderStore:
     @tracer.capture_method(capture_response=False)
     def lease(self, candidate: ReminderCandidate, reminder: RecordedReminder, now: str, until: str) -> bool:
         """Take over the publish of a recorded reminder whose publisher's lease ran out, unless the invitation
-        is no longer PENDING (the index answered before it was answered): no reminder for an answer."""
+        is no longer PENDING (the index answered before it was answered: no reminder for an answer) or no
+        longer the version the reminder was recorded for (its event would carry another version's content)."""
         invitation = candidate.stored.invitation
         return self._update_if(
             candidate,
             f"SET {PENDING_REMINDER}.leaseUntil = :until",
             f"{PENDING_REMINDER}.thresholdHours = :threshold AND {PENDING_REMINDER}.leaseUntil <= :now"
-            f" AND {BY_STATUS_EXPIRATION.partition_key} = :pending",
+            f" AND {BY_STATUS_EXPIRATION.partition_key} = :pending AND version = :version",
             {
                 ":threshold": reminder.threshold_hours,
                 ":now": now,
                 ":until": until,
                 ":pending": catalog_status_key(invitation.catalog, PENDING),
+                ":version": reminder.version,
+            },
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def forget(self, candidate: ReminderCandidate, reminder: RecordedReminder, now: str) -> bool:
+        """Drop a recorded reminder that was never confirmed published and whose invitation has changed since
+        (its lease ran out): its threshold no longer counts as reminded, so the current version is reminded
+        when that threshold is still crossed. False if another run dropped or took it first."""
+        return self._update_if(
+            candidate,
+            f"REMOVE {PENDING_REMINDER} DELETE {REMINDED} :threshold",
+            f"{PENDING_REMINDER}.thresholdHours = :hours AND {PENDING_REMINDER}.version = :recorded"
+            f" AND {PENDING_REMINDER}.leaseUntil <= :now",
+            {
+                ":threshold": {reminder.threshold_hours},
+                ":hours": reminder.threshold_hours,
+                ":recorded": reminder.version,
+                ":now": now,
             },
         )
 
