@@ -83,6 +83,29 @@ def test_schema_accepts_a_real_event_and_rejects_a_broken_one() -> None:
         jsonschema.validate({**body, "eventType": "invitation.deleted"}, schema)
 
 
+def test_the_committed_schema_accepts_the_optional_members_a_later_1x_adds() -> None:
+    """New optional fields may appear at any time without a new schemaVersion (README), so a subscriber that
+    validates with today's schema must accept them: at the top, in the reminder and in the invitation."""
+    import jsonschema
+
+    from invitation_sync.models.published import ExpiryReminder
+
+    schema = json.loads((REPO / SCHEMA_PATH).read_text())
+    reminder = ExpiryReminder(threshold_hours=24, expires_at="2026-12-05T10:30:00.000Z", hours_left=23)
+    event = InvitationChangedEvent.expiring(normalize(opportunity_invitation(1)), 3, reminder, "2026-12-04T11:00:00Z")
+    body = json.loads(event.model_dump_json(by_alias=True))
+    later = {
+        **body,
+        "addedIn1x": "a new top-level member",
+        "reminder": {**body["reminder"], "addedIn1x": 1},
+        "invitation": {**body["invitation"], "addedIn1x": True},
+    }
+
+    jsonschema.validate(later, schema)
+    with pytest.raises(jsonschema.ValidationError):  # still a contract: the known members keep their types
+        jsonschema.validate({**later, "version": "3"}, schema)
+
+
 def changed(response_before: dict[str, object], response_after: dict[str, object]) -> list[str] | None:
     before, after = normalize(response_before), normalize(response_after)
     version = StoredInvitation(

@@ -34,7 +34,7 @@ def _optional_member(schema: dict[str, Any]) -> None:
 class ExpiryReminder(CamelModel):
     """Why an `invitation.expiring` event was sent: the threshold crossed and the time left."""
 
-    model_config = ConfigDict(extra="forbid", title="ExpiryReminder")
+    model_config = ConfigDict(extra="ignore", title="ExpiryReminder")  # open in the schema: see the event
 
     threshold_hours: int = Field(ge=1, description="The configured reminder threshold this event stands for.")
     expires_at: str = Field(description="The invitation's expirationDate, ISO-8601 UTC.")
@@ -44,7 +44,9 @@ class ExpiryReminder(CamelModel):
 class InvitationChangedEvent(CamelModel):
     """One stored change of one invitation. Subscribers deduplicate on `eventId`."""
 
-    model_config = ConfigDict(extra="forbid", title="InvitationChangedEvent")
+    # Open to members a later 1.x adds (no `additionalProperties: false` in the schema): a subscriber that
+    # validates with this schema must keep accepting events when an optional field is added.
+    model_config = ConfigDict(extra="ignore", title="InvitationChangedEvent")
 
     schema_version: Literal["1.0"] = Field(description="Changes only when a field's meaning changes.")
     event_id: str = Field(description="UUID, the same for every delivery of this change.")
