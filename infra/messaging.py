@@ -1,5 +1,6 @@
 """The invitation-events topic, the alarm topic and the failed-events (dead-letter) queue."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Aws, Duration
@@ -16,7 +17,15 @@ SUBSCRIPTION_PROTOCOLS = ("sqs", "lambda", "firehose", "https")
 
 
 class InvitationMessaging(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, alarm_email: str | None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        alarm_email: str | None,
+        subscriber_accounts: Sequence[str] = (),
+    ) -> None:
         super().__init__(scope, construct_id)
         self.events_topic = sns.Topic(
             self,
@@ -24,6 +33,7 @@ class InvitationMessaging(Construct):
             display_name="invitation-sync: invitation changes",
             master_key=key,
             enforce_ssl=True,
+            signature_version="2",  # SHA256: what an HTTPS subscriber verifies each message by
         )
         # The events carry contacts and customer data: a subscription may only deliver to SQS, Lambda,
         # Firehose or HTTPS; never in plaintext (http), to an inbox (email), a phone (sms) or a mobile app
@@ -33,6 +43,17 @@ class InvitationMessaging(Construct):
             "sns:Subscribe",
             {"StringNotEquals": {"sns:Protocol": list(SUBSCRIPTION_PROTOCOLS)}},
         )
+        if subscriber_accounts:
+            # Without it, only this account's IAM can grant sns:Subscribe. Each listed account's IAM must
+            # still allow it to its principals, and the protocol Deny above still applies.
+            self.events_topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowSubscriberAccounts",
+                    principals=[iam.AccountPrincipal(account) for account in sorted(set(subscriber_accounts))],
+                    actions=["sns:Subscribe"],
+                    resources=[self.events_topic.topic_arn],
+                )
+            )
         # Failed events from the rule (could not invoke) and from the functions (on-failure
         # destination, or bad input they dead-letter themselves). It is the last stop: no DLQ of its own.
         self.failed_events = sqs.Queue(

@@ -49,8 +49,11 @@ class StackSettings(BaseModel):
     )
     # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~0.1x to every cold start (README).
     tracing: bool = False
+    # Other AWS accounts whose principals may subscribe to the events topic themselves (a CRM team's own
+    # account). Accounts by id, not an organization: the events carry contact and customer data.
+    subscriber_accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field([], alias="subscriberAccounts")
 
-    @field_validator("catalogs", "participant_types", "expiry_reminders", mode="before")
+    @field_validator("catalogs", "participant_types", "expiry_reminders", "subscriber_accounts", mode="before")
     @classmethod
     def _list(cls, value: Any) -> Any:
         """`-c catalogs=AWS,Sandbox` and `-c 'catalogs=["AWS"]'` both work."""

@@ -44,7 +44,13 @@ class InvitationSyncStack(Stack):
         removal = RemovalPolicy.RETAIN if settings.removal_policy == "retain" else RemovalPolicy.DESTROY
         key = DataKey(self, "Encryption", removal_policy=removal).key
         storage = InvitationStorage(self, "Storage", key=key, removal_policy=removal)
-        messaging = InvitationMessaging(self, "Messaging", key=key, alarm_email=settings.alarm_email)
+        messaging = InvitationMessaging(
+            self,
+            "Messaging",
+            key=key,
+            alarm_email=settings.alarm_email,
+            subscriber_accounts=settings.subscriber_accounts,
+        )
         if not settings.alarm_email:
             Annotations.of(self).add_warning_v2(
                 "invitation-sync:alarms-without-subscriber",

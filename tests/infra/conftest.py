@@ -46,5 +46,6 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "fullSweepSchedule": "cron(0 3 ? * SUN *)",
         "expiryReminders": "12,48,1",
         "tracing": True,
+        "subscriberAccounts": "444455556666,777788889999",
     }
     return synthesize(tmp_path_factory.mktemp("cdk-configured"), context)

@@ -429,6 +429,8 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"expiryReminders": [72, 0]}, "expiryReminders"),
         ({"expiryReminders": "24,24"}, "expiryReminders"),
         ({"expiryReminders": [400]}, "expiryReminders"),
+        ({"subscriberAccounts": "12345678901"}, r"subscriberAccounts\.0: String should match pattern"),
+        ({"subscriberAccounts": [444455556666]}, r"subscriberAccounts\.0: Input should be a valid string"),
     ],
 )
 def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str, object], named: str) -> None:

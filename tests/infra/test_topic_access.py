@@ -1,6 +1,8 @@
 """The event topic stays closed to everyone but the functions: the operator CLI never publishes, so no
 operator policy can open it. Evaluated on the synthesized template, where IAM's answer is decided."""
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +20,15 @@ def events_topic_id(stack: Synthesized) -> str:
         if "invitation changes" in topic["Properties"].get("DisplayName", "")
     ]
     return topic_id
+
+
+def topic_policy(stack: Synthesized, topic_id: str) -> dict[str, Any]:
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in stack.resources("AWS::SNS::TopicPolicy").values()
+        if {"Ref": topic_id} in p["Properties"]["Topics"]
+    ]
+    return policy
 
 
 def denies_publish(policy: dict[str, Any], topic_id: str, principal_arn: Any) -> bool:
@@ -44,11 +55,7 @@ def test_the_event_topic_refuses_every_principal_but_the_function_roles(
 ) -> None:
     stack: Synthesized = request.getfixturevalue(stack_name)
     topic_id = events_topic_id(stack)
-    (policy,) = [
-        p["Properties"]
-        for p in stack.resources("AWS::SNS::TopicPolicy").values()
-        if {"Ref": topic_id} in p["Properties"]["Topics"]
-    ]
+    policy = {"PolicyDocument": topic_policy(stack, topic_id)}
     function_roles = [f["Properties"]["Role"] for f in stack.resources("AWS::Lambda::Function").values()]
     publishers = [
         policy_resource["Properties"]["Roles"]
@@ -75,21 +82,42 @@ def test_the_event_topic_refuses_every_principal_but_the_function_roles(
 def test_the_event_topic_accepts_subscriptions_by_encrypted_protocols_only(default_stack: Synthesized) -> None:
     """Its messages carry contacts and customer data: every protocol SNS's Subscribe knows, judged one by one."""
     topic_id = events_topic_id(default_stack)
-    (policy,) = [
-        p["Properties"]["PolicyDocument"]
-        for p in default_stack.resources("AWS::SNS::TopicPolicy").values()
-        if {"Ref": topic_id} in p["Properties"]["Topics"]
-    ]
+    policy = topic_policy(default_stack, topic_id)
     topic = "arn:aws:sns:us-east-1:123456789012:events"
     statements = [
         {**s, "Resource": [topic if s["Resource"] == {"Ref": topic_id} else "?"]} for s in policy["Statement"]
     ]
-    topic_policy = RolePolicy(statements)
+    judged = RolePolicy(statements)
 
     def refused(protocol: str) -> bool:
-        return topic_policy.denies(AuthorizationRequest("sns:Subscribe", topic, {"sns:Protocol": (protocol,)}))
+        return judged.denies(AuthorizationRequest("sns:Subscribe", topic, {"sns:Protocol": (protocol,)}))
 
     every = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
     assert [protocol for protocol in every if not refused(protocol)] == ["https", "sqs", "lambda", "firehose"]
     assert refused("HTTP")  # an allow-list: nothing else passes
     assert refused("a-protocol-sns-adds-later")
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "accounts"), [("default_stack", []), ("configured_stack", ["444455556666", "777788889999"])]
+)
+def test_another_account_may_subscribe_only_when_listed_and_only_subscribe(
+    stack_name: str, accounts: list[str], request: pytest.FixtureRequest
+) -> None:
+    """SNS lets another account's principal subscribe only with an Allow in the topic policy
+    (`subscriberAccounts`); the protocol Deny still applies to it."""
+    stack: Synthesized = request.getfixturevalue(stack_name)
+    topic_id = events_topic_id(stack)
+    allows = [s for s in topic_policy(stack, topic_id)["Statement"] if s["Effect"] == "Allow"]
+    if not accounts:
+        assert allows == []
+        return
+    [allow] = allows
+    assert (allow["Action"], allow["Resource"], allow.get("Condition")) == ("sns:Subscribe", {"Ref": topic_id}, None)
+    assert re.findall(r":iam::(\d{12}):root", json.dumps(allow["Principal"])) == accounts
+
+
+def test_the_event_topic_signs_with_sha256(default_stack: Synthesized) -> None:
+    """What an HTTPS subscriber verifies each message by (version 1 is SHA1)."""
+    topic = default_stack.resources("AWS::SNS::Topic")[events_topic_id(default_stack)]
+    assert topic["Properties"]["SignatureVersion"] == "2"

@@ -306,7 +306,7 @@ def readme_filter_policy(title: str) -> str:
     return block.group(1)
 
 
-def test_the_readme_filter_policies_select_reminders_and_acceptances(local_aws: LocalAws) -> None:
+def test_the_readme_filter_policies_select_reminders_and_every_acceptance(local_aws: LocalAws) -> None:
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
     queues = {}
     for title in ("Reminders only", "Accepted or expiring"):
@@ -320,9 +320,12 @@ def test_the_readme_filter_policies_select_reminders_and_acceptances(local_aws: 
         )
         queues[title] = queue_url
     pending, accepted = opportunity_invitation(40), opportunity_invitation(41)
+    first_seen_accepted = {**opportunity_invitation(42), "Status": "ACCEPTED"}  # its earlier events were lost
     store_invitation(local_aws, pending)
     store_invitation(local_aws, accepted)
     store_invitation(local_aws, {**accepted, "Status": "ACCEPTED"}, "Accepted")
+    store_invitation(local_aws, first_seen_accepted, "Accepted")
+    store_invitation(local_aws, {**first_seen_accepted, "EngagementTitle": "Renamed"}, "Accepted")  # updated
     run(local_aws, Clock(expires(pending) - timedelta(hours=1)))
 
     received = {
@@ -331,7 +334,13 @@ def test_the_readme_filter_policies_select_reminders_and_acceptances(local_aws: 
     }
     assert received == {
         "Reminders only": [("invitation.expiring", pending["Id"])],
-        "Accepted or expiring": [("invitation.accepted", accepted["Id"]), ("invitation.expiring", pending["Id"])],
+        "Accepted or expiring": sorted(
+            [
+                ("invitation.accepted", accepted["Id"]),
+                ("invitation.created", first_seen_accepted["Id"]),
+                ("invitation.expiring", pending["Id"]),
+            ]
+        ),
     }
 
 
