@@ -23,6 +23,7 @@ def events_topic_id(stack: Synthesized) -> str:
 
 
 def topic_policy(stack: Synthesized, topic_id: str) -> dict[str, Any]:
+    policy: dict[str, Any]
     (policy,) = [
         p["Properties"]["PolicyDocument"]
         for p in stack.resources("AWS::SNS::TopicPolicy").values()
