@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.store import InvitationStore
-from invitation_sync.budgets import FINISH_PENDING_WORST_CASE
+from invitation_sync.budgets import AWS_CALL_WORST_CASE, FINISH_PENDING_WORST_CASE
 from invitation_sync.domain import FINAL_STATUSES, PENDING
 from invitation_sync.errors import (
     InvitationNotAccessibleError,
@@ -354,11 +354,7 @@ class Reconciler:
 
     def _resync_unlisted_pending(self, run: _Run, catalog: str, compared: set[str]) -> None:
         """Stored as PENDING but not listed as PENDING: answered or expired without an event reaching us."""
-        try:
-            unlisted = [s for s in self._store.stored_with_status(catalog, PENDING) if s.invitation.id not in compared]
-        except InvitationSyncError as error:
-            run.fail(f"{catalog} Query", error)
-            raise _OutOfTime from error
+        unlisted = [s for s in self._stored_pending(run, catalog) if s.invitation.id not in compared]
         for stored in unlisted:
             self._check_time_for_sync(run, stored)
             invitation = stored.invitation
@@ -368,6 +364,23 @@ class Reconciler:
                 self._sync_counted(
                     run, catalog, invitation.id, stored, announced_status=None, known=invitation, from_summary=False
                 )
+
+    def _stored_pending(self, run: _Run, catalog: str) -> list[StoredInvitation]:
+        """The byStatus query, each page (one call) a step within the budget: the open set outgrows one
+        page (1 MB) at about 500 invitations."""
+        found: list[StoredInvitation] = []
+        pages = self._store.pages_with_status(catalog, PENDING)
+        while True:
+            if not run.budget.allows(AWS_CALL_WORST_CASE):
+                raise _OutOfTime
+            try:
+                page = next(pages, None)
+            except InvitationSyncError as error:
+                run.fail(f"{catalog} Query", error)
+                raise _OutOfTime from error
+            if page is None:
+                return found
+            found.extend(page)
 
     def _check_time_for_sync(self, run: _Run, stored: StoredInvitation | None) -> None:
         """A sync at its worst fits, and before it the publish its writer left pending, if any."""

@@ -1,7 +1,7 @@
 """DynamoDB adapter: one conditional UpdateItem per change, safe under duplicates and reordering."""
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -195,13 +195,14 @@ class InvitationStore:
                 keys = left
         return found
 
-    @tracer.capture_method(capture_response=False)
-    def stored_with_status(self, catalog: str, status: str) -> list[StoredInvitation]:
-        """Every stored invitation of `catalog` in `status`, from the byStatus index (eventually consistent:
-        a change written a moment ago may not show yet)."""
+    def pages_with_status(self, catalog: str, status: str) -> Iterator[list[StoredInvitation]]:
+        """The stored invitations of `catalog` in `status` from the byStatus index, one Query page (one call)
+        per step, so the caller can check its time before each. Eventually consistent: a change written a
+        moment ago may not show yet."""
         pages = self._client.get_paginator("query").paginate(**with_status_query(self._table, catalog, status))
         try:
-            return [stored for page in pages for stored in readable(page["Items"])]
+            for page in pages:
+                yield list(readable(page["Items"]))
         except (ClientError, BotoCoreError) as error:
             raise _unavailable(error, "Query") from error
 

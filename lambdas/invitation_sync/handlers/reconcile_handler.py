@@ -16,9 +16,9 @@ from invitation_sync.reconcile import Budget
 from invitation_sync.wiring.reconcile import reconcile_services
 
 # Stop starting steps this long before Lambda's timeout: the calls after the last step that checked the
-# budget, each at its worst. At most the PENDING query, the run's final state, the progress save of a
-# full sweep the run carries on, and the lock release.
-SAFETY_SECONDS: Final = 4 * AWS_CALL_WORST_CASE
+# budget, each at its worst. At most the run's final state, the progress save of a full sweep the run
+# carries on, and the lock release (tests/integration/test_reconcile_time_limit.py counts them).
+SAFETY_SECONDS: Final = 3 * AWS_CALL_WORST_CASE
 
 
 @logger.inject_lambda_context(clear_state=True)
