@@ -458,3 +458,31 @@ def test_a_lagging_index_cannot_repeat_a_reminder_for_a_version_the_item_has_lef
 
     assert (report.repeated, report.outdated, report.published) == (0, 0, 0)
     assert expiring(local_aws) == []
+
+
+def test_a_late_clear_of_an_outdated_reminder_leaves_the_new_versions_record(local_aws: LocalAws) -> None:
+    """A run records the 72 h reminder of version 1 and publishes slowly (past its lease); the invitation
+    changes; the next run drops that record and records version 2's, then dies before publishing. The slow
+    run's clear must not remove version 2's record: nothing would then repeat it."""
+    invitation = opportunity_invitation(43)
+    clock, store = crash_after_recording(local_aws, invitation)  # stands in for the slow run's record
+    [slow] = store.expiring("AWS", iso_utc(clock.now), iso_utc(expires(invitation)))
+    assert slow.pending is not None
+    assert slow.pending.version == 1
+    store_invitation(local_aws, {**invitation, "EngagementTitle": "Renamed while the publish was slow"})
+    clock.now += timedelta(seconds=PUBLISH_LEASE_SECONDS + 1)
+    dying = ExpiryReminders(
+        store, CrashingPublisher(boto3.client("sns"), local_aws.resources.topic_arn), (72, 24), clock=clock
+    )
+    with pytest.raises(SystemExit):
+        dying.run(CATALOGS, time_left=lambda: 900.0)
+    assert item(local_aws, invitation["Id"])["reminderPending"]["M"]["version"] == {"N": "2"}
+
+    assert not store.clear(slow, slow.pending)  # the slow run's publish returned at last
+    assert not store.release(slow, slow.pending, iso_utc(clock.now))
+
+    local_aws.published()  # the events so far: created, updated
+    clock.now += timedelta(seconds=PUBLISH_LEASE_SECONDS + 1)
+    assert run(local_aws, clock).repeated == 1
+    [reminder] = expiring(local_aws)
+    assert reminder["eventId"] == reminder_event_id("AWS", invitation["Id"], 2, 72)

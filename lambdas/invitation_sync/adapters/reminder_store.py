@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 _deserialize = TypeDeserializer().deserialize
 REMINDED: Final = "remindedHours"  # number set: every threshold already reminded (or skipped) for this invitation
 PENDING_REMINDER: Final = "reminderPending"  # map: the recorded reminder until its publish is confirmed
+# A threshold may be recorded again for a later version once `forget` dropped it, so a late clear or
+# release names its record by both: it never touches a newer one.
+_IS_THIS_RECORD: Final = f"{PENDING_REMINDER}.thresholdHours = :threshold AND {PENDING_REMINDER}.version = :recorded"
 
 
 @dataclass(frozen=True)
@@ -100,12 +103,11 @@ class ReminderStore:
         when that threshold is still crossed. False if another run dropped or took it first."""
         return self._update_if(
             candidate,
-            f"REMOVE {PENDING_REMINDER} DELETE {REMINDED} :threshold",
-            f"{PENDING_REMINDER}.thresholdHours = :hours AND {PENDING_REMINDER}.version = :recorded"
-            f" AND {PENDING_REMINDER}.leaseUntil <= :now",
+            f"REMOVE {PENDING_REMINDER} DELETE {REMINDED} :done",
+            f"{_IS_THIS_RECORD} AND {PENDING_REMINDER}.leaseUntil <= :now",
             {
-                ":threshold": {reminder.threshold_hours},
-                ":hours": reminder.threshold_hours,
+                ":done": {reminder.threshold_hours},
+                ":threshold": reminder.threshold_hours,
                 ":recorded": reminder.version,
                 ":now": now,
             },
@@ -117,8 +119,8 @@ class ReminderStore:
         return self._update_if(
             candidate,
             f"SET {PENDING_REMINDER}.leaseUntil = :now",
-            f"{PENDING_REMINDER}.thresholdHours = :threshold",
-            {":threshold": reminder.threshold_hours, ":now": now},
+            _IS_THIS_RECORD,
+            {":threshold": reminder.threshold_hours, ":recorded": reminder.version, ":now": now},
         )
 
     @tracer.capture_method(capture_response=False)
@@ -127,8 +129,8 @@ class ReminderStore:
         return self._update_if(
             candidate,
             f"REMOVE {PENDING_REMINDER}",
-            f"{PENDING_REMINDER}.thresholdHours = :threshold",
-            {":threshold": reminder.threshold_hours},
+            _IS_THIS_RECORD,
+            {":threshold": reminder.threshold_hours, ":recorded": reminder.version},
         )
 
     def _update_if(
