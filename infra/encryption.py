@@ -17,11 +17,11 @@ class DataKey(Construct):
             removal_policy=removal_policy,
         )
         # EventBridge writes to the encrypted event queue and failed-events queue; CloudWatch alarms publish to
-        # the encrypted alarm topic. Each service may use the key for this account's resources only, by
-        # aws:SourceAccount: the condition CDK's own SqsQueue target puts on an encrypted queue's key. SNS
-        # documents that EventBridge's KMS calls do not carry aws:SourceArn for encrypted topics, and no AWS
-        # page says they do for queues: a condition the call lacks would silently refuse every event. The
-        # queue policies name the rule itself; the alarm topic's policy names the account.
+        # the encrypted alarm topic. Each may use the key for this account's resources only, by
+        # aws:SourceAccount. SNS documents it (with aws:SourceArn) for CloudWatch and as unsupported for
+        # EventBridge-to-topic; no AWS page covers EventBridge-to-queue, where it is what CDK's own SqsQueue
+        # target emits by default. A condition the call lacks would refuse every event (EventsLost alarms).
+        # The queue policies name the rule itself; the alarm topic's policy names the account.
         for service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
             self._allow_service(service)
 

@@ -142,9 +142,8 @@ def test_no_role_may_call_kms_encrypt_and_key_use_names_its_services(default_sta
 
 def test_services_use_the_key_for_this_account_by_a_condition_their_kms_calls_carry(default_stack: Synthesized) -> None:
     """EventBridge (the event queue, the failed-events queue) and CloudWatch alarms (the alarm topic) call KMS
-    as service principals. A condition key their calls lack refuses every event silently: SNS documents
-    that EventBridge's KMS calls carry no aws:SourceArn for topics. aws:SourceAccount is what CDK's own
-    SqsQueue target puts on an encrypted queue's key."""
+    as service principals, and a condition key their calls lack refuses every event. aws:SourceAccount:
+    documented by SNS for CloudWatch, and what CDK's own SqsQueue target emits for EventBridge."""
     [key] = default_stack.resources("AWS::KMS::Key").values()
     services = {
         statement["Principal"]["Service"]: statement
