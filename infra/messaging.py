@@ -43,15 +43,17 @@ class InvitationMessaging(Construct):
             "sns:Subscribe",
             {"StringNotEquals": {"sns:Protocol": list(SUBSCRIPTION_PROTOCOLS)}},
         )
-        if subscriber_accounts:
-            # Without it, only this account's IAM can grant sns:Subscribe. Each listed account's IAM must
-            # still allow it to its principals, and the protocol Deny above still applies.
+        for account in sorted(set(subscriber_accounts)):
+            # Without it, only this account's IAM can grant sns:Subscribe. Each listed account may subscribe
+            # its own queues, functions and delivery streams (not an HTTPS host, nor a third account's
+            # endpoint); its IAM must still allow it, and the protocol Deny above still applies.
             self.events_topic.add_to_resource_policy(
                 iam.PolicyStatement(
-                    sid="AllowSubscriberAccounts",
-                    principals=[iam.AccountPrincipal(account) for account in sorted(set(subscriber_accounts))],
+                    sid=f"AllowSubscriber{account}",
+                    principals=[iam.AccountPrincipal(account)],
                     actions=["sns:Subscribe"],
                     resources=[self.events_topic.topic_arn],
+                    conditions={"StringLike": {"sns:Endpoint": _endpoints_of(account)}},
                 )
             )
         # Failed events from the rule (could not invoke) and from the functions (on-failure
@@ -113,3 +115,13 @@ class InvitationMessaging(Construct):
                 conditions=unless,
             )
         )
+
+
+def _endpoints_of(account: str) -> list[str]:
+    """The endpoint ARNs an account owns, for each protocol it may subscribe by from another account."""
+    prefix = f"arn:{Aws.PARTITION}"
+    return [
+        f"{prefix}:sqs:*:{account}:*",
+        f"{prefix}:lambda:*:{account}:function:*",
+        f"{prefix}:firehose:*:{account}:deliverystream/*",
+    ]

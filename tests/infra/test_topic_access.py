@@ -102,20 +102,47 @@ def test_the_event_topic_accepts_subscriptions_by_encrypted_protocols_only(defau
 @pytest.mark.parametrize(
     ("stack_name", "accounts"), [("default_stack", []), ("configured_stack", ["444455556666", "777788889999"])]
 )
-def test_another_account_may_subscribe_only_when_listed_and_only_subscribe(
+def test_another_account_may_subscribe_only_its_own_endpoints_when_listed(
     stack_name: str, accounts: list[str], request: pytest.FixtureRequest
 ) -> None:
     """SNS lets another account's principal subscribe only with an Allow in the topic policy
-    (`subscriberAccounts`); the protocol Deny still applies to it."""
+    (`subscriberAccounts`): sns:Subscribe alone, to that account's own queues, functions and delivery
+    streams, judged endpoint by endpoint; the protocol Deny still applies to it."""
     stack: Synthesized = request.getfixturevalue(stack_name)
     topic_id = events_topic_id(stack)
     allows = [s for s in topic_policy(stack, topic_id)["Statement"] if s["Effect"] == "Allow"]
-    if not accounts:
-        assert allows == []
-        return
-    [allow] = allows
-    assert (allow["Action"], allow["Resource"], allow.get("Condition")) == ("sns:Subscribe", {"Ref": topic_id}, None)
-    assert re.findall(r":iam::(\d{12}):root", json.dumps(allow["Principal"])) == accounts
+    assert [re.findall(r":iam::(\d{12}):root", json.dumps(allow["Principal"])) for allow in allows] == [
+        [account] for account in accounts
+    ]
+    topic = "arn:aws:sns:us-east-1:123456789012:events"
+    for allow in allows:
+        assert (allow["Action"], allow["Resource"]) == ("sns:Subscribe", {"Ref": topic_id})
+        [account] = re.findall(r":iam::(\d{12}):root", json.dumps(allow["Principal"]))
+        judged = RolePolicy([{**allow, "Resource": topic, "Condition": resolved(allow.get("Condition", {}))}])
+
+        def allowed(endpoint: str, judged: RolePolicy = judged) -> bool:
+            return judged.allows(AuthorizationRequest("sns:Subscribe", topic, {"sns:Endpoint": (endpoint,)}))
+
+        assert allowed(f"arn:aws:sqs:us-east-1:{account}:crm-invitations")
+        assert allowed(f"arn:aws:lambda:us-east-1:{account}:function:notify")
+        assert allowed(f"arn:aws:firehose:us-east-1:{account}:deliverystream/analytics")
+        assert not allowed("arn:aws:sqs:us-east-1:999999999999:someone-elses")
+        assert not allowed(f"arn:aws:lambda:us-east-1:999999999999:function:{account}")
+        assert not allowed("https://crm.example.com/hooks/invitations")
+
+
+def resolved(value: Any) -> Any:
+    """The template's Fn::Join of the partition, as the policy reads in the aws partition."""
+    if value == {"Ref": "AWS::Partition"}:
+        return "aws"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(resolved(part) for part in parts)
+    if isinstance(value, dict):
+        return {key: resolved(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolved(item) for item in value]
+    return value
 
 
 def test_the_event_topic_signs_with_sha256(default_stack: Synthesized) -> None:
