@@ -2,7 +2,8 @@
 worst case fits in Lambda's remaining time less SAFETY_SECONDS. What runs after the last step that passed
 its check is bookkeeping that no step reserved time for: the run's final state, a carried-on sweep's
 progress, the lock. These tests stop a run at every check in turn and count that bookkeeping, so the
-margin is derived from the calls the code makes, not from a comment."""
+margin is derived from the calls the code makes, not from a comment; any other call after that check
+must belong to the step it admitted."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,6 +73,7 @@ class CutOff:
     allowed: int
     calls: list[AwsCall]
     checked_at: list[int] = field(default_factory=list)  # how many calls had been sent at each check
+    asked: list[float] = field(default_factory=list)  # the seconds each check asked for
 
     def __call__(self) -> float:
         self.checked_at.append(len(self.calls))
@@ -89,6 +91,28 @@ class CutOff:
         """After the last check that passed; after the first check when none did (it saw what came before)."""
         return self.calls[self.checked_at[max(self.allowed, 1) - 1] :]
 
+    def outside_the_last_step(self) -> list[AwsCall]:
+        """Calls after the last passing check that are neither bookkeeping nor its step's: a query page's
+        step is one Query; a List page's or a sync's never includes one; with no passing check, none."""
+        tail = [call for call in self.calls_after_the_last_pass() if not is_bookkeeping(call)]
+        if not self.allowed:
+            return tail
+        if self.asked[self.allowed - 1] == AWS_CALL_WORST_CASE:  # a page of the PENDING query
+            return tail[1:] if tail[:1] and tail[0].operation == "Query" else tail
+        return [call for call in tail if call.operation == "Query"]
+
+
+@dataclass(frozen=True)
+class RecordedBudget(Budget):
+    """The reconciler's budget, noting what each check asked for in its cut-off."""
+
+    cut_off: CutOff | None = None
+
+    def allows(self, seconds: float) -> bool:
+        assert self.cut_off is not None
+        self.cut_off.asked.append(seconds)
+        return super().allows(seconds)
+
 
 def each_cut_off(world: ReconcileWorld, recorder: CallRecorder) -> tuple[list[CutOff], ReconcileReport]:
     """Run the same incremental run again and again, letting one more check pass each time, until a run
@@ -99,7 +123,7 @@ def each_cut_off(world: ReconcileWorld, recorder: CallRecorder) -> tuple[list[Cu
         restore(world.local_aws, start)
         recorder.calls.clear()
         cut_off = CutOff(len(cut_offs), recorder.calls)
-        report = world.run(budget=Budget(cut_off))
+        report = world.run(budget=RecordedBudget(cut_off, cut_off=cut_off))
         cut_off.calls = list(cut_off.calls)  # the recorder's list is cleared for the next run
         cut_offs.append(cut_off)
         if cut_off.passed_all:
@@ -135,6 +159,7 @@ def test_after_its_last_step_a_run_makes_no_more_calls_than_its_safety_margin_ho
         assert (complete.drift_repaired, complete.pending_published) == (2, 1)
     assert sum(call.operation == "Query" for call in cut_offs[-1].calls) > 2  # the open set in several pages
     assert [cut_off.unchecked_queries() for cut_off in cut_offs] == [0] * len(cut_offs)
+    assert [cut_off.outside_the_last_step() for cut_off in cut_offs] == [[]] * len(cut_offs)
     tails = [sum(map(is_bookkeeping, cut_off.calls_after_the_last_pass())) for cut_off in cut_offs]
     assert max(tails) * AWS_CALL_WORST_CASE <= SAFETY_SECONDS
     if scenario == "nothing to repair":  # the longest tail: the last query page, then all three
