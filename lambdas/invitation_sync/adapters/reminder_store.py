@@ -85,14 +85,14 @@ class ReminderStore:
         return self._update_if(
             candidate,
             f"SET {PENDING_REMINDER}.leaseUntil = :until",
-            f"{PENDING_REMINDER}.thresholdHours = :threshold AND {PENDING_REMINDER}.leaseUntil <= :now"
-            f" AND {BY_STATUS_EXPIRATION.partition_key} = :pending AND version = :version",
+            f"{_IS_THIS_RECORD} AND {PENDING_REMINDER}.leaseUntil <= :now"
+            f" AND {BY_STATUS_EXPIRATION.partition_key} = :pending AND version = :recorded",
             {
                 ":threshold": reminder.threshold_hours,
+                ":recorded": reminder.version,
                 ":now": now,
                 ":until": until,
                 ":pending": catalog_status_key(invitation.catalog, PENDING),
-                ":version": reminder.version,
             },
         )
 
