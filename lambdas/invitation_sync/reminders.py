@@ -4,7 +4,7 @@ invitation's expirationDate, found in the table alone (no Partner Central call).
 Each reminder is recorded on the invitation's item by a conditional write before it is published,
 with the same discipline as a change (record with a lease, publish, clear): duplicate and concurrent
 runs record it once, and a publish that fails or never happens is repeated by a later run with the
-same eventId, never skipped.
+same eventId (or, once the invitation has changed, reminded anew for its new version), never skipped.
 """
 
 from collections.abc import Callable, Collection, Sequence
