@@ -206,14 +206,19 @@ def test_concurrent_runs_publish_each_reminder_once(local_aws: LocalAws) -> None
     assert all(report.failed == [] for report in reports)
 
 
-def test_a_failed_publish_is_repeated_by_the_next_run_with_the_same_event_id(local_aws: LocalAws) -> None:
-    invitation = opportunity_invitation(20)
+def failed_reminder(local_aws: LocalAws, number: int) -> tuple[dict[str, Any], Clock]:
+    """The invitation stored, its 24 h reminder recorded at version 1 and its publish refused."""
+    invitation = opportunity_invitation(number)
     store_invitation(local_aws, invitation)
     clock = Clock(expires(invitation) - timedelta(hours=23, minutes=10))
     with ClientFaults() as faults:
         faults.fail_next("sns.Publish", code="InternalError", status=500)
-        failed = run(local_aws, clock)
-    assert failed.failed == [f"AWS/{invitation['Id']}: PublishError"]
+        assert run(local_aws, clock).failed == [f"AWS/{invitation['Id']}: PublishError"]
+    return invitation, clock
+
+
+def test_a_failed_publish_is_repeated_by_the_next_run_with_the_same_event_id(local_aws: LocalAws) -> None:
+    invitation, clock = failed_reminder(local_aws, 20)
     assert expiring(local_aws) == []
     assert item(local_aws, invitation["Id"])["reminderPending"]["M"]["thresholdHours"] == {"N": "24"}
 
@@ -391,13 +396,8 @@ def test_a_recorded_reminder_is_not_repeated_once_the_invitation_was_answered(lo
 
 
 def failed_reminder_then_changed(local_aws: LocalAws, number: int, **change: Any) -> tuple[dict[str, Any], Clock]:
-    """The 24 h reminder recorded at version 1 and its publish refused; then a change stored as version 2."""
-    invitation = opportunity_invitation(number)
-    store_invitation(local_aws, invitation)
-    clock = Clock(expires(invitation) - timedelta(hours=23, minutes=10))
-    with ClientFaults() as faults:
-        faults.fail_next("sns.Publish", code="InternalError", status=500)
-        assert run(local_aws, clock).failed == [f"AWS/{invitation['Id']}: PublishError"]
+    """A failed reminder (`failed_reminder`), then a change stored as version 2."""
+    invitation, clock = failed_reminder(local_aws, number)
     changed = {**invitation, **change}
     store_invitation(local_aws, changed)
     assert [m.body["version"] for m in local_aws.published()] == [1, 2]  # created, then the change
@@ -439,13 +439,8 @@ def test_a_reminder_recorded_before_its_expiry_moved_waits_for_the_new_threshold
 
 def test_a_lagging_index_cannot_repeat_a_reminder_for_a_version_the_item_has_left(local_aws: LocalAws) -> None:
     """The index still shows version 1 with its recorded reminder; the item is at version 2."""
-    invitation = opportunity_invitation(42)
-    store_invitation(local_aws, invitation)
-    clock = Clock(expires(invitation) - timedelta(hours=23, minutes=10))
+    invitation, clock = failed_reminder(local_aws, 42)
     store = ReminderStore(boto3.client("dynamodb"), local_aws.resources.table_name)
-    with ClientFaults() as faults:
-        faults.fail_next("sns.Publish", code="InternalError", status=500)
-        run(local_aws, clock)
     earlier_answer = list(store.expiring("AWS", iso_utc(clock.now), iso_utc(expires(invitation))))
     store_invitation(local_aws, {**invitation, "EngagementTitle": "Renamed while the index lagged"})
     local_aws.published()  # the change's event
