@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.budgets import FINISH_PENDING_WORST_CASE, reconcile_sync_worst_case
-from invitation_sync.models.stored import content_hash
-from invitation_sync.normalize import iso_utc, normalize
+from invitation_sync.normalize import iso_utc
 from invitation_sync.rate_limit import RateLimiter
 from invitation_sync.reconcile import PAGE_GRACE_SECONDS, Budget, ReconcileReport
 from invitation_sync.wiring.reconcile import build_reconcile_services
@@ -24,6 +22,7 @@ from tests.fixtures.reconcile import (
     OPEN_COUNT,
     PAIRS,
     ReconcileWorld,
+    left_pending_by_a_crashed_writer,
     open_ids,
     reconcile_settings,
 )
@@ -153,16 +152,6 @@ def test_an_unfinished_full_sweep_is_carried_on_by_the_next_incremental_run(worl
     assert "pair" not in state
     assert state["lastCompletedStartedAt"] == paused.run_started_at
     assert world.run().continued_full_sweep is None  # nothing left to carry on
-
-
-def left_pending_by_a_crashed_writer(local_aws: LocalAws, invitation_id: str, **later: Any) -> None:
-    """The invitation retitled and stored with its publish pending, its writer's lease long expired (it
-    crashed before publishing); Partner Central has the new title and `later` on top of it."""
-    retitled = normalize({**local_aws.emulator.truth("AWS", invitation_id), "EngagementTitle": "Renamed"})
-    local_aws.emulator.update("AWS", invitation_id, EngagementTitle="Renamed", **later)
-    InvitationStore(local_aws.dynamodb, local_aws.resources.table_name).save(
-        retitled, content_hash(retitled), iso_utc(datetime.now(UTC)), "crashed-writer", "2000-01-01T00:00:00.000Z"
-    )
 
 
 def test_a_failing_pending_publish_is_counted_and_the_run_goes_on(local_aws: LocalAws) -> None:

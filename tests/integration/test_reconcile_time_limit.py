@@ -22,8 +22,7 @@ from local.samples import dated, opportunity_invitation
 from local.seeding import seed
 from tests.conftest import LocalAws
 from tests.fixtures.iam import AwsCall, CallRecorder
-from tests.fixtures.reconcile import ReconcileWorld, open_ids
-from tests.integration.test_reconcile import left_pending_by_a_crashed_writer
+from tests.fixtures.reconcile import ReconcileWorld, left_pending_by_a_crashed_writer, open_ids
 
 PLENTY: Final = 10_000.0
 
