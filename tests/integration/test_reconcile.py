@@ -182,7 +182,8 @@ def test_a_pending_publish_is_finished_only_with_time_for_it_and_the_sync_after_
     world = ReconcileWorld.seeded(local_aws)
     world.run()
     left_pending_by_a_crashed_writer(local_aws, open_ids()[0], Status=now_listed_as)
-    needed = reconcile_sync_worst_case(RateLimiter(world.services.settings.rate_cap).window) + FINISH_PENDING_WORST_CASE
+    pacing = RateLimiter(world.services.settings.rate_cap).longest_wait
+    needed = reconcile_sync_worst_case(pacing) + FINISH_PENDING_WORST_CASE
 
     short = world.run(budget=Budget(lambda: needed - 1))
 

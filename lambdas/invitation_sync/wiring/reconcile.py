@@ -32,7 +32,7 @@ def build_reconcile_services(settings: ReconcileSettings) -> ReconcileServices:
     partner_central, limiter = paced_partner_central(settings.rate_cap, _count_throttle)
     store = InvitationStore(dynamodb_client(), settings.table_name)
     sync = build_sync(settings, partner_central, store)
-    pacing = limiter.window  # the longest the limiter makes one attempt wait
+    pacing = limiter.longest_wait
     reconciler = Reconciler(
         partner_central,
         store,
