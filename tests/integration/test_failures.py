@@ -11,6 +11,8 @@ from local.samples import invitation_event, opportunity_invitation, with_existin
 from tests.conftest import LocalAws, LogLines
 from tests.fixtures.emf import emf_records
 
+pytestmark = pytest.mark.clock
+
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
 
 

@@ -33,7 +33,7 @@ from tests.fixtures.iam import (
 from tests.fixtures.operator_policy import NAME_LIMITS, generated_name, operator_policy
 from tests.infra.conftest import synthesize
 
-pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
+pytestmark = [pytest.mark.infra, pytest.mark.clock, pytest.mark.xdist_group("cdk")]
 SCHEDULED_CURSOR = {"catalog": {"S": "_reconciler"}, "id": {"S": "incremental"}}
 
 

@@ -20,6 +20,8 @@ from local.faults import ClientFaults
 from local.samples import opportunity_invitation
 from tests.conftest import LocalAws
 
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 

@@ -12,6 +12,8 @@ from local.readme_queries import snippets
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.conftest import LocalAws
 
+pytestmark = pytest.mark.clock
+
 SNIPPETS = snippets()
 
 

@@ -27,6 +27,8 @@ from tests.fixtures.reconcile import (
     reconcile_settings,
 )
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def world(local_aws: LocalAws) -> ReconcileWorld:

@@ -22,6 +22,8 @@ from tests.conftest import LocalAws
 from tests.fixtures.reconcile import OPEN_COUNT, ReconcileWorld
 from tests.integration.test_failures import emf_metrics
 
+pytestmark = pytest.mark.clock
+
 FINAL_COUNT, SANDBOX_COUNT = 400, 40  # the contract, not the scale: smaller than test_reconcile's history
 TOTAL = FINAL_COUNT + OPEN_COUNT + SANDBOX_COUNT
 

@@ -24,6 +24,8 @@ from tests.conftest import LocalAws
 from tests.fixtures.iam import AwsCall, CallRecorder
 from tests.fixtures.reconcile import ReconcileWorld, left_pending_by_a_crashed_writer, open_ids
 
+pytestmark = pytest.mark.clock
+
 PLENTY: Final = 10_000.0
 
 

@@ -15,6 +15,8 @@ from local.environment import local_process_environment
 from local.message_move_tasks import MessageMoveTasks
 from local.samples import invitation_event, opportunity_invitation
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def queues() -> Iterator[dict[str, str]]:

@@ -30,6 +30,8 @@ from tests.conftest import LocalAws, LogLines
 from tests.fixtures.iam import CallRecorder
 from tests.integration.test_no_sensitive_data import SECRETS, secret_invitation
 
+pytestmark = pytest.mark.clock
+
 CATALOGS = ["AWS"]
 
 

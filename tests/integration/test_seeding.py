@@ -9,6 +9,8 @@ from local.samples import account_planning_invitation, lead_invitation, opportun
 from local.seeding import SEED_SOURCE, stored_item
 from tests.conftest import LocalAws
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.parametrize(
     "response",

@@ -16,6 +16,8 @@ from local.faults import ClientFaults
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.conftest import LocalAws
 
+pytestmark = pytest.mark.clock
+
 CREATED, ACCEPTED = "Engagement Invitation Created", "Engagement Invitation Accepted"
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
 

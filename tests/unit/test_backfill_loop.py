@@ -11,6 +11,8 @@ from invitation_sync_cli.backfill import BackfillRequest, run_backfill
 from invitation_sync_cli.invoker import FunctionFailedError
 from invitation_sync_cli.main import main
 
+pytestmark = pytest.mark.clock
+
 
 class ScriptedReconciler:
     """Answers each invocation with the next report; records the payloads it was given."""

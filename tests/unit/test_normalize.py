@@ -1,6 +1,6 @@
 """Normalization of every payload type, straight from botocore-shaped responses."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import botocore.session
 import pytest
@@ -13,11 +13,14 @@ from invitation_sync.models.invitation import (
 )
 from invitation_sync.normalize import camelize, normalize
 from local.samples import (
+    INVITED_AT,
     account_planning_invitation,
     lead_invitation,
     minimal_invitation,
     opportunity_invitation,
 )
+
+pytestmark = pytest.mark.clock
 
 RESPONSE_MEMBERS = (
     botocore.session.get_session()
@@ -44,7 +47,7 @@ def test_opportunity_invitation_is_flattened_with_exact_amounts_and_utc_dates() 
     assert payload.project.expected_customer_spend[0].amount == "1234567890123.05"
     assert payload.sender_contacts[0].email == "pat.doe@example.com"
     assert payload.receiver_responsibilities == ["Software Partner"]
-    assert invitation.invitation_date == "2026-11-20T10:30:00.000Z"
+    assert invitation.invitation_date == (INVITED_AT + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     assert invitation.receiver is not None
     assert invitation.receiver.aws_account_id == "111122223333"
     assert invitation.project_title == "Data platform migration"

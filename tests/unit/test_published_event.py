@@ -10,6 +10,8 @@ from invitation_sync.models.stored import StoredInvitation, change_event_id, con
 from invitation_sync.normalize import normalize
 from local.samples import minimal_invitation, opportunity_invitation
 
+pytestmark = pytest.mark.clock
+
 REPO = Path(__file__).resolve().parents[2]
 
 
