@@ -104,9 +104,13 @@ def test_the_event_queue_outlasts_the_function_and_parks_after_the_handlers_last
     queue = one(default_stack, "AWS::SQS::Queue", "EventQueue")
     # Lambda refuses a mapping whose queue hides a batch for less than the function may run.
     assert queue["VisibilityTimeout"] >= 6 * sync["Timeout"]
-    assert queue["RedrivePolicy"]["maxReceiveCount"] == EVENT_RECEIVES
+    # Throttled invocations use up receives the function never sees: the queue moves a record only after a
+    # few more than the function's own budget, so the function still parks it, with its reason.
+    receives = queue["RedrivePolicy"]["maxReceiveCount"]
+    assert receives >= EVENT_RECEIVES + 2
     assert "FailedEvents" in json.dumps(queue["RedrivePolicy"]["deadLetterTargetArn"])
-    assert queue["MessageRetentionPeriod"] > sum(RETRY_DELAYS_SECONDS) + EVENT_RECEIVES * sync["Timeout"]
+    # Each receive may cost the whole visibility timeout (a throttled batch, a crash) before the next one.
+    assert queue["MessageRetentionPeriod"] > receives * queue["VisibilityTimeout"]
 
 
 def test_the_publish_lease_waits_and_retries_add_up() -> None:

@@ -252,9 +252,10 @@ def test_a_record_without_time_left_is_not_started_and_counts_as_a_receive(local
     assert [record["errorType"] for record in local_aws.failed_events()] == ["OutOfTimeError"]
 
 
-def test_a_last_receive_without_time_to_park_is_left_to_the_queue_rather_than_overrun(local_aws: LocalAws) -> None:
+def test_a_last_receive_without_time_to_park_goes_back_rather_than_overrun(local_aws: LocalAws) -> None:
     """Parking is a SendMessage at its worst, then the batch's retry delays: with less time than that
-    left, the record goes back, and the queue's redrive policy moves it when it is received again."""
+    left, the record goes back, to be parked on a later receive (the queue's redrive policy moves it only
+    once its extra receives are spent too)."""
     invitation = opportunity_invitation(12)
     local_aws.emulator.put(invitation)
 

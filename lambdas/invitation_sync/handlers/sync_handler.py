@@ -109,9 +109,9 @@ class SyncBatch:
             if last and self._seconds_left() >= PARK_WORST_CASE:
                 return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
             # A last receive gets here only unstarted (a started record's budget holds its park): rather than
-            # overrun the invocation, it is left to the queue's redrive policy, which moves it, without a
-            # reason, when it is received again.
-            message = "not parked, too little time left: the queue moves it" if last else "sync failed, retried later"
+            # overrun the invocation, it goes back and is parked on a later receive (the queue's redrive
+            # policy moves it, without a reason, only once its few extra receives are spent too).
+            message = "not parked, too little time left: parked later" if last else "sync failed, retried later"
             logger.warning(message, outcome="retry", error_type=type(error).__name__, reason=str(error))
             raise
         self._account(result)
