@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from invitation_sync.budgets import EVENT_RECEIVES
+from invitation_sync.budgets import QUEUE_RECEIVES
 
 # Lambda's guidance for an SQS event source: at least six times the function's timeout, so a batch whose
 # invocation was throttled is retried by the mapping before its records become visible again.
@@ -38,6 +38,6 @@ class InvitationEventQueue(Construct):
             visibility_timeout=Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * consumer_timeout.to_seconds()),
             retention_period=RETENTION,
             # The function parks a record itself on its last receive, with the reason; SQS moves it only
-            # if that invocation never finished (a crash or a timeout).
-            dead_letter_queue=sqs.DeadLetterQueue(queue=failed_events, max_receive_count=EVENT_RECEIVES),
+            # if invocations never finished (crashes, timeouts) or throttles used up the receives.
+            dead_letter_queue=sqs.DeadLetterQueue(queue=failed_events, max_receive_count=QUEUE_RECEIVES),
         )

@@ -56,6 +56,18 @@ class InvitationMessaging(Construct):
                     conditions={"StringLike": {"sns:Endpoint": _endpoints_of(account)}},
                 )
             )
+            # CloudFormation's AWS::SNS::Subscription handler reads the topic before Subscribe and before
+            # Unsubscribe (its resource schema lists sns:GetTopicAttributes for create, read, update and
+            # delete): without it a subscriber's stack fails to create and to delete. The read carries no
+            # sns:Endpoint, so it takes no condition; it shows the topic policy and key ARN (README).
+            self.events_topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"AllowSubscriberRead{account}",
+                    principals=[iam.AccountPrincipal(account)],
+                    actions=["sns:GetTopicAttributes"],
+                    resources=[self.events_topic.topic_arn],
+                )
+            )
         # Failed events from the rule (could not invoke) and from the functions (on-failure
         # destination, or bad input they dead-letter themselves). It is the last stop: no DLQ of its own.
         self.failed_events = sqs.Queue(

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from invitation_sync.domain import Catalog, ParticipantType
 from invitation_sync.models.base import describe
+from invitation_sync.rate_limit import burst
 
 PARTNER_CENTRAL_REGION: Final = "us-east-1"
 INVITATION_LIFETIME_HOURS: Final = 15 * 24
@@ -34,9 +35,9 @@ class StackSettings(BaseModel):
     # that carry every metric the alarms read have none, so those alarms would never fire.
     log_level: Literal["DEBUG", "INFO"] = Field("INFO", alias="logLevel")
     log_retention_days: int = Field(90, alias="logRetentionDays")
-    # The event path's worst-case Partner Central rate is event_max_concurrency x event_rate_per_execution.
+    # The event path's worst-case Partner Central rate: event_path_rate.
     event_max_concurrency: int = Field(2, alias="eventMaxConcurrency", ge=2, le=1000)  # ESM's own bounds
-    event_rate_per_execution: float = Field(2.0, alias="eventRatePerExecution", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
+    event_rate_per_execution: float = Field(1.0, alias="eventRatePerExecution", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     partner_central_rate_cap: float = Field(5.0, alias="partnerCentralRateCap", gt=0, le=PARTNER_CENTRAL_READ_QUOTA - 1)
     alarm_email: str | None = Field(None, alias="alarmEmail", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     reconcile_schedule: str = Field("rate(1 hour)", alias="reconcileSchedule", pattern=SCHEDULE_EXPRESSION)
@@ -91,16 +92,21 @@ class StackSettings(BaseModel):
         event_path = self.event_path_rate
         if event_path + self.partner_central_rate_cap > PARTNER_CENTRAL_READ_QUOTA - 1:
             raise ValueError(
-                f"eventMaxConcurrency x eventRatePerExecution ({event_path:g}/s) + partnerCentralRateCap "
+                f"the event path's worst case, 2 x eventMaxConcurrency x floor(eventRatePerExecution) "
+                f"({event_path:g}/s: two bursts per slot), + partnerCentralRateCap "
                 f"({self.partner_central_rate_cap:g}/s) exceeds {PARTNER_CENTRAL_READ_QUOTA - 1} requests/second: "
-                f"Partner Central's read quota is {PARTNER_CENTRAL_READ_QUOTA}/s for all integrations together"
+                f"Partner Central's read quota is "
+                f"{PARTNER_CENTRAL_READ_QUOTA}/s for all integrations together"
             )
         return self
 
     @property
     def event_path_rate(self) -> float:
-        """The event path's guaranteed worst case, Partner Central requests per second."""
-        return self.event_max_concurrency * self.event_rate_per_execution
+        """The event path's worst case, Partner Central requests in any one second: two bursts of the per-execution
+        limiter per slot of the mapping. One is the slot's own; the other is the last window of an invocation
+        killed before its hold (timeout, memory), or a replaced mapping's slot still running beside the new one
+        (README: Limits)."""
+        return 2 * self.event_max_concurrency * burst(self.event_rate_per_execution)
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> "StackSettings":

@@ -39,7 +39,7 @@ class SyncFunction(InvitationFunction):
             async_failures=wiring.failed_events,
         )
         # The event path's Partner Central rate is bounded by the mapping's maximum concurrency times the
-        # per-execution rate limiter (README: Limits), with no reserved concurrency.
+        # per-execution rate limiter's burst, twice (StackSettings.event_path_rate), with no reserved concurrency.
         self.mapping = lambda_.EventSourceMapping(
             self,
             "EventQueueMapping",

@@ -1,7 +1,8 @@
 """SQS's dead-letter redrive for moto, which has no StartMessageMoveTask or ListMessageMoveTasks:
 botocore hooks on a session answer both in botocore's shape and move the messages with moto's own
 SQS calls. As in AWS: the source must be another queue's dead-letter queue, one active task per
-source, and a task moves a little on every look, so a caller has to follow it to the end."""
+source, and a task moves a little on every look, so a caller has to follow it to the end. `listing_lag`
+plays SQS listing a task it just started only after a few looks (until then the earlier task is the latest)."""
 
 import json
 import time
@@ -31,11 +32,13 @@ class _Task:
     started: int
     moved: int = 0
     status: str = "RUNNING"
+    unlisted_looks: int = 0
 
 
 class MessageMoveTasks:
-    def __init__(self, sqs: Callable[[], "SQSClient"] = lambda: boto3.client("sqs")) -> None:
+    def __init__(self, sqs: Callable[[], "SQSClient"] = lambda: boto3.client("sqs"), listing_lag: int = 0) -> None:
         self._sqs = sqs  # a client without these hooks: the move itself runs on moto
+        self._listing_lag = listing_lag
         self.tasks: list[_Task] = []
 
     def install(self, session: boto3.Session) -> None:
@@ -63,16 +66,22 @@ class MessageMoveTasks:
             return _error("InvalidParameterValue", ONE_TASK_PER_SOURCE)
         visible = sqs.get_queue_attributes(QueueUrl=urls[source], AttributeNames=["ApproximateNumberOfMessages"])
         task = _Task(
-            f"{uuid.uuid4()}", source, destination, int(visible["Attributes"]["ApproximateNumberOfMessages"]), _millis()
+            f"{uuid.uuid4()}",
+            source,
+            destination,
+            int(visible["Attributes"]["ApproximateNumberOfMessages"]),
+            _millis(),
+            unlisted_looks=self._listing_lag,
         )
         self.tasks.insert(0, task)
         return _ok({"TaskHandle": task.handle})
 
     def _list(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         source = context["move_task_params"]["SourceArn"]
-        tasks = [task for task in self.tasks if task.source_arn == source][
-            : context["move_task_params"].get("MaxResults", 1)
-        ]
+        ours = [task for task in self.tasks if task.source_arn == source]
+        tasks = [task for task in ours if not task.unlisted_looks][: context["move_task_params"].get("MaxResults", 1)]
+        for task in ours:
+            task.unlisted_looks = max(0, task.unlisted_looks - 1)
         for task in tasks:
             if task.status == "RUNNING":
                 self._advance(task)

@@ -20,7 +20,6 @@ POLL_SECONDS: Final = 2.0
 PEEK_HIDE_SECONDS: Final = 30  # long enough to page through the queue; every message is made visible again after
 ACTIVE: Final = frozenset({"RUNNING", "CANCELLING"})
 TASK_LISTED_WITHIN_SECONDS: Final = 30.0
-CLOCK_SKEW_MS: Final = 5_000  # this machine's clock against SQS's, for telling our task from an earlier one
 
 
 @dataclass(frozen=True)
@@ -60,19 +59,21 @@ class FailedEventsRedrive:
     def move_back(self) -> MoveResult:
         """Start the move (or join one already running) and follow it until it ends."""
         source, destination = self._arn(self._failed_events), self._arn(self._event_queue)
-        running = [task for task in self._tasks(source) if task["Status"] in ACTIVE]
-        if running:
+        latest = next(iter(self._tasks(source)), None)
+        if latest is not None and latest["Status"] in ACTIVE:
             self._report("a redrive of the failed-events queue is already running: following it")
-            ours = running[0]["StartedTimestamp"]
+            since = latest["StartedTimestamp"]
         else:
-            ours = int(time.time() * 1000) - CLOCK_SKEW_MS
+            # Ours starts after the latest task SQS lists now, by SQS's own clock: an earlier, finished one (a
+            # redrive of a moment ago) is never taken for ours.
+            since = latest["StartedTimestamp"] + 1 if latest is not None else 0
             self._sqs.start_message_move_task(SourceArn=source, DestinationArn=destination)
         last_report = self._clock()
         started = self._clock()
         while True:
             # Ours by its start time (SQS lists a task's handle only while it runs): right after the start,
-            # SQS may still list only an earlier, finished task.
-            task = next((t for t in self._tasks(source) if t["StartedTimestamp"] >= ours), None)
+            # SQS may still list only the earlier task.
+            task = next((t for t in self._tasks(source) if t["StartedTimestamp"] >= since), None)
             if task is None:
                 if self._clock() - started > TASK_LISTED_WITHIN_SECONDS:
                     raise CommandError("SQS lists no move task for the failed-events queue after starting one")

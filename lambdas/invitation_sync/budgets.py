@@ -86,6 +86,12 @@ def record_worst_case(pacing: float) -> float:
 # about sum(RETRY_DELAYS_SECONDS) seconds before it waits for the reconciler.
 RETRY_DELAYS_SECONDS: Final = (60, 120, 180, 240)
 EVENT_RECEIVES: Final = len(RETRY_DELAYS_SECONDS) + 1
+# The event queue's redrive policy moves a record only a few receives later: a throttled invocation returns its
+# batch to the queue and still raises each record's receive count (Lambda's SQS error-handling guide), and a
+# new account's 10 unreserved executions can be exhausted by other functions. The function's own park, with the
+# reason and after the retry delays, then still happens; the queue only catches invocations that never finish.
+THROTTLED_RECEIVES: Final = 3
+QUEUE_RECEIVES: Final = EVENT_RECEIVES + THROTTLED_RECEIVES
 
 
 def retry_delay(receives: int) -> int:

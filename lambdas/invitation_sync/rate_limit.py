@@ -8,6 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 
+def burst(rate: float) -> int:
+    """How many sends a limiter at `rate` lets start in any one-second window (one below one per second)."""
+    return max(1, math.floor(rate))
+
+
 class RateLimiter:
     """Sliding log: before a request, wait until the oldest of the last `capacity` sends left the window.
 
@@ -26,7 +31,7 @@ class RateLimiter:
             raise ValueError(f"rate must be positive, got {rate}")
         # At most floor(rate) sends per second (at least one per 1/rate seconds below one per second):
         # strict in every one-second window, with a margin so arrival times stay inside it too.
-        self.capacity = max(1, math.floor(rate))
+        self.capacity = burst(rate)
         self.window = max(1.0, 1 / rate) + margin
         self._sent: deque[float] = deque()
         self._clock = clock

@@ -40,6 +40,7 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "alarmEmail": "ops@example.com",
         "eventMaxConcurrency": 3,
         "eventRatePerExecution": 1,
+        "partnerCentralRateCap": 3,
         "logRetentionDays": 30,
         "logLevel": "DEBUG",
         "removalPolicy": "destroy",

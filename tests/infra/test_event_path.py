@@ -63,7 +63,10 @@ def test_no_function_reserves_concurrency_so_a_new_account_can_deploy(
 
 @pytest.mark.parametrize(
     ("stack_name", "context"),
-    [("default_stack", {}), ("configured_stack", {"eventMaxConcurrency": 3, "eventRatePerExecution": 1})],
+    [
+        ("default_stack", {}),
+        ("configured_stack", {"eventMaxConcurrency": 3, "eventRatePerExecution": 1, "partnerCentralRateCap": 3}),
+    ],
 )
 def test_the_event_paths_partner_central_rate_is_bounded_by_the_settings(
     stack_name: str, context: dict[str, object], request: pytest.FixtureRequest
@@ -79,10 +82,13 @@ def test_the_event_paths_partner_central_rate_is_bounded_by_the_settings(
     # Each execution's limiter allows floor(rate) sends per window of >= 1 s, retries included.
     limiter = RateLimiter(per_execution)
     assert limiter.capacity / limiter.window <= per_execution
-    assert concurrency * per_execution == settings.event_path_rate
+    # Per slot of the mapping, at worst two environments' bursts share a second: the hold keeps that to one for
+    # invocations that return, but not for one killed before it, nor beside a replaced mapping's slots.
+    event_path = 2 * concurrency * limiter.capacity
+    assert event_path == settings.event_path_rate
     _, reconciler = function(stack, RECONCILE_HANDLER)
     reconciler_cap = float(reconciler["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"])
-    assert concurrency * per_execution + reconciler_cap <= PARTNER_CENTRAL_READ_QUOTA - 1
+    assert event_path + reconciler_cap <= PARTNER_CENTRAL_READ_QUOTA - 1
 
 
 def test_the_sync_functions_timeout_covers_one_record_at_its_worst(default_stack: Synthesized) -> None:
@@ -104,9 +110,13 @@ def test_the_event_queue_outlasts_the_function_and_parks_after_the_handlers_last
     queue = one(default_stack, "AWS::SQS::Queue", "EventQueue")
     # Lambda refuses a mapping whose queue hides a batch for less than the function may run.
     assert queue["VisibilityTimeout"] >= 6 * sync["Timeout"]
-    assert queue["RedrivePolicy"]["maxReceiveCount"] == EVENT_RECEIVES
+    # Throttled invocations use up receives the function never sees: the queue moves a record only after a
+    # few more than the function's own budget, so the function still parks it, with its reason.
+    receives = queue["RedrivePolicy"]["maxReceiveCount"]
+    assert receives >= EVENT_RECEIVES + 2
     assert "FailedEvents" in json.dumps(queue["RedrivePolicy"]["deadLetterTargetArn"])
-    assert queue["MessageRetentionPeriod"] > sum(RETRY_DELAYS_SECONDS) + EVENT_RECEIVES * sync["Timeout"]
+    # Each receive may cost the whole visibility timeout (a throttled batch, a crash) before the next one.
+    assert queue["MessageRetentionPeriod"] > receives * queue["VisibilityTimeout"]
 
 
 def test_the_publish_lease_waits_and_retries_add_up() -> None:

@@ -87,7 +87,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
                         "SYNC_CATALOGS": "AWS",
                         "FAILED_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("FailedEvents")},
                         "INVITATION_EVENTS_QUEUE_URL": {"Ref": Match.string_like_regexp("EventQueue")},
-                        "PARTNER_CENTRAL_RATE_CAP": "2.0",
+                        "PARTNER_CENTRAL_RATE_CAP": "1.0",
                         "POWERTOOLS_LOG_LEVEL": "INFO",
                         "POWERTOOLS_TRACE_DISABLED": "true",
                     }
@@ -175,7 +175,7 @@ def test_reconciler_runs_incremental_hourly_and_a_full_sweep_weekly_paced_withou
     )
     assert "ReservedConcurrentExecutions" not in reconciler  # a new account cannot deploy any; the lock item serializes
     assert reconciler["Timeout"] == 900
-    assert reconciler["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"] == "5.0"
+    assert reconciler["Environment"]["Variables"]["PARTNER_CENTRAL_RATE_CAP"] == "3.0"
     assert reconciler["Environment"]["Variables"]["RECONCILE_PARTICIPANT_TYPES"] == "RECEIVER,SENDER"
     alarms = configured_stack.resources("AWS::CloudWatch::Alarm").values()
     assert any("drift" in alarm["Properties"]["AlarmDescription"] for alarm in alarms)
@@ -421,6 +421,8 @@ def test_cfn_lint_passes(default_stack: Synthesized) -> None:
         ({"catalogs": "Foo"}, "catalogs"),
         ({"eventMaxConcurrency": 1}, "eventMaxConcurrency"),
         ({"eventMaxConcurrency": 3, "eventRatePerExecution": 2}, "exceeds 9 requests/second"),
+        # 2 x 2 = 4/s for invocations that return; a killed one or a replaced mapping can add a burst per slot.
+        ({"eventMaxConcurrency": 2, "eventRatePerExecution": 2}, r"floor\(eventRatePerExecution\) \(8/s"),
         ({"partnerCentralRateCap": 12}, "partnerCentralRateCap"),
         ({"fullSweepSchedule": "weekly"}, "fullSweepSchedule"),
         ({"removalPolicy": "snapshot"}, "removalPolicy"),

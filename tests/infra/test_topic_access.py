@@ -106,22 +106,35 @@ def test_another_account_may_subscribe_only_its_own_endpoints_when_listed(
     stack_name: str, accounts: list[str], request: pytest.FixtureRequest
 ) -> None:
     """SNS lets another account's principal subscribe only with an Allow in the topic policy
-    (`subscriberAccounts`): sns:Subscribe alone, to that account's own queues, functions and delivery
-    streams, judged endpoint by endpoint; the protocol Deny still applies to it."""
+    (`subscriberAccounts`): sns:Subscribe to that account's own queues, functions and delivery streams,
+    judged endpoint by endpoint (the protocol Deny still applies to it), and sns:GetTopicAttributes, which
+    CloudFormation's AWS::SNS::Subscription handler calls before Subscribe and Unsubscribe. That request
+    carries no sns:Endpoint, so a condition on the key would refuse it. Nothing else."""
     stack: Synthesized = request.getfixturevalue(stack_name)
     topic_id = events_topic_id(stack)
-    allows = [s for s in topic_policy(stack, topic_id)["Statement"] if s["Effect"] == "Allow"]
-    assert [re.findall(r":iam::(\d{12}):root", json.dumps(allow["Principal"])) for allow in allows] == [
-        [account] for account in accounts
+    statements = topic_policy(stack, topic_id)["Statement"]
+    allowed_accounts = [
+        re.findall(r":iam::(\d{12}):root", json.dumps(s["Principal"])) for s in statements if s["Effect"] == "Allow"
     ]
+    assert sorted(allowed_accounts) == sorted([account] for account in accounts * 2)  # two statements each
     topic = "arn:aws:sns:us-east-1:123456789012:events"
-    for allow in allows:
-        assert (allow["Action"], allow["Resource"]) == ("sns:Subscribe", {"Ref": topic_id})
-        [account] = re.findall(r":iam::(\d{12}):root", json.dumps(allow["Principal"]))
-        judged = RolePolicy([{**allow, "Resource": topic, "Condition": resolved(allow.get("Condition", {}))}])
+    for account in accounts:
+        judged = RolePolicy(
+            [
+                {**s, "Resource": topic, "Condition": resolved(s.get("Condition", {}))}
+                for s in statements
+                if f":iam::{account}:root" in json.dumps(s["Principal"]) or s["Action"] == "sns:Subscribe"
+            ]
+        )
 
         def allowed(endpoint: str, judged: RolePolicy = judged) -> bool:
-            return judged.allows(AuthorizationRequest("sns:Subscribe", topic, {"sns:Endpoint": (endpoint,)}))
+            return judged.allows(
+                AuthorizationRequest("sns:Subscribe", topic, {"sns:Endpoint": (endpoint,), "sns:Protocol": ("sqs",)})
+            )
+
+        assert judged.allows(AuthorizationRequest("sns:GetTopicAttributes", topic))
+        for action in ("sns:Publish", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:AddPermission"):
+            assert not judged.allows(AuthorizationRequest(action, topic)), action
 
         assert allowed(f"arn:aws:sqs:us-east-1:{account}:crm-invitations")
         assert allowed(f"arn:aws:lambda:us-east-1:{account}:function:notify")

@@ -3,6 +3,8 @@ and records that come back through the event queue."""
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -56,11 +58,9 @@ def reconcile(local_aws: LocalAws) -> dict[str, Any]:
     return report.summary()
 
 
-def test_an_acceptance_that_get_does_not_answer_yet_is_retried_later_not_dropped(
-    local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
-) -> None:
-    invitation = opportunity_invitation(1)
-    local_aws.emulator.put(invitation)
+@contextmanager
+def retry_delays_set() -> Iterator[list[int]]:
+    """The retry delays the sync function sets on the event queue (ChangeMessageVisibilityBatch), in order."""
     delays: list[int] = []
 
     def record_delays(params: dict[str, Any], **_: Any) -> None:
@@ -71,12 +71,22 @@ def test_an_acceptance_that_get_does_not_answer_yet_is_retried_later_not_dropped
     hook = "provide-client-params.sqs.ChangeMessageVisibilityBatch"
     boto3.DEFAULT_SESSION.events.register(hook, record_delays, unique_id="record-delays")
     try:
+        yield delays
+    finally:
+        boto3.DEFAULT_SESSION.events.unregister(hook, unique_id="record-delays")
+
+
+def test_an_acceptance_that_get_does_not_answer_yet_is_retried_later_not_dropped(
+    local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invitation = opportunity_invitation(1)
+    local_aws.emulator.put(invitation)
+
+    with retry_delays_set() as delays:
         event_source.deliver(invitation_event(invitation))
         capsys.readouterr()
         lagging = event_source.deliver(invitation_event(invitation, ACCEPTED))  # Get still answers PENDING
         again = event_source.deliver(invitation_event(invitation, ACCEPTED), receive_count=2)
-    finally:
-        boto3.DEFAULT_SESSION.events.unregister(hook, unique_id="record-delays")
 
     assert (lagging["outcome"], lagging["errorType"]) == ("retry", "LaggingReadError")
     assert "announced ACCEPTED" in str(lagging["reason"])
@@ -113,6 +123,21 @@ def test_a_lagging_read_on_its_last_receive_is_parked_with_its_reason_and_healed
     local_aws.emulator.update("AWS", invitation["Id"], Status="ACCEPTED")
     assert reconcile(local_aws)["drift_repaired"] == 1
     assert stored_item(local_aws, invitation["Id"])["status"] == {"S": "ACCEPTED"}
+
+
+def test_a_record_whose_park_is_refused_is_retried_after_its_delay_not_the_visibility_timeout(
+    local_aws: LocalAws,
+) -> None:
+    """Parking failed (the failed-events queue refused it): the record goes back to the queue like any failure,
+    seen again after its retry delay rather than the queue's 36-minute visibility timeout."""
+    boto3.client("sqs").delete_queue(QueueUrl=local_aws.resources.failed_events_queue_url)
+
+    with retry_delays_set() as delays:
+        response = event_source.invoke("not an event", receive_count=2)
+
+    assert len(response["batchItemFailures"]) == 1
+    assert delays == [RETRY_DELAYS_SECONDS[1]]
+    assert queue_counts(local_aws.resources.event_queue_url) == (0, 1)
 
 
 def test_an_announced_status_the_table_already_has_needs_no_retry(local_aws: LocalAws) -> None:
@@ -231,9 +256,10 @@ def test_a_record_without_time_left_is_not_started_and_counts_as_a_receive(local
     assert [record["errorType"] for record in local_aws.failed_events()] == ["OutOfTimeError"]
 
 
-def test_a_last_receive_without_time_to_park_is_left_to_the_queue_rather_than_overrun(local_aws: LocalAws) -> None:
+def test_a_last_receive_without_time_to_park_goes_back_rather_than_overrun(local_aws: LocalAws) -> None:
     """Parking is a SendMessage at its worst, then the batch's retry delays: with less time than that
-    left, the record goes back, and the queue's redrive policy moves it when it is received again."""
+    left, the record goes back, to be parked on a later receive (the queue's redrive policy moves it only
+    once its extra receives are spent too)."""
     invitation = opportunity_invitation(12)
     local_aws.emulator.put(invitation)
 

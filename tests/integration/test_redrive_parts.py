@@ -34,9 +34,9 @@ def queues() -> Iterator[dict[str, str]]:
         }
 
 
-def session_with_move_tasks() -> Any:
+def session_with_move_tasks(listing_lag: int = 0) -> Any:
     session = boto3.Session(region_name="us-east-1")
-    MessageMoveTasks().install(session)
+    MessageMoveTasks(listing_lag=listing_lag).install(session)
     return session.client("sqs")
 
 
@@ -79,6 +79,22 @@ def test_the_move_task_stand_in_validates_and_moves_like_sqs(queues: dict[str, s
             boto3.client("sqs").delete_message(QueueUrl=queues["events"], ReceiptHandle=message["ReceiptHandle"])
     assert sorted(json.loads(m["Body"])["n"] for m in moved) == list(range(15))
     assert all(m["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "X" for m in moved)
+
+
+def test_a_redrive_run_again_at_once_reports_its_own_task_not_the_one_before(queues: dict[str, str]) -> None:
+    """SQS may list a task it has just started only a look later; until then the latest it lists is the
+    earlier redrive's finished task, whose counts must not be taken for this one's."""
+    sqs = session_with_move_tasks(listing_lag=1)
+    redrive = FailedEventsRedrive(sqs, queues["parked"], queues["events"], report=lambda _: None, sleep=lambda _: None)
+    results = []
+    for count in (3, 2):
+        for number in range(count):
+            sqs.send_message(QueueUrl=queues["parked"], MessageBody=json.dumps({"n": number}))
+        results.append(redrive.move_back())
+
+    assert [(result.status, result.moved) for result in results] == [("COMPLETED", 3), ("COMPLETED", 2)]
+    visible = sqs.get_queue_attributes(QueueUrl=queues["events"], AttributeNames=["ApproximateNumberOfMessages"])
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "5"
 
 
 def test_what_stays_parked_is_described_and_nothing_is_consumed(queues: dict[str, str]) -> None:

@@ -67,10 +67,12 @@ class SyncBatch:
     metrics: CatalogMetrics = field(default_factory=lambda: catalog_metrics)
 
     def handle(self, record: SqsRecord) -> dict[str, object]:
-        """One record; raising returns it to the queue (Lambda's partial batch response)."""
+        """One record; raising returns it to the queue (Lambda's partial batch response) after its retry delay,
+        whatever failed (a refused park too): without one it would wait the queue's whole visibility timeout."""
         try:
             outcome = self._sync(record)
-        except RetryableError as error:
+        except Exception as error:
+            self.retries[record["receiptHandle"]] = retry_delay(_receives(record))
             self.outcomes[record["messageId"]] = {
                 "outcome": "retry",
                 "errorType": type(error).__name__,
@@ -82,7 +84,7 @@ class SyncBatch:
 
     def _sync(self, record: SqsRecord) -> dict[str, object]:
         raw = unwrap_parked(_json(record["body"]))
-        receives = int(record["attributes"]["ApproximateReceiveCount"])
+        receives = _receives(record)
         catalog = self.metrics.current = CatalogMetrics.catalog_of(raw)
         logger.remove_keys(_RECORD_KEYS)
         logger.set_correlation_id(raw.get("id") if isinstance(raw, dict) else None)
@@ -107,11 +109,10 @@ class SyncBatch:
             if last and self._seconds_left() >= PARK_WORST_CASE:
                 return self._park(raw, catalog, error, names.RETRIES_EXHAUSTED)
             # A last receive gets here only unstarted (a started record's budget holds its park): rather than
-            # overrun the invocation, it is left to the queue's redrive policy, which moves it, without a
-            # reason, when it is received again.
-            message = "not parked, too little time left: the queue moves it" if last else "sync failed, retried later"
+            # overrun the invocation, it goes back and is parked on a later receive (the queue's redrive
+            # policy moves it, without a reason, only once its few extra receives are spent too).
+            message = "not parked, too little time left: parked later" if last else "sync failed, retried later"
             logger.warning(message, outcome="retry", error_type=type(error).__name__, reason=str(error))
-            self.retries[record["receiptHandle"]] = retry_delay(receives)
             raise
         self._account(result)
         return result.summary()
@@ -171,6 +172,10 @@ def partial_batch_response(event: dict[str, Any], handle: Callable[[SqsRecord], 
             logger.exception("record failed unexpectedly, returned to the queue")
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def _receives(record: SqsRecord) -> int:
+    return int(record["attributes"]["ApproximateReceiveCount"])
 
 
 def _json(body: str) -> object:
