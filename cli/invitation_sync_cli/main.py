@@ -147,9 +147,14 @@ def _parser() -> argparse.ArgumentParser:
         "stack's alarms in ALARM. Writes nothing.",
     )
     status.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="default: both")
+    _json_option(status)
     status.add_argument("--table", help="override the stack output TableName")
     status.add_argument("--failed-events-queue-url", help="override the stack output FailedEventsQueueUrl")
     return parser
+
+
+def _json_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print one JSON document on stdout, for scripts")
 
 
 def _version() -> str:
@@ -259,7 +264,10 @@ def _status(command: Command) -> int:
     reader = StatusReader(clients.dynamodb(), clients.sqs(), clients.cloudwatch(), outputs["TableName"])
     catalogs = args.catalog or sorted(CATALOGS)
     status = reader.read(catalogs, outputs["FailedEventsQueueUrl"], args.stack, now_utc())
-    render.status(Console(), args.stack, catalogs, status)
+    if args.json:
+        render.json_document(status.to_json(args.stack))
+    else:
+        render.status(Console(), args.stack, catalogs, status)
     return 0
 
 
