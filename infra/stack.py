@@ -20,7 +20,7 @@ from infra.messaging import InvitationMessaging
 from infra.monitoring import InvitationMonitoring
 from infra.reconciler import Reconciler
 from infra.reminders import ExpiryReminderFunction
-from infra.settings import CONTEXT_KEYS, StackSettings
+from infra.settings import StackSettings
 from infra.storage import InvitationStorage
 from infra.sync_function import TIMEOUT as SYNC_TIMEOUT
 from infra.sync_function import SyncFunction
@@ -133,7 +133,7 @@ def create_app(context: dict[str, object] | None = None, outdir: str | None = No
     if context is None and "CDK_CONTEXT_JSON" not in os.environ:
         context = json.loads(CDK_JSON.read_text()).get("context", {})
     app = App(context=context, outdir=outdir or os.environ.get("CDK_OUTDIR") or "cdk.out")
-    settings = StackSettings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
+    settings = StackSettings.from_context(app.node.get_all_context())
     stack = InvitationSyncStack(
         app,
         STACK_ID,

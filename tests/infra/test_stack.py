@@ -438,17 +438,28 @@ def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str,
         create_app(context=context)
 
 
-def test_app_py_refuses_another_region_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("context", "line"),
+    [
+        ({"region": "eu-central-1"}, "invitation-sync: invalid invitation-sync setting in cdk.json context: region: "),
+        (
+            {"expiryReminder": [48], "aws:cdk:enable-path-metadata": True},  # what `cdk -c` with a typo passes
+            "invitation-sync: unknown invitation-sync setting 'expiryReminder' in cdk.json context (or -c): "
+            "did you mean 'expiryReminders'?",
+        ),
+    ],
+)
+def test_app_py_refuses_a_bad_setting_in_one_line(tmp_path: Path, context: dict[str, object], line: str) -> None:
     result = subprocess.run(
         [sys.executable, "app.py"],
         capture_output=True,
         text=True,
         check=False,
         cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"region": "eu-central-1"}), "CDK_OUTDIR": str(tmp_path)},
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path)},
     )
     assert result.returncode == 1
-    assert "invitation-sync: invalid invitation-sync setting" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(line)
     assert "Traceback" not in result.stderr
 
 
