@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, App, CfnOutput, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, App, CfnOutput, Environment, RemovalPolicy, Stack, Validations, cx_api
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
@@ -123,6 +123,17 @@ def synthesized_template(context: dict[str, object]) -> dict[str, Any]:
             (Path(assembly.directory) / f"{stack.artifact_id}.template.json").read_text()
         )
     return template
+
+
+def synth_warnings(assembly: cx_api.CloudAssembly) -> list[str]:
+    """The assembly's warnings, one line each: `make synth` runs the app without the CDK CLI, which is
+    what would otherwise print them (and only at deploy)."""
+    return [
+        f"warning: {' '.join(str(message.entry.data).split())} ({message.id})"
+        for stack in assembly.stacks_recursively
+        for message in stack.messages
+        if message.level == cx_api.SynthesisMessageLevel.WARNING
+    ]
 
 
 def create_app(context: dict[str, object] | None = None, outdir: str | None = None) -> tuple[App, InvitationSyncStack]:

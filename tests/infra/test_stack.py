@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import cx_api
 from aws_cdk.assertions import Match
 
 from infra.settings import InvalidSettingsError
-from infra.stack import STACK_ID, create_app
+from infra.stack import STACK_ID, create_app, synth_warnings
 from tests.fixtures.iam import as_list
 from tests.fixtures.operator_policy import README
 from tests.infra.conftest import Synthesized, synthesize
@@ -386,6 +387,17 @@ def test_a_stack_whose_alarms_reach_nobody_says_so_at_synth(
 
     assert "No alarmEmail" in warnings(default_stack)  # cdk.json's default: no subscriber
     assert "No alarmEmail" not in warnings(configured_stack)
+
+
+def test_synth_states_each_warning_of_the_assembly_in_one_line(default_stack: Synthesized) -> None:
+    metadata = json.loads((default_stack.outdir / f"{STACK_ID}.metadata.json").read_text())
+    recorded = [entry for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"]
+    lines = synth_warnings(cx_api.CloudAssembly(str(default_stack.outdir)))
+    assert len(lines) == len(recorded)
+    [alarms] = [line for line in lines if "No alarmEmail" in line]
+    assert alarms.startswith("warning: No alarmEmail: the alarms publish to the alarm topic")
+    assert alarms.endswith("[ack: invitation-sync:alarms-without-subscriber] (/InvitationSync)")
+    assert all("\n" not in line for line in lines)
 
 
 def test_cdk_nag_found_nothing_unacknowledged(default_stack: Synthesized) -> None:
