@@ -319,7 +319,7 @@ def test_only_the_three_functions_may_publish_invitation_events(default_stack: S
 
 def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(configured_stack: Synthesized) -> None:
     alarms = configured_stack.resources("AWS::CloudWatch::Alarm")
-    described = {alarm["Properties"]["AlarmDescription"] for alarm in alarms.values()}
+    described = [json.dumps(alarm["Properties"]["AlarmDescription"]) for alarm in alarms.values()]
     for words in (
         "invocations failed",
         "throttled",
@@ -349,6 +349,17 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )
     configured_stack.template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_each_function_alarm_names_its_function(configured_stack: Synthesized) -> None:
+    functions = set(configured_stack.resources("AWS::Lambda::Function"))
+    alarms = [a["Properties"] for a in configured_stack.resources("AWS::CloudWatch::Alarm").values()]
+    by_function = [
+        (a, d["Value"]["Ref"]) for a in alarms for d in a.get("Dimensions", []) if d["Name"] == "FunctionName"
+    ]
+    assert {function for _, function in by_function} == functions
+    for alarm, function in by_function:
+        assert {"Ref": function} in alarm["AlarmDescription"]["Fn::Join"][1], alarm["AlarmDescription"]
 
 
 def test_the_readme_alarm_table_names_each_alarm_the_default_stack_deploys(default_stack: Synthesized) -> None:
