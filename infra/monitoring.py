@@ -34,9 +34,13 @@ class InvitationMonitoring(Construct):
         self._catalogs = list(catalogs)
         self.alarms: list[cloudwatch.Alarm] = []
         for name, function in functions.items():
-            self._alarm(f"{name}Errors", function.metric_errors(period=FIVE_MINUTES), 1, "invocations failed")
+            # Named, so an alarm in `invitation-sync status` or an email says which function to look at.
+            which = f"the {name} function {function.function_name}"
+            errors = function.metric_errors(period=FIVE_MINUTES)
+            self._alarm(f"{name}Errors", errors, 1, f"{which}: invocations failed")
             # Async invocations are queued and retried when throttled: only sustained throttling matters.
-            self._alarm(f"{name}Throttles", function.metric_throttles(period=FIVE_MINUTES), 1, "throttled", periods=3)
+            throttles = function.metric_throttles(period=FIVE_MINUTES)
+            self._alarm(f"{name}Throttles", throttles, 1, f"{which}: throttled", periods=3)
         depth = failed_events.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum")
         age = failed_events.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
         self._alarm("FailedEventsWaiting", depth, 1, "events wait in the failed-events queue: see README, redrive")

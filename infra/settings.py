@@ -1,9 +1,23 @@
-"""Deployer settings: cdk.json context values (or `-c key=value`), validated at synth."""
+"""Deployer settings: cdk.json context values (or `-c key=value`), validated at synth.
 
+A setting is one field of StackSettings (its alias is the context key, its default the cdk.json value):
+the known keys, the typo check and the list parsing all follow from the fields.
+"""
+
+import difflib
 import json
-from typing import Annotated, Any, Final, Literal, Self
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, Literal, Self, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from invitation_sync.domain import Catalog, ParticipantType
 from invitation_sync.models.base import describe
@@ -13,6 +27,11 @@ PARTNER_CENTRAL_REGION: Final = "us-east-1"
 INVITATION_LIFETIME_HOURS: Final = 15 * 24
 PARTNER_CENTRAL_READ_QUOTA: Final = 10  # requests/second, shared by every integration of the partner
 SCHEDULE_EXPRESSION: Final = r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$"  # EventBridge's
+# CDK's own context: feature flags (`@aws-cdk/...`), keys the CLI and the app set (`aws:cdk:...`), cached
+# lookups (`availability-zones:account=...`) and the CLI's own top-level keys. Ours are camelCase words.
+CDK_KEY_MARKS: Final = ("@", ":")
+CDK_KEY_PREFIXES: Final = ("cdk-",)
+CDK_KEYS: Final = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
 LOG_RETENTION_DAYS: Final = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
@@ -54,11 +73,15 @@ class StackSettings(BaseModel):
     # account). Accounts by id, not an organization: the events carry contact and customer data.
     subscriber_accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field([], alias="subscriberAccounts")
 
-    @field_validator("catalogs", "participant_types", "expiry_reminders", "subscriber_accounts", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _list(cls, value: Any) -> Any:
-        """`-c catalogs=AWS,Sandbox` and `-c 'catalogs=["AWS"]'` both work."""
-        if isinstance(value, str):
+    def _list(cls, value: Any, info: ValidationInfo) -> Any:
+        """For every list setting, `-c catalogs=AWS,Sandbox` and `-c 'catalogs=["AWS"]'` both work."""
+        if (
+            info.field_name
+            and get_origin(cls.model_fields[info.field_name].annotation) is list
+            and isinstance(value, str)
+        ):
             text = value.strip()
             return json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part]
         return value
@@ -109,7 +132,11 @@ class StackSettings(BaseModel):
         return 2 * self.event_max_concurrency * burst(self.event_rate_per_execution)
 
     @classmethod
-    def from_context(cls, context: dict[str, Any]) -> "StackSettings":
+    def from_context(cls, context: Mapping[str, Any]) -> "StackSettings":
+        """From the app's whole context: a key that is neither ours nor CDK's is a typo, refused by name."""
+        unknown = sorted(key for key in context if key not in CONTEXT_KEYS and not _cdk_key(key))
+        if unknown:
+            raise InvalidSettingsError("; ".join(_unknown(key) for key in unknown))
         given = {key: value for key, value in context.items() if key in CONTEXT_KEYS and value is not None}
         try:
             return cls.model_validate(given)
@@ -120,3 +147,13 @@ class StackSettings(BaseModel):
 
 
 CONTEXT_KEYS: Final = frozenset((field.alias or name) for name, field in StackSettings.model_fields.items())
+
+
+def _cdk_key(key: str) -> bool:
+    return any(mark in key for mark in CDK_KEY_MARKS) or key.startswith(CDK_KEY_PREFIXES) or key in CDK_KEYS
+
+
+def _unknown(key: str) -> str:
+    closest = difflib.get_close_matches(key, CONTEXT_KEYS, n=1)
+    hint = f"did you mean {closest[0]!r}?" if closest else f"the settings are {', '.join(sorted(CONTEXT_KEYS))}"
+    return f"unknown invitation-sync setting {key!r} in cdk.json context (or -c): {hint}"

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, App, CfnOutput, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, App, CfnOutput, Environment, RemovalPolicy, Stack, Validations, cx_api
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
@@ -20,7 +20,7 @@ from infra.messaging import InvitationMessaging
 from infra.monitoring import InvitationMonitoring
 from infra.reconciler import Reconciler
 from infra.reminders import ExpiryReminderFunction
-from infra.settings import CONTEXT_KEYS, StackSettings
+from infra.settings import StackSettings
 from infra.storage import InvitationStorage
 from infra.sync_function import TIMEOUT as SYNC_TIMEOUT
 from infra.sync_function import SyncFunction
@@ -125,6 +125,17 @@ def synthesized_template(context: dict[str, object]) -> dict[str, Any]:
     return template
 
 
+def synth_warnings(assembly: cx_api.CloudAssembly) -> list[str]:
+    """The assembly's warnings, one line each: `make synth` runs the app without the CDK CLI, which is
+    what would otherwise print them (and only at deploy)."""
+    return [
+        f"warning: {' '.join(str(message.entry.data).split())} ({message.id})"
+        for stack in assembly.stacks_recursively
+        for message in stack.messages
+        if message.level == cx_api.SynthesisMessageLevel.WARNING
+    ]
+
+
 def create_app(context: dict[str, object] | None = None, outdir: str | None = None) -> tuple[App, InvitationSyncStack]:
     """The CDK app with cdk-nag's AwsSolutions and Serverless packs: an unacknowledged finding fails synth.
 
@@ -133,7 +144,7 @@ def create_app(context: dict[str, object] | None = None, outdir: str | None = No
     if context is None and "CDK_CONTEXT_JSON" not in os.environ:
         context = json.loads(CDK_JSON.read_text()).get("context", {})
     app = App(context=context, outdir=outdir or os.environ.get("CDK_OUTDIR") or "cdk.out")
-    settings = StackSettings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
+    settings = StackSettings.from_context(app.node.get_all_context())
     stack = InvitationSyncStack(
         app,
         STACK_ID,

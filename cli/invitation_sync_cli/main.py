@@ -16,25 +16,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import metadata
 from types import FrameType
 from typing import Final
 
 import boto3
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    NoCredentialsError,
-    PartialCredentialsError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from invitation_sync.adapters.aws import error_code
 from invitation_sync.domain import CATALOGS, PARTICIPANT_TYPES
 from invitation_sync.errors import InvitationSyncError
 from invitation_sync_cli import render
 from invitation_sync_cli.backfill import DEFAULT_MAX_READS, BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
-from invitation_sync_cli.errors import CommandError
+from invitation_sync_cli.errors import CommandError, explain
 from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker, LambdaInvoker
 from invitation_sync_cli.redrive import FailedEventsRedrive
 from invitation_sync_cli.stack import DEFAULT_STACK, StackOutputs, read_outputs
@@ -42,9 +37,6 @@ from invitation_sync_cli.status import StatusReader, now_utc
 
 REGION: Final = "us-east-1"
 INTERRUPTED: Final = 130
-ACCESS_DENIED: Final = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "KMS.AccessDeniedException"}
-)
 FLAGS: Final = {  # stack output -> the flag that overrides it
     "TableName": "--table",
     "ReconcilerFunctionName": "--reconciler-function",
@@ -77,31 +69,17 @@ def main(
 ) -> int:
     """`session` and `invoker` are injected by the demo and the tests (moto, handlers run locally)."""
     args = _parser().parse_args(argv)
-    clients = Clients(session or boto3.Session(region_name=args.region))
-    command = Command(args, clients, lambda: invoker or LambdaInvoker(clients.lambda_()))
-    run: Callable[[Command], int] = args.run
     try:
+        # The session reads the profile and config file: a bad AWS_PROFILE fails here, as one line.
+        clients = Clients(session or boto3.Session(region_name=args.region))
+        command = Command(args, clients, lambda: invoker or LambdaInvoker(clients.lambda_()))
+        run: Callable[[Command], int] = args.run
         return run(command)
     except KeyboardInterrupt:
         console.print(f"\ninterrupted. {_resume_hint(args)}", soft_wrap=True)
         return INTERRUPTED
-    except (CommandError, BotoCoreError, ClientError) as error:
-        return _fail(args, _explain(error))
-    except InvitationSyncError as error:  # a shared adapter's typed error: the AWS error behind it says more
-        cause = error.__cause__
-        return _fail(args, _explain(cause if isinstance(cause, ClientError | BotoCoreError) else error))
-
-
-def _explain(error: Exception) -> str:
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return "no AWS credentials found: set AWS_PROFILE (or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"
-    if not isinstance(error, ClientError):
-        ours = isinstance(error, CommandError | InvitationSyncError)
-        return str(error) if ours else f"{type(error).__name__}: {error}"
-    code, message = error_code(error), str(error.response.get("Error", {}).get("Message", ""))
-    if code in ACCESS_DENIED:
-        return f"access denied ({code}): see the operator policy in the README. {message}"
-    return f"{code}: {message}"
+    except (CommandError, InvitationSyncError, BotoCoreError, ClientError) as error:
+        return _fail(args, explain(error))
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:
@@ -113,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invitation-sync", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, run: Callable[[Command], int], summary: str, description: str) -> argparse.ArgumentParser:
@@ -168,9 +147,21 @@ def _parser() -> argparse.ArgumentParser:
         "stack's alarms in ALARM. Writes nothing.",
     )
     status.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="default: both")
+    _json_option(status)
     status.add_argument("--table", help="override the stack output TableName")
     status.add_argument("--failed-events-queue-url", help="override the stack output FailedEventsQueueUrl")
     return parser
+
+
+def _json_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print one JSON document on stdout, for scripts")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("invitation-sync")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _backfill(command: Command) -> int:
@@ -273,7 +264,10 @@ def _status(command: Command) -> int:
     reader = StatusReader(clients.dynamodb(), clients.sqs(), clients.cloudwatch(), outputs["TableName"])
     catalogs = args.catalog or sorted(CATALOGS)
     status = reader.read(catalogs, outputs["FailedEventsQueueUrl"], args.stack, now_utc())
-    render.status(Console(), args.stack, catalogs, status)
+    if args.json:
+        render.json_document(status.to_json(args.stack))
+    else:
+        render.status(Console(), args.stack, catalogs, status)
     return 0
 
 

@@ -1,11 +1,31 @@
-"""What the commands print: rich tables on stdout (progress and errors go to stderr)."""
+"""What the commands print: rich tables on stdout, or one JSON document with --json (progress and
+errors go to stderr either way)."""
+
+import json
+import sys
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from invitation_sync.normalize import iso_utc
 from invitation_sync_cli.backfill import BackfillProgress
 from invitation_sync_cli.redrive import ParkedEvent
 from invitation_sync_cli.status import STATUSES, StackStatus
+
+
+def json_document(document: Mapping[str, Any]) -> None:
+    """Plain JSON, not rich's: no colour codes or wrapping in what a script parses."""
+    sys.stdout.write(json.dumps(document, indent=2, default=_number) + "\n")
+
+
+def _number(value: object) -> int | float:
+    """DynamoDB's numbers arrive as Decimal."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{type(value).__name__} is not JSON")
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool) -> None:
@@ -61,7 +81,7 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
     for column in ("catalog", "invitation", "expires", "hours left"):
         expiring.add_column(column)
     for item in state.expiring:
-        expiring.add_row(item.catalog, item.invitation_id, item.expires_at, f"{item.hours_left:.0f}")
+        expiring.add_row(item.catalog, item.invitation_id, item.expires_at, str(item.hours_left))
     out.print(expiring)
 
     if not state.scheduled_runs:
@@ -84,8 +104,11 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
             soft_wrap=True,
         )
 
-    age = state.oldest_failed_event_seconds
-    oldest = "no CloudWatch datapoint in the last 15 minutes" if age is None else f"oldest {age / 3600:.1f} h"
+    age, measured = state.oldest_failed_event_seconds, state.oldest_failed_event_measured_at
+    if age is None or measured is None:
+        oldest = "age of the oldest not measured: no CloudWatch datapoint in the last 15 minutes"
+    else:
+        oldest = f"oldest {age / 3600:.1f} h, measured by CloudWatch at {iso_utc(measured)}"
     out.print(
         f"failed events waiting: {state.failed_events_waiting} ({oldest}; in flight {state.failed_events_in_flight})",
         highlight=False,

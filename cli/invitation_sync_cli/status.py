@@ -13,7 +13,7 @@ from invitation_sync.adapters.table_design import (
     expiring_query,
     with_status_query,
 )
-from invitation_sync.domain import ACCEPTED, EXPIRED, PENDING, REJECTED
+from invitation_sync.domain import ACCEPTED, EXPIRED, PENDING, REJECTED, hours_left
 from invitation_sync.models.reconcile_request import SCHEDULED_MODES
 from invitation_sync.normalize import iso_utc
 
@@ -32,7 +32,7 @@ class Expiring:
     catalog: str
     invitation_id: str
     expires_at: str
-    hours_left: float
+    hours_left: int  # whole hours, rounded down, as the invitation.expiring event says
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,42 @@ class StackStatus:
     sweep_due_since: str | None = None  # a full sweep skipped for the lock, left to the next incremental run
     failed_events_waiting: int = 0
     failed_events_in_flight: int = 0
-    oldest_failed_event_seconds: float | None = None  # None: CloudWatch has no recent datapoint
+    # From CloudWatch's newest datapoint, measured at that time; both None: no datapoint, the age is unknown
+    oldest_failed_event_seconds: float | None = None
+    oldest_failed_event_measured_at: datetime | None = None
     alarms_in_alarm: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+
+    def to_json(self, stack: str) -> dict[str, Any]:
+        """`status --json`: the same facts as the tables, keyed in the published event's camelCase."""
+        counts: dict[str, dict[str, int]] = {}
+        for (catalog, name), count in self.counts.items():
+            counts.setdefault(catalog, {})[name] = count
+        measured = self.oldest_failed_event_measured_at
+        return {
+            "stack": stack,
+            "counts": counts,
+            "expiring": [
+                {
+                    "catalog": item.catalog,
+                    "invitationId": item.invitation_id,
+                    "expiresAt": item.expires_at,
+                    "hoursLeft": item.hours_left,
+                }
+                for item in self.expiring
+            ],
+            "scheduledRuns": [
+                {"mode": run.mode, "completedAt": run.completed_at, "report": run.repaired}
+                for run in self.scheduled_runs
+            ],
+            "fullSweepDueSince": self.sweep_due_since,
+            "failedEvents": {
+                "waiting": self.failed_events_waiting,
+                "inFlight": self.failed_events_in_flight,
+                "oldestAgeSeconds": self.oldest_failed_event_seconds,
+                "oldestAgeMeasuredAt": iso_utc(measured) if measured else None,
+            },
+            "alarmsInAlarm": [{"name": name, "reason": reason} for name, reason in self.alarms_in_alarm],
+        }
 
 
 class StatusReader:
@@ -86,7 +120,7 @@ class StatusReader:
         for page in pages:
             for item in page["Items"]:
                 expires = item[EXPIRES]["S"]
-                left = (datetime.fromisoformat(expires.replace("Z", "+00:00")) - now).total_seconds() / 3600
+                left = hours_left(datetime.fromisoformat(expires) - now)
                 found.append(Expiring(catalog, item[SORT_KEY]["S"], expires, left))
         return found
 
@@ -119,7 +153,9 @@ class StatusReader:
             Statistics=["Maximum"],
         )["Datapoints"]
         if datapoints:
-            status.oldest_failed_event_seconds = max(datapoints, key=lambda point: point["Timestamp"])["Maximum"]
+            newest = max(datapoints, key=lambda point: point["Timestamp"])
+            status.oldest_failed_event_seconds = newest["Maximum"]
+            status.oldest_failed_event_measured_at = newest["Timestamp"]
 
     def _alarms(self, stack: str) -> list[tuple[str, str]]:
         """CloudFormation names the stack's alarms `<stack>-<logical id>-<suffix>`, neither part with a dash;

@@ -1,6 +1,7 @@
 """Vocabulary shared by every layer: catalogs, statuses, participant types, invitation ids."""
 
 import re
+from datetime import timedelta
 from typing import Final, Literal, get_args
 
 Catalog = Literal["AWS", "Sandbox"]
@@ -30,3 +31,9 @@ def invitation_id_from(value: str) -> str | None:
         return value
     match = INVITATION_ARN_PATTERN.fullmatch(value)
     return match["id"] if match else None
+
+
+def hours_left(left: timedelta) -> int:
+    """Whole hours, rounded down: the published reminder's `hoursLeft` and `invitation-sync status` agree
+    (30 h 59 min is 30 h, never 31: that would promise time the invitation does not have)."""
+    return int(left.total_seconds() // 3600)

@@ -9,7 +9,12 @@ from typing import Any, Final, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.shared.constants import TRACER_DISABLED_ENV
+from aws_lambda_powertools.shared.constants import (
+    CHALICE_LOCAL_ENV,
+    LAMBDA_TASK_ROOT_ENV,
+    SAM_LOCAL_ENV,
+    TRACER_DISABLED_ENV,
+)
 from aws_lambda_powertools.shared.functions import strtobool
 
 from invitation_sync.domain import CATALOGS
@@ -50,8 +55,9 @@ class FunctionTracer(Protocol):
 
 
 class _TracingOff:
-    """Stands in for Tracer when the function's tracing is off: creating a Tracer imports the X-Ray
-    SDK, which builds its own botocore session (the largest single cost of a cold start)."""
+    """Stands in for Tracer when tracing is off or the code runs outside Lambda (the operator CLI, the
+    demo, tests): creating a Tracer imports the X-Ray SDK, which builds its own botocore session (the
+    largest single cost of a cold start, and a ProfileNotFound at import under a missing AWS_PROFILE)."""
 
     def capture_lambda_handler(
         self, lambda_handler: None = None, capture_response: bool | None = None
@@ -67,8 +73,13 @@ def _as_is(function: Traced) -> Traced:
 
 
 def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    """The stack sets Powertools' own switch, POWERTOOLS_TRACE_DISABLED, from the `tracing` setting."""
-    return not strtobool(environ.get(TRACER_DISABLED_ENV, "false"))
+    """The stack sets Powertools' own switch, POWERTOOLS_TRACE_DISABLED, from the `tracing` setting.
+    Outside Lambda (no LAMBDA_TASK_ROOT, or SAM/Chalice local) Powertools' Tracer disables itself: the
+    same rule here means it is not even built there, and the switch is not read."""
+    in_lambda = bool(environ.get(LAMBDA_TASK_ROOT_ENV)) and not (
+        environ.get(SAM_LOCAL_ENV) or environ.get(CHALICE_LOCAL_ENV)
+    )
+    return in_lambda and not strtobool(environ.get(TRACER_DISABLED_ENV, "false"))
 
 
 logger = Logger(service=SERVICE)

@@ -15,6 +15,7 @@ from typing import Any, Final
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.adapters.reminder_store import ReminderCandidate, ReminderStore
 from invitation_sync.budgets import AWS_CALL_WORST_CASE, PUBLISH_LEASE_SECONDS
+from invitation_sync.domain import hours_left
 from invitation_sync.errors import InvitationSyncError, PublishError, StoreUnavailableError
 from invitation_sync.models.published import ExpiryReminder, InvitationChangedEvent
 from invitation_sync.models.stored import RecordedReminder
@@ -111,7 +112,7 @@ class ExpiryReminders:
         reminder = RecordedReminder(
             threshold_hours=min(crossed),
             expires_at=expires_at,
-            hours_left=int(left.total_seconds() // 3600),
+            hours_left=hours_left(left),
             version=candidate.stored.version,
             occurred_at=iso_utc(now),
             lease_until=iso_utc(now + _LEASE),

@@ -105,7 +105,9 @@ def test_asset_carries_the_pinned_sdk_and_only_the_services_it_uses() -> None:
     assert services == {"partnercentral-selling", "dynamodb", "sns", "sqs", "sts", "xray"}
 
 
-def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
+@pytest.mark.parametrize("traced", [False, True])
+def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter(traced: bool) -> None:
+    """Traced (Lambda's LAMBDA_TASK_ROOT and tracing on), the asset's own X-Ray SDK is loaded."""
     asset = build_lambda_asset(host_platform())
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
@@ -115,9 +117,13 @@ def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
         "import boto3, pydantic;"
         "assert boto3.__file__.startswith(sys.argv[1]), boto3.__file__;"
         "assert pydantic.__file__.startswith(sys.argv[1]), pydantic.__file__;"
-        "print('ok', h.lambda_handler.__name__)"
+        "xray = sys.modules.get('aws_xray_sdk.core');"
+        "assert xray is None or xray.__file__.startswith(sys.argv[1]), xray.__file__;"
+        "print('ok', h.lambda_handler.__name__, xray is not None)"
     )
     environment = {
+        "LAMBDA_TASK_ROOT": str(asset),
+        "POWERTOOLS_TRACE_DISABLED": str(not traced).lower(),
         "PATH": os.environ.get("PATH", ""),
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -136,7 +142,7 @@ def test_handler_imports_from_the_asset_alone_in_a_fresh_interpreter() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok lambda_handler"
+    assert result.stdout.split() == ["ok", "lambda_handler", str(traced)]
 
 
 def test_the_probe_would_catch_a_missing_dependency(tmp_path: Path) -> None:

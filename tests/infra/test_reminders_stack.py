@@ -86,14 +86,14 @@ def test_an_empty_threshold_list_deploys_no_reminders(tmp_path: Path) -> None:
 
 
 def test_failed_reminders_and_failed_runs_raise_alarms(default_stack: Synthesized) -> None:
-    alarms = {
-        alarm["Properties"]["AlarmDescription"]: alarm
-        for alarm in default_stack.resources("AWS::CloudWatch::Alarm").values()
-    }
-    failures = alarms[
-        "invitation-sync: expiry reminders could not be published: each run repeats them until it succeeds"
+    alarms = list(default_stack.resources("AWS::CloudWatch::Alarm").values())
+    [failures] = [
+        alarm
+        for alarm in alarms
+        if alarm["Properties"]["AlarmDescription"]
+        == "invitation-sync: expiry reminders could not be published: each run repeats them until it succeeds"
     ]
     assert failures["Properties"]["MetricName"] == "ReminderFailures"
     assert "MessagingAlarms" in json.dumps(failures["Properties"]["AlarmActions"])
-    errors = [a for a in alarms.values() if "RemindersFunction" in json.dumps(a["Properties"].get("Dimensions", []))]
+    errors = [a for a in alarms if "RemindersFunction" in json.dumps(a["Properties"].get("Dimensions", []))]
     assert len(errors) == 2  # errors and throttles, like every function

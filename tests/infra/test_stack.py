@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import cx_api
 from aws_cdk.assertions import Match
 
 from infra.settings import InvalidSettingsError
-from infra.stack import STACK_ID, create_app
+from infra.stack import STACK_ID, create_app, synth_warnings
 from tests.fixtures.iam import as_list
 from tests.fixtures.operator_policy import README
 from tests.infra.conftest import Synthesized, synthesize
@@ -318,7 +319,7 @@ def test_only_the_three_functions_may_publish_invitation_events(default_stack: S
 
 def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(configured_stack: Synthesized) -> None:
     alarms = configured_stack.resources("AWS::CloudWatch::Alarm")
-    described = {alarm["Properties"]["AlarmDescription"] for alarm in alarms.values()}
+    described = [json.dumps(alarm["Properties"]["AlarmDescription"]) for alarm in alarms.values()]
     for words in (
         "invocations failed",
         "throttled",
@@ -348,6 +349,17 @@ def test_alarms_cover_errors_throttles_failed_events_and_publish_failures(config
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )
     configured_stack.template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_each_function_alarm_names_its_function(configured_stack: Synthesized) -> None:
+    functions = set(configured_stack.resources("AWS::Lambda::Function"))
+    alarms = [a["Properties"] for a in configured_stack.resources("AWS::CloudWatch::Alarm").values()]
+    by_function = [
+        (a, d["Value"]["Ref"]) for a in alarms for d in a.get("Dimensions", []) if d["Name"] == "FunctionName"
+    ]
+    assert {function for _, function in by_function} == functions
+    for alarm, function in by_function:
+        assert {"Ref": function} in alarm["AlarmDescription"]["Fn::Join"][1], alarm["AlarmDescription"]
 
 
 def test_the_readme_alarm_table_names_each_alarm_the_default_stack_deploys(default_stack: Synthesized) -> None:
@@ -386,6 +398,17 @@ def test_a_stack_whose_alarms_reach_nobody_says_so_at_synth(
 
     assert "No alarmEmail" in warnings(default_stack)  # cdk.json's default: no subscriber
     assert "No alarmEmail" not in warnings(configured_stack)
+
+
+def test_synth_states_each_warning_of_the_assembly_in_one_line(default_stack: Synthesized) -> None:
+    metadata = json.loads((default_stack.outdir / f"{STACK_ID}.metadata.json").read_text())
+    recorded = [entry for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"]
+    lines = synth_warnings(cx_api.CloudAssembly(str(default_stack.outdir)))
+    assert len(lines) == len(recorded)
+    [alarms] = [line for line in lines if "No alarmEmail" in line]
+    assert alarms.startswith("warning: No alarmEmail: the alarms publish to the alarm topic")
+    assert alarms.endswith("[ack: invitation-sync:alarms-without-subscriber] (/InvitationSync)")
+    assert all("\n" not in line for line in lines)
 
 
 def test_cdk_nag_found_nothing_unacknowledged(default_stack: Synthesized) -> None:
@@ -440,17 +463,28 @@ def test_bad_settings_are_refused_at_synth_with_the_key_named(context: dict[str,
         create_app(context=context)
 
 
-def test_app_py_refuses_another_region_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("context", "line"),
+    [
+        ({"region": "eu-central-1"}, "invitation-sync: invalid invitation-sync setting in cdk.json context: region: "),
+        (
+            {"expiryReminder": [48], "aws:cdk:enable-path-metadata": True},  # what `cdk -c` with a typo passes
+            "invitation-sync: unknown invitation-sync setting 'expiryReminder' in cdk.json context (or -c): "
+            "did you mean 'expiryReminders'?",
+        ),
+    ],
+)
+def test_app_py_refuses_a_bad_setting_in_one_line(tmp_path: Path, context: dict[str, object], line: str) -> None:
     result = subprocess.run(
         [sys.executable, "app.py"],
         capture_output=True,
         text=True,
         check=False,
         cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"region": "eu-central-1"}), "CDK_OUTDIR": str(tmp_path)},
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path)},
     )
     assert result.returncode == 1
-    assert "invitation-sync: invalid invitation-sync setting" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(line)
     assert "Traceback" not in result.stderr
 
 

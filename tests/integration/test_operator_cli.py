@@ -172,13 +172,49 @@ def test_status_on_a_known_table(
     assert [cell.strip() for cell in rows["AWS"].split("│")[2:6]] == ["2", "1", "0", "0"]
     assert [cell.strip() for cell in rows["Sandbox"].split("│")[2:6]] == ["0", "0", "1", "0"]
     assert "PENDING, expiring within 72 hours (1)" in out
-    assert "engi-0000000000001" in out
+    [expiring] = [line.split("│")[1:-1] for line in out.splitlines() if "engi-0000000000001" in line]
+    assert expiring[-1].strip() == "29"  # under 30 h left: rounded down, as the reminder's hoursLeft
     assert "engi-0000000000002" not in out
-    assert "failed events waiting: 2 (oldest 2.0 h" in out
+    assert "failed events waiting: 2 (oldest 2.0 h, measured by CloudWatch at 20" in out
     assert own in out
     assert not [name for name in others if name in out]  # another stack's, even one named "InvitationSync-Dev"
     assert boto3.client("dynamodb").scan(TableName=table_name(stack))["Items"] == before  # read-only
     assert len(boto3.client("sqs").receive_message(QueueUrl=failed_events, MaxNumberOfMessages=10)["Messages"]) == 2
+
+
+def test_status_json_holds_the_same_facts_and_says_when_the_age_was_not_measured(
+    stack: LocalOperator, emulator: PartnerCentralEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=30)
+    emulator.put({**opportunity_invitation(1), "ExpirationDate": soon})
+    emulator.put(lead_invitation(2, catalog="Sandbox", status="REJECTED"))
+    assert stack.invoker.invoke(stack.deployment.outputs["ReconcilerFunctionName"], {"mode": "full"})["complete"]
+    capsys.readouterr()  # the function's own log lines
+
+    assert cli(stack, "status", "--json") == 0
+
+    document = json.loads(capsys.readouterr().out)
+    assert document["counts"] == {
+        "AWS": {"PENDING": 1, "ACCEPTED": 0, "REJECTED": 0, "EXPIRED": 0},
+        "Sandbox": {"PENDING": 0, "ACCEPTED": 0, "REJECTED": 1, "EXPIRED": 0},
+    }
+    assert document["expiring"] == [
+        {"catalog": "AWS", "invitationId": "engi-0000000000001", "expiresAt": iso_utc(soon), "hoursLeft": 29}
+    ]
+    assert document["failedEvents"] == {
+        "waiting": 0,
+        "inFlight": 0,
+        "oldestAgeSeconds": None,
+        "oldestAgeMeasuredAt": None,
+    }
+    assert document["alarmsInAlarm"] == []
+    assert [run["mode"] for run in document["scheduledRuns"]] == ["full"]
+
+    assert cli(stack, "status") == 0
+    assert (
+        "failed events waiting: 0 (age of the oldest not measured: no CloudWatch datapoint in the last 15 minutes"
+        in capsys.readouterr().out
+    )
 
 
 def test_status_shows_the_last_complete_scheduled_reconcile_and_what_it_repaired(

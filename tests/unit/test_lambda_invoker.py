@@ -3,10 +3,6 @@ Stubber (which checks both the request and the answer against Lambda's model).""
 
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
@@ -47,20 +43,3 @@ def test_a_function_error_is_one_readable_error_naming_type_and_message() -> Non
     assert str(failed.value) == (
         "function reconciler failed: InvalidReconcileRequestError: catalogs ['Sandbox'] are not configured"
     )
-
-
-def test_missing_credentials_are_one_readable_line_not_a_traceback(tmp_path: Path) -> None:
-    environment = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-    }
-    script = Path(sys.executable).with_name("invitation-sync")
-    result = subprocess.run(  # noqa: S603
-        [str(script), "backfill"], capture_output=True, text=True, env=environment, check=False, cwd=tmp_path
-    )
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("invitation-sync backfill: no AWS credentials found")
