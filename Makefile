@@ -25,7 +25,7 @@ help:
 	@echo "             CDK arguments through ARGS, e.g. make deploy ARGS=\"-c alarmEmail=ops@example.com\""
 	@echo "make reliability - the fault-injection suite and its figures"
 	@echo "make bench  - performance figures against their floors"
-	@echo "make schema - regenerate the published event's JSON Schema"
+	@echo "make schema - regenerate the published contract under schemas/ (JSON Schemas, examples)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,7 +77,7 @@ destroy: $(STAMP) $(CDK_JS)
 	$(CDK) destroy $(CDK_APP) $(ARGS)
 
 schema: $(STAMP)
-	$(BIN)/python -m invitation_sync.models.published
+	$(BIN)/python -m local.published_contract
 
 # Seeded fault-injection run: >= 600 events over 60 invitations, 4 workers, faults everywhere.
 reliability: $(STAMP)

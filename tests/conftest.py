@@ -13,14 +13,16 @@ import jsonschema
 import pytest
 
 import infra  # noqa: F401 - before anything imports aws_cdk: points jsii at the venv's Node
-from invitation_sync.models.published import SCHEMA_PATH
 from invitation_sync.observability import SERVICE, logger
 from local.aws_resources import LocalResources, PublishedMessage, drain_published
 from local.environment import local_aws as local_environment
 from local.lambda_context import FakeLambdaContext
 from local.partner_central_emulator import PartnerCentralEmulator
+from local.published_contract import ATTRIBUTES_SCHEMA_PATH, SCHEMA_PATH
 
-PUBLISHED_EVENT_SCHEMA = json.loads((Path(__file__).resolve().parents[1] / SCHEMA_PATH).read_text())
+REPO = Path(__file__).resolve().parents[1]
+PUBLISHED_EVENT_SCHEMA = json.loads((REPO / SCHEMA_PATH).read_text())
+PUBLISHED_ATTRIBUTES_SCHEMA = json.loads((REPO / ATTRIBUTES_SCHEMA_PATH).read_text())
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,6 +42,7 @@ class LocalAws:
         messages = drain_published(boto3.client("sqs"), self.resources.probe_queue_url)
         for message in messages:
             jsonschema.validate(message.body, PUBLISHED_EVENT_SCHEMA)
+            jsonschema.validate(message.attributes, PUBLISHED_ATTRIBUTES_SCHEMA)
             invitation = message.body["invitation"]
             assert message.attributes == {
                 "eventType": message.body["eventType"],

@@ -15,6 +15,7 @@ ACCEPTED: Final = "ACCEPTED"
 REJECTED: Final = "REJECTED"
 EXPIRED: Final = "EXPIRED"
 FINAL_STATUSES: Final = frozenset({ACCEPTED, REJECTED, EXPIRED})
+STATUSES: Final = (PENDING, ACCEPTED, REJECTED, EXPIRED)  # Partner Central's InvitationStatus today
 
 INVITATION_ID_PATTERN: Final = re.compile(r"engi-[0-9a-z]{13}")
 ENGAGEMENT_ID_PATTERN: Final = re.compile(r"eng-[0-9a-z]{14}")  # what ListEngagementInvitations filters by

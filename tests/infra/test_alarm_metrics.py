@@ -4,7 +4,6 @@ differ from the EMF lines by one key stays at OK forever, and nothing in moto (o
 So the functions run through their real handlers, under the Powertools variables the template gives them,
 their EMF output is parsed, and each alarm's metric is looked up among the emitted ones."""
 
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.cost import Metric, alarmed, charted
 from infra.reminders import TIMEOUT as REMINDERS_TIMEOUT
 from invitation_sync.handlers.reconcile_handler import lambda_handler as reconcile_handler
 from invitation_sync.handlers.reminder_handler import lambda_handler as reminder_handler
@@ -29,8 +29,6 @@ from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
-Metric = tuple[str, str, frozenset[tuple[str, str]]]  # namespace, name, dimensions (name, value)
-
 
 def emitted(output: str) -> set[Metric]:
     """Each metric of each EMF line, with the dimension set CloudWatch files it under."""
@@ -40,36 +38,6 @@ def emitted(output: str) -> set[Metric]:
             for dimension_set in directive["Dimensions"]:
                 dimensions = frozenset((name, str(record[name])) for name in dimension_set)
                 found |= {(directive["Namespace"], metric["Name"], dimensions) for metric in directive["Metrics"]}
-    return found
-
-
-def alarmed(stack: Synthesized) -> set[Metric]:
-    """The metric of every alarm on our namespace, whether read directly or inside a math expression."""
-    found = set()
-    for alarm in stack.resources("AWS::CloudWatch::Alarm").values():
-        properties = alarm["Properties"]
-        queries = properties.get("Metrics", [])  # a math expression's own query has no MetricStat
-        metrics = [properties] + [query["MetricStat"]["Metric"] for query in queries if "MetricStat" in query]
-        for metric in metrics:
-            if metric.get("Namespace") == METRIC_NAMESPACE:
-                dimensions = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
-                found.add((metric["Namespace"], metric["MetricName"], dimensions))
-    return found
-
-
-def charted(stack: Synthesized) -> set[Metric]:
-    """The metrics of the dashboard's graphs on our namespace: `[namespace, name, dim, value, ..., {options}]`."""
-    [dashboard] = stack.resources("AWS::CloudWatch::Dashboard").values()
-    source = dashboard["Properties"]["DashboardBody"]
-    parts = [source] if isinstance(source, str) else source["Fn::Join"][1]  # tokens sit inside JSON strings
-    body = json.loads("".join(part if isinstance(part, str) else "token" for part in parts))
-    found = set()
-    for widget in body["widgets"]:
-        for line in widget["properties"].get("metrics", []):
-            fields = [field for field in line if isinstance(field, str)]
-            if fields and fields[0] == METRIC_NAMESPACE:
-                pairs = zip(fields[2::2], fields[3::2], strict=True)
-                found.add((fields[0], fields[1], frozenset(pairs)))
     return found
 
 
@@ -129,7 +97,7 @@ def test_every_alarm_on_our_metrics_reads_a_metric_the_functions_emit(
 ) -> None:
     ours = {"PublishFailures", "DriftRepaired", "ReconcileFailures", "ReminderFailures"}
     for stack in (default_stack, configured_stack):  # one catalog; two (each alarm reads both)
-        alarms = alarmed(stack)
+        alarms = alarmed(stack.raw)
         assert {name for _, name, _ in alarms} == ours
         assert alarms - emitted_metrics == set(), f"alarms on metrics nothing emits; emitted: {sorted(emitted_metrics)}"
 
@@ -140,7 +108,7 @@ def test_every_dashboard_line_on_a_metric_the_functions_emitted_has_its_dimensio
 ) -> None:
     """A line under a metric name with dimensions it is never emitted under draws nothing. Lines for
     metrics these runs did not emit (a lagging read, an invalid event) are not checked here."""
-    charted_metrics = charted(request.getfixturevalue(stack))
+    charted_metrics = charted(request.getfixturevalue(stack).raw)
     emitted_keys: defaultdict[str, set[frozenset[str]]] = defaultdict(set)
     for _, name, dimensions in emitted_metrics:
         emitted_keys[name].add(frozenset(key for key, _ in dimensions))

@@ -4,7 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, JsonValue, Tag
 
-from invitation_sync.models.base import CamelModel
+from invitation_sync.domain import CATALOGS, STATUSES
+from invitation_sync.models.base import CamelModel, known_values
 
 
 class Contact(CamelModel):
@@ -78,6 +79,23 @@ class AccountPlanningPayload(CamelModel):
 
 
 KNOWN_PAYLOAD_TYPES = frozenset({"OpportunityInvitation", "LeadInvitation", "AccountPlanningInvitation"})
+CATALOG_VALUES = known_values(
+    sorted(CATALOGS),
+    "The Partner Central catalog: AWS (live) or Sandbox (testing). Only the catalogs the stack syncs are "
+    "published; one Partner Central adds may be synced by a later 1.x.",
+)
+STATUS_VALUES = known_values(
+    STATUSES,
+    "Partner Central's status, as it answered: PENDING, then one final status. Published as sent, so a status "
+    "Partner Central adds arrives too: handle one you do not know instead of rejecting the event.",
+    nullable=True,
+)
+PAYLOAD_TYPE_VALUES = known_values(
+    sorted(KNOWN_PAYLOAD_TYPES),
+    "Partner Central's payload type. A type Partner Central adds arrives under its own name (its payload "
+    "as UnknownPayload), never as a failure: accept it too.",
+    nullable=True,
+)
 _NOT_A_KNOWN_TYPE: dict[str, JsonValue] = {"not": {"enum": [*sorted(KNOWN_PAYLOAD_TYPES)]}}
 
 
@@ -127,10 +145,10 @@ class Invitation(CamelModel):
     """One engagement invitation as Partner Central describes it. Only id and catalog are guaranteed."""
 
     id: str
-    catalog: str
+    catalog: Annotated[str, CATALOG_VALUES]
     arn: str | None = None
-    payload_type: str | None = None
-    status: str | None = Field(None, description="PENDING, ACCEPTED, REJECTED or EXPIRED.")
+    payload_type: Annotated[str | None, PAYLOAD_TYPE_VALUES] = None
+    status: Annotated[str | None, STATUS_VALUES] = None
     engagement_id: str | None = None
     engagement_title: str | None = None
     engagement_description: str | None = None

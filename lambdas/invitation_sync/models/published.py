@@ -1,17 +1,18 @@
 """The event published to SNS for every stored change. Its JSON Schema is generated from this model."""
 
-import json
-from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from invitation_sync.models.base import CamelModel
-from invitation_sync.models.invitation import Invitation
+from invitation_sync.domain import STATUSES
+from invitation_sync.models.base import CamelModel, known_values
+from invitation_sync.models.invitation import CATALOG_VALUES, KNOWN_PAYLOAD_TYPES, Invitation
 from invitation_sync.models.stored import StoredInvitation, reminder_event_id
 
 SCHEMA_VERSION: Final = "1.0"
+# Every event type, in one place: the schema, the message attributes, the committed examples and their
+# tests (tests/unit/test_published_contract.py) all read this list.
 EventType = Literal[
     "invitation.created",
     "invitation.accepted",
@@ -20,6 +21,12 @@ EventType = Literal[
     "invitation.updated",
     "invitation.expiring",
 ]
+EVENT_TYPE_VALUES = known_values(
+    get_args(EventType),
+    "What happened (README: The published event). A later 1.x may add an event type, always "
+    "`invitation.<kebab-case>`: ignore one you do not know, or filter on eventType in the subscription.",
+    pattern=r"^invitation\.[a-z]+(-[a-z]+)*$",
+)
 UNKNOWN: Final = "UNKNOWN"
 
 
@@ -34,7 +41,7 @@ def _optional_member(schema: dict[str, Any]) -> None:
 class ExpiryReminder(CamelModel):
     """Why an `invitation.expiring` event was sent: the threshold crossed and the time left."""
 
-    model_config = ConfigDict(extra="ignore", title="ExpiryReminder")  # open in the schema: see the event
+    model_config = ConfigDict(extra="ignore")  # open in the schema: see the event
 
     threshold_hours: int = Field(ge=1, description="The configured reminder threshold this event stands for.")
     expires_at: str = Field(description="The invitation's expirationDate, ISO-8601 UTC.")
@@ -46,11 +53,11 @@ class InvitationChangedEvent(CamelModel):
 
     # Open to members a later 1.x adds (no `additionalProperties: false` in the schema): a subscriber that
     # validates with this schema must keep accepting events when an optional field is added.
-    model_config = ConfigDict(extra="ignore", title="InvitationChangedEvent")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"$id": f"urn:invitation-sync:event:{SCHEMA_VERSION}"})
 
     schema_version: Literal["1.0"] = Field(description="Changes only when a field's meaning changes.")
     event_id: str = Field(description="UUID, the same for every delivery of this change.")
-    event_type: EventType
+    event_type: Annotated[EventType, EVENT_TYPE_VALUES]
     occurred_at: str = Field(description="When the sync observed the change, ISO-8601 UTC.")
     version: int = Field(ge=1, description="The invitation's stored version: +1 per stored change.")
     previous_status: str | None = Field(
@@ -102,12 +109,40 @@ class InvitationChangedEvent(CamelModel):
 
     def message_attributes(self) -> dict[str, str]:
         """SNS string attributes for subscription filter policies."""
-        return {
-            "eventType": self.event_type,
-            "catalog": self.invitation.catalog,
-            "status": self.invitation.status or UNKNOWN,
-            "payloadType": self.invitation.payload_type or UNKNOWN,
-        }
+        return MessageAttributes(
+            event_type=self.event_type,
+            catalog=self.invitation.catalog,
+            status=self.invitation.status or UNKNOWN,
+            payload_type=self.invitation.payload_type or UNKNOWN,
+        ).model_dump(by_alias=True)
+
+
+class MessageAttributes(CamelModel):
+    """The SNS message attributes of every event, each of DataType String, for subscription filter policies.
+    Delivered as `{"Type": "String", "Value": ...}` in SNS's JSON envelope and as SQS message attributes
+    (`DataType`, `StringValue`) with raw message delivery."""
+
+    # Open, like the event: a later 1.x may add an attribute (SNS allows ten per message).
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"$id": f"urn:invitation-sync:event-attributes:{SCHEMA_VERSION}"}
+    )
+
+    event_type: Annotated[str, EVENT_TYPE_VALUES]
+    catalog: Annotated[str, CATALOG_VALUES]
+    status: Annotated[
+        str,
+        known_values(
+            (*STATUSES, UNKNOWN),
+            "The invitation's status; UNKNOWN when Partner Central did not say. Partner Central may add one.",
+        ),
+    ]
+    payload_type: Annotated[
+        str,
+        known_values(
+            (*sorted(KNOWN_PAYLOAD_TYPES), UNKNOWN),
+            "The invitation's payloadType; UNKNOWN when Partner Central did not say. Partner Central may add one.",
+        ),
+    ]
 
 
 _EVENT_TYPE_BY_FINAL_STATUS: Final[dict[str, EventType]] = {
@@ -125,18 +160,3 @@ def _event_type(stored: StoredInvitation) -> EventType:
     if status != stored.previous_status and status in _EVENT_TYPE_BY_FINAL_STATUS:
         return _EVENT_TYPE_BY_FINAL_STATUS[status]
     return "invitation.updated"
-
-
-SCHEMA_PATH: Final = Path("schemas/invitation-changed-event.schema.json")
-
-
-def json_schema_text() -> str:
-    """The published event's JSON Schema, as committed at SCHEMA_PATH."""
-    schema = InvitationChangedEvent.model_json_schema(by_alias=True, mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    SCHEMA_PATH.write_text(json_schema_text())
-    print(f"wrote {SCHEMA_PATH}")  # noqa: T201
