@@ -1,6 +1,6 @@
 """What stands between Partner Central and the event queue, from the synthesized template on moto: the
 customer managed key and its policy, the queues' encryption and resource policies, the invitation rule
-with its target, and the alarms. moto enforces none of these policies; `invitation-sync verify` reads
+with its target, the functions' log groups and the alarms. moto enforces none of these policies; `invitation-sync verify` reads
 them as AWS would apply them. moto has no TestEventPattern: a botocore hook answers it with moto's own
 event-pattern matcher, the one its event buses route with."""
 
@@ -52,6 +52,9 @@ def deploy_event_delivery(template: dict[str, Any], deployment: LocalDeployment,
         properties = deployment.resolved(resource["Properties"])
         for url in properties["Queues"]:
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(properties["PolicyDocument"])})
+    logs = boto3.client("logs")
+    for logical_id, _ in _of_type(resources, "AWS::Logs::LogGroup"):  # the functions' log lines go there
+        logs.create_log_group(logGroupName=deployment.refs[logical_id])
     cloudwatch = boto3.client("cloudwatch")
     for logical_id, resource in _of_type(resources, "AWS::CloudWatch::Alarm"):
         _create_alarm(cloudwatch, deployment, f"{stack_name}-{logical_id}-{_SUFFIX}", resource["Properties"])

@@ -81,7 +81,7 @@ class _ThreadLines(logging.Handler):
 def _put_log_events(log_group: str, function_name: str, lines: list[dict[str, Any]]) -> None:
     logs = boto3.client("logs")
     stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{function_name}"
-    with suppress(logs.exceptions.ResourceAlreadyExistsException):
+    with suppress(logs.exceptions.ResourceAlreadyExistsException):  # a deployment without its log groups
         logs.create_log_group(logGroupName=log_group)
     with suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_stream(logGroupName=log_group, logStreamName=stream)
