@@ -1,8 +1,8 @@
 """What stands between Partner Central and the event queue, from the synthesized template on moto: the
 customer managed key and its policy, the queues' encryption and resource policies, the invitation rule
-with its target, the functions' log groups and the alarms. moto enforces none of these policies; `invitation-sync verify` reads
-them as AWS would apply them. moto has no TestEventPattern: a botocore hook answers it with moto's own
-event-pattern matcher, the one its event buses route with."""
+with its target, the functions' log groups and the alarms. moto enforces none of these policies;
+`invitation-sync verify` reads them as AWS would apply them. moto has no TestEventPattern: a botocore
+hook answers it with moto's own event-pattern matcher, the one its event buses route with."""
 
 import json
 from typing import TYPE_CHECKING, Any, Final
