@@ -18,6 +18,8 @@ from local.faults import ClientFaults
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import opportunity_invitation
+from tests.fixtures.iam import CallRecorder
+from tests.fixtures.operator_policy import refused_by_operator_policy
 from tests.integration.test_operator_cli import template  # noqa: F401 - the module's synthesized stack
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -184,3 +186,29 @@ def test_a_record_the_function_cannot_sync_fails_with_its_reason(
     assert status == 1
     assert steps["first event"].startswith("FAIL first event: AWS/engi-0000000000001: the sync function")
     assert "AccessDenied" in steps["first event"]
+
+
+def test_every_call_verify_sends_is_allowed_by_the_readme_operator_policy(
+    stack: LocalOperator,
+    emulator: PartnerCentralEmulator,
+    template: dict[str, Any],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """moto checks no IAM: each call verify sends (a stored record, then an unchanged one: the table and the
+    log paths), with the KMS use it implies, must be allowed on the names CloudFormation gives."""
+    emulator.put(opportunity_invitation(1))
+    with CallRecorder(stack.session) as recorder, recorder.acting_as("operator"):
+        for _ in range(2):
+            assert verify(stack, capsys)[0] == 0
+
+    sent = {(call.service, call.operation) for call in recorder.calls}
+    assert {
+        ("events", "TestEventPattern"),
+        ("kms", "GetKeyPolicy"),
+        ("logs", "FilterLogEvents"),
+        ("partnercentral-selling", "ListEngagementInvitations"),
+        ("sqs", "SendMessage"),
+        ("dynamodb", "GetItem"),
+    } <= sent
+    denied = refused_by_operator_policy(template, stack.deployment, recorder.calls)
+    assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
