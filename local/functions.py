@@ -79,7 +79,9 @@ class _ThreadLines(logging.Handler):
 
 
 def _put_log_events(log_group: str, function_name: str, lines: list[dict[str, Any]]) -> None:
-    logs = boto3.client("logs")
+    # Lambda's runtime ships them, not the function's role: a session of its own, which no recorder of
+    # the function's calls (tests/fixtures/iam.py) hooks.
+    logs = boto3.session.Session().client("logs")
     stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{function_name}"
     with suppress(logs.exceptions.ResourceAlreadyExistsException):  # a deployment without its log groups
         logs.create_log_group(logGroupName=log_group)
