@@ -106,6 +106,9 @@ class InvitationSyncStack(Stack):
         CfnOutput(self, "EventQueueArn", value=event_queue.queue_arn, description="Sync function's event queue ARN")
         # The operator CLI finds the functions by these (invitation-sync --stack <name>).
         CfnOutput(self, "SyncFunctionName", value=sync.function.function_name, description="Sync function")
+        CfnOutput(  # `invitation-sync verify` reads the sync function's verdict on its synthetic record here
+            self, "SyncLogGroupName", value=sync.log_group.log_group_name, description="Sync function's log group"
+        )
         CfnOutput(
             self, "ReconcilerFunctionName", value=reconciler.function.function_name, description="Reconciler function"
         )

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 _TABLE_PROPERTIES: Final = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+_PSEUDO: Final = {  # moto's account
+    "AWS::AccountId": "123456789012",
+    "AWS::Region": "us-east-1",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class LocalFunction:
     handler: str  # module.function, as Lambda's Handler
     environment: dict[str, str]
     timeout_seconds: int
+    log_group: str | None = None  # where Lambda would ship its log lines (local/functions.py does)
 
 
 class TemplateError(ValueError):
@@ -44,11 +51,26 @@ class LocalDeployment:
     def resolve(self, value: Any) -> str:
         if isinstance(value, str):
             return value
-        if isinstance(value, dict) and "Ref" in value and value["Ref"] in self.refs:
-            return self.refs[value["Ref"]]
+        if isinstance(value, dict) and "Ref" in value and value["Ref"] in {**_PSEUDO, **self.refs}:
+            return {**_PSEUDO, **self.refs}[value["Ref"]]
         if isinstance(value, dict) and "Fn::GetAtt" in value and value["Fn::GetAtt"][0] in self.arns:
-            return self.arns[value["Fn::GetAtt"][0]]
+            [logical_id, attribute] = value["Fn::GetAtt"]
+            arn = self.arns[logical_id]
+            return arn.rsplit(":", 1)[-1] if attribute == "QueueName" else arn
+        if isinstance(value, dict) and "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return str(separator).join(self.resolve(part) for part in parts)
         raise TemplateError(f"cannot resolve {value!r} locally")
+
+    def resolved(self, value: Any) -> Any:
+        """A template fragment with every intrinsic function in it resolved."""
+        if isinstance(value, list):
+            return [self.resolved(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if {"Ref", "Fn::GetAtt", "Fn::Join"} & value.keys():
+            return self.resolve(value)
+        return {key: self.resolved(item) for key, item in value.items()}
 
 
 def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient", sqs: "SQSClient") -> LocalDeployment:
@@ -69,6 +91,8 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
                 deployment.topics.append(arn)
             case "AWS::SQS::Queue":
                 queues.append((logical_id, properties))
+            case "AWS::Logs::LogGroup":  # created by the first line shipped to it
+                deployment.refs[logical_id] = logical_id
     # Dead-letter queues first: a queue's redrive policy names its dead-letter queue's ARN.
     for logical_id, properties in sorted(queues, key=lambda queue: "RedrivePolicy" in queue[1]):
         url = sqs.create_queue(QueueName=logical_id, Attributes=_queue_attributes(properties, deployment))["QueueUrl"]
@@ -81,8 +105,12 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
             variables = properties.get("Environment", {}).get("Variables", {})
             environment = {k: deployment.resolve(v) for k, v in variables.items()}
             deployment.refs[logical_id] = logical_id  # the function's name here
+            log_group = properties.get("LoggingConfig", {}).get("LogGroup")
             deployment.functions[logical_id] = LocalFunction(
-                properties["Handler"], environment, int(properties.get("Timeout", 3))
+                properties["Handler"],
+                environment,
+                int(properties.get("Timeout", 3)),
+                deployment.resolve(log_group) if log_group else None,
             )
     for key, output in template.get("Outputs", {}).items():
         try:

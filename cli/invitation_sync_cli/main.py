@@ -3,6 +3,7 @@
   backfill  invoke the reconciler function until the table matches Partner Central
   redrive   move parked events back to the event queue (SQS dead-letter redrive); list what stays
   status    invitations per status, expiring ones, the last reconcile, failed events, alarms
+  verify    check the event path after a deploy: rule, policies, alarms, one record through the sync
 
 Every name comes from the stack's outputs (--stack); the functions do the writing and publishing
 under their own roles. Uses your AWS credentials (AWS_PROFILE, ...) and the standard endpoint variables.
@@ -26,7 +27,7 @@ from rich.console import Console
 
 from invitation_sync.domain import CATALOGS, PARTICIPANT_TYPES
 from invitation_sync.errors import InvitationSyncError
-from invitation_sync_cli import render
+from invitation_sync_cli import render, verify
 from invitation_sync_cli.backfill import DEFAULT_MAX_READS, BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
 from invitation_sync_cli.errors import CommandError, explain
@@ -150,6 +151,15 @@ def _parser() -> argparse.ArgumentParser:
     _json_option(status)
     status.add_argument("--table", help="override the stack output TableName")
     status.add_argument("--failed-events-queue-url", help="override the stack output FailedEventsQueueUrl")
+
+    verify.add_arguments(
+        command(
+            "verify",
+            _verify,
+            "check the event path without waiting for Partner Central: PASS/FAIL per step, with the fix",
+            verify.__doc__ or "",
+        )
+    )
     return parser
 
 
@@ -269,6 +279,18 @@ def _status(command: Command) -> int:
     else:
         render.status(Console(), args.stack, catalogs, status)
     return 0
+
+
+def _verify(command: Command) -> int:
+    args, out = command.args, Console()
+    return verify.verify(
+        command.clients,
+        command.outputs(*verify.OUTPUTS),
+        lambda step: render.verify_step(out, step),
+        catalog=args.catalog,
+        participant_type=args.participant_type,
+        wait_seconds=args.wait,
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from invitation_sync.normalize import iso_utc
 from invitation_sync_cli.backfill import BackfillProgress
 from invitation_sync_cli.redrive import ParkedEvent
 from invitation_sync_cli.status import STATUSES, StackStatus
+from invitation_sync_cli.verify import Step
 
 
 def json_document(document: Mapping[str, Any]) -> None:
@@ -118,3 +119,11 @@ def status(out: Console, stack: str, catalogs: list[str], state: StackStatus) ->
         out.print("alarms in ALARM: none")
     for name, reason in state.alarms_in_alarm:
         out.print(f"[red]ALARM[/red] {name}: {reason}", highlight=False, soft_wrap=True)
+
+
+def verify_step(out: Console, step: Step) -> None:
+    """`PASS|FAIL|SKIP <step>: <what>`, then the fix of a failure on its own line."""
+    mark = {True: "[green]PASS[/green]", False: "[red]FAIL[/red]", None: "SKIP"}[step.passed]
+    out.print(f"{mark} {step.name}: {step.detail}", highlight=False, soft_wrap=True)
+    if step.fix:
+        out.print(f"     fix: {step.fix}", highlight=False, soft_wrap=True)

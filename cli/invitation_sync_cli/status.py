@@ -19,6 +19,7 @@ from invitation_sync.normalize import iso_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import MetricAlarmTypeDef
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -158,17 +159,21 @@ class StatusReader:
             status.oldest_failed_event_measured_at = newest["Timestamp"]
 
     def _alarms(self, stack: str) -> list[tuple[str, str]]:
-        """CloudFormation names the stack's alarms `<stack>-<logical id>-<suffix>`, neither part with a dash;
-        the prefix alone would also match a stack named `<stack>-dev`."""
-        own = re.compile(rf"{re.escape(stack)}-[A-Za-z0-9]+-[A-Za-z0-9]+")
-        paginator = self._cloudwatch.get_paginator("describe_alarms")
-        pages = paginator.paginate(AlarmNamePrefix=f"{stack}-", StateValue="ALARM", AlarmTypes=["MetricAlarm"])
         return [
             (alarm["AlarmName"], alarm.get("AlarmDescription") or alarm.get("StateReason", ""))
-            for page in pages
-            for alarm in page["MetricAlarms"]
-            if own.fullmatch(alarm["AlarmName"])
+            for alarm in stack_alarms(self._cloudwatch, stack)
+            if alarm["StateValue"] == "ALARM"
         ]
+
+
+def stack_alarms(cloudwatch: "CloudWatchClient", stack: str) -> list["MetricAlarmTypeDef"]:
+    """The stack's metric alarms. CloudFormation names them `<stack>-<logical id>-<suffix>`, neither part
+    with a dash; the prefix alone would also match a stack named `<stack>-dev`."""
+    own = re.compile(rf"{re.escape(stack)}-[A-Za-z0-9]+-[A-Za-z0-9]+")
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(
+        AlarmNamePrefix=f"{stack}-", AlarmTypes=["MetricAlarm"]
+    )
+    return [alarm for page in pages for alarm in page["MetricAlarms"] if own.fullmatch(alarm["AlarmName"])]
 
 
 def now_utc() -> datetime:
