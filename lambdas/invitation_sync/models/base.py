@@ -1,4 +1,7 @@
-"""Shared model configuration and error wording."""
+"""Shared model configuration, optional members, error wording and schema generation."""
+
+import json
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
@@ -17,3 +20,20 @@ def describe(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "event"
         problems.append(f"{where}: {item['msg']}")
     return "; ".join(problems)
+
+
+def absent_when_none(value: object) -> bool:
+    """exclude_if for an optional member: absent, never null."""
+    return value is None
+
+
+def optional_member(schema: dict[str, Any]) -> None:
+    """json_schema_extra for an optional member: the schema shows only the present form."""
+    schema.pop("default", None)
+
+
+def json_schema_text(model: type[BaseModel]) -> str:
+    """A model's committed JSON Schema (draft 2020-12), as it serializes."""
+    schema = model.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

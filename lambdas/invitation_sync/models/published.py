@@ -1,13 +1,13 @@
 """The event published to SNS for every stored change. Its JSON Schema is generated from this model."""
 
-import json
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from invitation_sync.models.base import CamelModel
+from invitation_sync.models.base import CamelModel, absent_when_none, optional_member
+from invitation_sync.models.base import json_schema_text as schema_of
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.stored import StoredInvitation, reminder_event_id
 
@@ -21,14 +21,6 @@ EventType = Literal[
     "invitation.expiring",
 ]
 UNKNOWN: Final = "UNKNOWN"
-
-
-def _absent_when_none(value: object) -> bool:
-    return value is None
-
-
-def _optional_member(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)  # absent, never null: the schema shows only the present form
 
 
 class ExpiryReminder(CamelModel):
@@ -59,15 +51,15 @@ class InvitationChangedEvent(CamelModel):
     invitation: Invitation
     changed_fields: list[str] | SkipJsonSchema[None] = Field(
         None,
-        exclude_if=_absent_when_none,
-        json_schema_extra=_optional_member,
+        exclude_if=absent_when_none,
+        json_schema_extra=optional_member,
         description="Dotted paths (relative to `invitation`) of the members this version changed, sorted; "
         "a list is one member. Paths only, never values. Absent on invitation.created and invitation.expiring.",
     )
     reminder: ExpiryReminder | SkipJsonSchema[None] = Field(
         None,
-        exclude_if=_absent_when_none,
-        json_schema_extra=_optional_member,
+        exclude_if=absent_when_none,
+        json_schema_extra=optional_member,
         description="Only on invitation.expiring.",
     )
 
@@ -132,11 +124,4 @@ SCHEMA_PATH: Final = Path("schemas/invitation-changed-event.schema.json")
 
 def json_schema_text() -> str:
     """The published event's JSON Schema, as committed at SCHEMA_PATH."""
-    schema = InvitationChangedEvent.model_json_schema(by_alias=True, mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    SCHEMA_PATH.write_text(json_schema_text())
-    print(f"wrote {SCHEMA_PATH}")  # noqa: T201
+    return schema_of(InvitationChangedEvent)
