@@ -67,6 +67,10 @@ class StackSettings(BaseModel):
     expiry_reminders: list[Annotated[int, Field(ge=1, le=INVITATION_LIFETIME_HOURS)]] = Field(
         [72, 24], alias="expiryReminders"
     )
+    # The answer function (accept/reject); false deploys no function and no Partner Central write permission.
+    answers: bool = True
+    # Partner Central write calls per second for every answer together; its quota is 1/s for all integrations.
+    partner_central_write_rate: float = Field(1.0, alias="partnerCentralWriteRate", gt=0, le=10)
     # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~0.1x to every cold start (README).
     tracing: bool = False
     # Other AWS accounts whose principals may subscribe to the events topic themselves (a CRM team's own

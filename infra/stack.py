@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
 
+from infra.answer_function import AnswerFunction
 from infra.encryption import DataKey
 from infra.event_queue import InvitationEventQueue
 from infra.event_rule import InvitationEventRule
@@ -82,6 +83,9 @@ class InvitationSyncStack(Stack):
         functions = {"Sync": sync, "Reconciler": reconciler}
         if settings.expiry_reminders:
             functions["Reminders"] = ExpiryReminderFunction(self, "Reminders", wiring)
+        answerer = AnswerFunction(self, "Answers", wiring) if settings.answers else None
+        if answerer is not None:
+            functions["Answers"] = answerer
         messaging.allow_only_publishers(*(function.role for function in functions.values()))
         monitoring = InvitationMonitoring(
             self,
@@ -112,6 +116,8 @@ class InvitationSyncStack(Stack):
         CfnOutput(
             self, "ReconcilerFunctionName", value=reconciler.function.function_name, description="Reconciler function"
         )
+        if answerer is not None:
+            CfnOutput(self, "AnswerFunctionName", value=answerer.function.function_name, description="Answer function")
         CfnOutput(self, "EncryptionKeyArn", value=key.key_arn, description="KMS key of the table, topics and queues")
         CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard")
 

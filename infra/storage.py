@@ -5,7 +5,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from invitation_sync.adapters.table_design import INDEXES, PARTITION_KEY, SORT_KEY
+from invitation_sync.adapters.table_design import INDEXES, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE_ATTRIBUTE
 
 
 def _string(name: str) -> dynamodb.Attribute:
@@ -29,6 +29,7 @@ class InvitationStorage(Construct):
             # Protection follows the removal policy: a `destroy` test stack must be deletable.
             deletion_protection=removal_policy == RemovalPolicy.RETAIN,
             removal_policy=removal_policy,
+            time_to_live_attribute=TIME_TO_LIVE_ATTRIBUTE,  # bookkeeping items only (write slots)
         )
         for index in INDEXES:
             self.table.add_global_secondary_index(

@@ -3,6 +3,11 @@
 moto has no partnercentral-selling. Point a client here with AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING.
 Invitations are data in the shape botocore returns; every stored invitation and every answer is
 validated against botocore's service model, so fixtures cannot drift from AWS.
+
+Invitations are answered as Partner Central does (local/emulated_answers.py): only a PENDING invitation
+(ConflictException otherwise), within the write quota, the task idempotent by ClientToken; the status
+change is then stored like any other change (read-after-write lag included) and its EventBridge event is
+queued in `events`, in the shape local/samples.py builds for the other changes.
 """
 
 import base64
@@ -14,7 +19,7 @@ import re
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +30,20 @@ from botocore.model import ListShape, Shape, StringShape, StructureShape
 from botocore.validate import ParamValidator
 
 from invitation_sync.domain import INVITATION_ARN_PATTERN
+from local.emulated_answers import (
+    ACCEPT,
+    ACCEPTED_WITH,
+    CLIENT_TOKEN,
+    DETAIL_TYPE_BY_STATUS,
+    LIST_TASKS,
+    REJECT,
+    START_TASK,
+    WRITE_OPERATIONS,
+    Task,
+    TaskScript,
+    opportunity_id,
+)
+from local.samples import invitation_event
 
 TARGET_PREFIX: Final = "AWSPartnerCentralSelling."
 _MODEL: Final = botocore.session.get_session().get_service_model("partnercentral-selling")
@@ -38,6 +57,7 @@ _HTTP_STATUS: Final = {
 SERVED_CATALOGS: Final = ("AWS", "Sandbox")  # the model allows any letters; Partner Central serves these
 SUMMARY_MEMBERS: Final = tuple(cast(StructureShape, _MODEL.shape_for("EngagementInvitationSummary")).members)
 _GET_ANSWER: Final = cast(StructureShape, _MODEL.operation_model("GetEngagementInvitation").output_shape)
+_REASON_CODES: Final = cast(StringShape, _MODEL.shape_for("ReasonCode")).enum
 
 
 class ModelViolation(ValueError):
@@ -156,11 +176,13 @@ class Call:
 
 @dataclass
 class FaultPlan:
-    """Seeded random faults plus an optional quota (requests/second) like the real shared read bucket."""
+    """Seeded random faults plus the quotas (requests/second): the shared read bucket (off unless set) and
+    the write bucket, 1 per second like Partner Central's, across every write operation."""
 
     throttle_rate: float = 0.0
     internal_error_rate: float = 0.0
     quota_per_second: float | None = None
+    write_quota_per_second: float | None = 1.0
     read_lag_seconds: float = 0.0  # after a change, Get answers the previous state this long (read-after-write lag)
     seed: int = 0
     rng: random.Random = field(init=False)
@@ -179,14 +201,27 @@ class _Stored:
 
 
 class PartnerCentralEmulator:
-    def __init__(self, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self,
+        faults: FaultPlan | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rejected_become: str = "ResourceNotFoundException",
+    ) -> None:
+        """`clock` drives quotas, read lag and tasks; `rejected_become` is what Get answers for an invitation
+        rejected here ("all related data will become inaccessible", RejectEngagementInvitation's reference)."""
         self.faults = faults or FaultPlan()
+        self.clock = clock
+        self.rejected_become = rejected_become
         self.calls: list[Call] = []
+        self.events: list[dict[str, Any]] = []  # EventBridge events of the answers, oldest first
         self.faults_injected: Counter[str] = Counter()
         self._invitations: dict[tuple[str, str], _Stored] = {}
         self._unknown_members: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        self._queued: deque[tuple[str | None, str]] = deque()
+        self._queued: deque[tuple[str | None, str, bool]] = deque()
         self._accepted_at: deque[float] = deque()
+        self._written_at: deque[float] = deque()
+        self._tasks: list[Task] = []
+        self._scripts: dict[tuple[str, str], deque[TaskScript]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._token_generation = 0
@@ -194,16 +229,20 @@ class PartnerCentralEmulator:
     # --- data -----------------------------------------------------------------------------
     def put(self, response: Mapping[str, Any], participant_type: str = "RECEIVER") -> None:
         """Store (or replace) an invitation given as a GetEngagementInvitation response."""
-        validate_shape(response, _MODEL.operation_model("GetEngagementInvitation").output_shape, "invitation")
+        validate_shape(response, _GET_ANSWER, "invitation")
         with self._lock:
-            key = (response["Catalog"], response["Id"])
-            stored = _Stored(copy.deepcopy(dict(response)), participant_type)
-            previous = self._invitations.get(key)
-            if previous is not None and self.faults.read_lag_seconds > 0:
-                stored.lagging = previous.response
-                stored.lagging_until = time.monotonic() + self.faults.read_lag_seconds
-                self.faults_injected["lagging read"] += 1
-            self._invitations[key] = stored
+            self._store(response, participant_type)
+
+    def _store(self, response: Mapping[str, Any], participant_type: str) -> _Stored:
+        key = (response["Catalog"], response["Id"])
+        stored = _Stored(copy.deepcopy(dict(response)), participant_type)
+        previous = self._invitations.get(key)
+        if previous is not None and self.faults.read_lag_seconds > 0:
+            stored.lagging = previous.response
+            stored.lagging_until = self.clock() + self.faults.read_lag_seconds
+            self.faults_injected["lagging read"] += 1
+        self._invitations[key] = stored
+        return stored
 
     def update(self, catalog: str, invitation_id: str, **changes: Any) -> None:
         with self._lock:
@@ -232,6 +271,8 @@ class PartnerCentralEmulator:
 
     def _with_unknown_members(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         """The answer after its model check, with the members serve_unknown_member set spliced in."""
+        if operation not in {"GetEngagementInvitation", "ListEngagementInvitations"}:
+            return body
         listed = operation == "ListEngagementInvitations"
         answers = body.get("EngagementInvitationSummaries", []) if listed else [body]
         for answer in answers:
@@ -242,12 +283,37 @@ class PartnerCentralEmulator:
 
     def truth(self, catalog: str, invitation_id: str) -> dict[str, Any]:
         with self._lock:
+            self._finish_due_tasks()
             return copy.deepcopy(self._invitations[(catalog, invitation_id)].response)
 
-    def fail_next(self, error: str, operation: str | None = None, times: int = 1) -> None:
-        """Queue `times` answers of `error` for `operation` (any operation if None)."""
+    def fail_next(
+        self, error: str, operation: str | None = None, times: int = 1, *, after_effect: bool = False
+    ) -> None:
+        """Queue `times` answers of `error` for `operation` (any operation if None). `after_effect`: the
+        request takes effect first and only its answer is lost, as when a connection drops after a write."""
         with self._lock:
-            self._queued.extend([(operation, error)] * times)
+            self._queued.extend([(operation, error, after_effect)] * times)
+
+    def script_tasks(self, catalog: str, invitation_id: str, *scripts: TaskScript) -> None:
+        """The next tasks started for this invitation run these scripts in turn; then TaskScript()."""
+        for script in scripts:
+            if script.reason_code is not None and script.reason_code not in _REASON_CODES:
+                raise ModelViolation(f"{script.reason_code} is not a ReasonCode of botocore's model")
+        with self._lock:
+            self._scripts.setdefault((catalog, invitation_id), deque()).extend(scripts)
+
+    def take_events(self) -> list[dict[str, Any]]:
+        """The EventBridge events emitted since the last take, for a caller that delivers them."""
+        with self._lock:
+            self._finish_due_tasks()
+            taken, self.events = self.events, []
+            return taken
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Every task started, as List shows it (without counting as a read)."""
+        with self._lock:
+            self._finish_due_tasks()
+            return [task.summary() for task in self._tasks]
 
     def calls_to(self, operation: str) -> list[Call]:
         with self._lock:
@@ -261,6 +327,10 @@ class PartnerCentralEmulator:
             self.calls.clear()
             self.faults_injected.clear()
             self._accepted_at.clear()
+            self._written_at.clear()
+            self._tasks.clear()
+            self._scripts.clear()
+            self.events.clear()
             self.faults = FaultPlan()
 
     # --- serving --------------------------------------------------------------------------
@@ -292,8 +362,11 @@ class PartnerCentralEmulator:
     def answer(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """One request: (HTTP status, JSON body). Logged in `calls` with the error code, if any."""
         with self._lock:
+            self._finish_due_tasks()
             status, body = self._answer_locked(operation, params)
-            self.calls.append(Call(time.monotonic(), operation, params, body.get("__type")))
+            if status == 200 and (lost := self._queued_fault(operation, after_effect=True)):
+                status, body = _error(lost, "injected fault after the request took effect")
+            self.calls.append(Call(self.clock(), operation, params, body.get("__type")))
             return status, body
 
     def _answer_locked(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -303,7 +376,14 @@ class PartnerCentralEmulator:
             op_model = _MODEL.operation_model(operation)
         except Exception:
             return _error("UnknownOperationException", f"{operation} is not emulated")
-        handler = {"GetEngagementInvitation": self._get, "ListEngagementInvitations": self._list}.get(operation)
+        handler = {
+            "GetEngagementInvitation": self._get,
+            "ListEngagementInvitations": self._list,
+            START_TASK: self._start_task,
+            LIST_TASKS: self._list_tasks,
+            ACCEPT: self._accept,
+            REJECT: self._reject,
+        }.get(operation)
         if handler is None or op_model.input_shape is None:
             return _error("UnknownOperationException", f"{operation} is not emulated")
         if violations := request_violations(params, op_model.input_shape):
@@ -311,35 +391,45 @@ class PartnerCentralEmulator:
         if params["Catalog"] not in SERVED_CATALOGS:
             return _refused(FieldViolation("Catalog", f"must be one of {', '.join(SERVED_CATALOGS)}", "INVALID_VALUE"))
         status, body = handler(params)
-        if status == 200:
+        if status == 200 and op_model.output_shape is not None:
             validate_shape(body, op_model.output_shape, f"{operation} answer")
             body = self._with_unknown_members(operation, body)
         return status, _wire(body)
 
-    def _injected_fault(self, operation: str) -> str | None:
-        for index, (target, error) in enumerate(self._queued):
-            if target in (None, operation):
+    def _queued_fault(self, operation: str, *, after_effect: bool) -> str | None:
+        for index, (target, error, after) in enumerate(self._queued):
+            if target in (None, operation) and after == after_effect:
                 del self._queued[index]
-                return self._injected("queued", error)
-        plan, now = self.faults, time.monotonic()
-        if plan.quota_per_second:
-            while self._accepted_at and now - self._accepted_at[0] >= 1.0:
-                self._accepted_at.popleft()
-            if len(self._accepted_at) >= plan.quota_per_second:
-                return self._injected("quota throttle", "ThrottlingException")
+                return self._injected("queued after effect" if after else "queued", error)
+        return None
+
+    def _injected_fault(self, operation: str) -> str | None:
+        if queued := self._queued_fault(operation, after_effect=False):
+            return queued
+        plan, now = self.faults, self.clock()
+        writing = operation in WRITE_OPERATIONS
+        window, quota = (
+            (self._written_at, plan.write_quota_per_second) if writing else (self._accepted_at, plan.quota_per_second)
+        )
+        if quota:
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+            if len(window) >= quota:
+                return self._injected("write quota throttle" if writing else "quota throttle", "ThrottlingException")
         draw = plan.rng.random()
         if draw < plan.throttle_rate:
             return self._injected("throttle", "ThrottlingException")
         if draw < plan.throttle_rate + plan.internal_error_rate:
             return self._injected("internal error", "InternalServerException")
-        self._accepted_at.append(now)
+        window.append(now)
         return None
 
     def _injected(self, kind: str, error: str) -> str:
         self.faults_injected[kind] += 1
         return error
 
-    def _get(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _find(self, params: dict[str, Any]) -> _Stored | tuple[int, dict[str, Any]]:
+        """The invitation `Identifier` names, or the error Partner Central answers instead."""
         arn = INVITATION_ARN_PATTERN.fullmatch(params["Identifier"])
         if arn and arn["catalog"] != params["Catalog"]:
             message = f"names catalog {arn['catalog']}, the request's Catalog is {params['Catalog']}"
@@ -350,7 +440,13 @@ class PartnerCentralEmulator:
             return _error("ResourceNotFoundException", "Engagement invitation not found")
         if stored.inaccessible:
             return _error(stored.inaccessible, "Engagement invitation is no longer accessible")
-        if stored.lagging is not None and time.monotonic() < stored.lagging_until:
+        return stored
+
+    def _get(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        stored = self._find(params)
+        if isinstance(stored, tuple):
+            return stored
+        if stored.lagging is not None and self.clock() < stored.lagging_until:
             return 200, copy.deepcopy(stored.lagging)
         return 200, copy.deepcopy(stored.response)
 
@@ -375,16 +471,106 @@ class PartnerCentralEmulator:
         matches.sort(key=lambda s: (s.get("InvitationDate") or datetime.min, s["Id"]))
         if sort.get("SortOrder") == "DESCENDING":
             matches.reverse()
+        return self._page("EngagementInvitationSummaries", matches, params)
+
+    def _page(self, member: str, matches: list[dict[str, Any]], params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One page of `matches` under `member`, continued by a NextToken of this query."""
         query = _query_fingerprint(params)
         start = self._token_offset(params["NextToken"], query) if "NextToken" in params else 0
         if start is None:
             return _refused(FieldViolation("NextToken", "is invalid or has expired", "INVALID_VALUE"))
         size = params.get("MaxResults", 100)
-        body: dict[str, Any] = {"EngagementInvitationSummaries": matches[start : start + size]}
+        body: dict[str, Any] = {member: matches[start : start + size]}
         if start + size < len(matches):
             token = {"offset": start + size, "generation": self._token_generation, "query": query}
             body["NextToken"] = base64.b64encode(json.dumps(token).encode()).decode()
         return 200, body
+
+    # --- answering ------------------------------------------------------------------------
+    def _answerable(self, params: dict[str, Any], operation: str) -> _Stored | tuple[int, dict[str, Any]]:
+        """The invitation, if this account may answer it now with `operation`; else Partner Central's error."""
+        stored = self._find(params)
+        if isinstance(stored, tuple):
+            return stored
+        if stored.participant_type != "RECEIVER":
+            return _error("AccessDeniedException", "Only the receiver of an engagement invitation can answer it")
+        status, payload_type = stored.response.get("Status"), stored.response.get("PayloadType")
+        if status != "PENDING":
+            return _error("ConflictException", f"Engagement invitation is {status}, not PENDING")
+        if any(t.status == "IN_PROGRESS" and t.invitation_id == stored.response["Id"] for t in self._tasks):
+            return _error("ConflictException", "A task accepting this engagement invitation is in progress")
+        documented = ACCEPTED_WITH.get(str(payload_type))
+        if operation != REJECT and documented and documented != operation:
+            message = f"A {payload_type} is accepted with {documented}"
+            return _error("ValidationException", message, Reason="BUSINESS_VALIDATION_FAILED")
+        return stored
+
+    def _start_task(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        token, catalog = params["ClientToken"], params["Catalog"]
+        if not CLIENT_TOKEN.fullmatch(token):
+            violation = FieldViolation(
+                "ClientToken", f"must match the pattern {CLIENT_TOKEN.pattern}", "INVALID_STRING_FORMAT"
+            )
+            return _refused(violation)
+        same_token = next((t for t in self._tasks if (t.catalog, t.client_token) == (catalog, token)), None)
+        if same_token is not None:  # idempotent: the same task, whatever happened since
+            if same_token.invitation_id != params["Identifier"].rsplit("/", 1)[-1]:
+                return _error("ConflictException", "ClientToken was used for another engagement invitation")
+            same_token.reads += 1
+            return 200, same_token.summary()
+        stored = self._answerable(params, START_TASK)
+        if isinstance(stored, tuple):
+            return stored
+        invitation_id = stored.response["Id"]
+        scripts = self._scripts.get((catalog, invitation_id))
+        script = scripts.popleft() if scripts else TaskScript()
+        task = Task(len(self._tasks) + 1, catalog, invitation_id, token, script, self.clock())
+        self._tasks.append(task)
+        return 200, task.summary()
+
+    def _list_tasks(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Every read of a task IN_PROGRESS brings it closer to its end (TaskScript)."""
+        found = [task for task in self._tasks if task.matches(params)]
+        for task in found:
+            task.reads += 1
+        ascending = params.get("Sort", {}).get("SortOrder") == "ASCENDING"
+        found.sort(key=lambda t: (t.start_time, t.number), reverse=not ascending)
+        return self._page("TaskSummaries", [task.summary() for task in found], params)
+
+    def _accept(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        stored = self._answerable(params, ACCEPT)
+        if isinstance(stored, tuple):
+            return stored
+        self._change_status(stored, "ACCEPTED")
+        return 200, {}
+
+    def _reject(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        stored = self._answerable(params, REJECT)
+        if isinstance(stored, tuple):
+            return stored
+        reason = {"RejectionReason": params["RejectionReason"]} if "RejectionReason" in params else {}
+        self._change_status(stored, "REJECTED", **reason).inaccessible = self.rejected_become
+        return 200, {}
+
+    def _finish_due_tasks(self) -> None:
+        now = self.clock()
+        for task in self._tasks:
+            if not task.due(now):
+                continue
+            stored = self._invitations.get((task.catalog, task.invitation_id))
+            if task.script.reason_code is None and stored and stored.response.get("Status") == "PENDING":
+                task.status, task.opportunity_id = "COMPLETE", opportunity_id(task.number)
+                self._change_status(stored, "ACCEPTED")
+            else:  # scripted to fail, or answered meanwhile
+                task.status, task.reason_code = "FAILED", task.script.reason_code or "EngagementInvitationConflict"
+
+    def _change_status(self, stored: _Stored, status: str, **changes: Any) -> _Stored:
+        """Partner Central's side of an answer: the new status (Get may lag) and its EventBridge event."""
+        response = {**stored.response, "Status": status, **changes}
+        validate_shape(response, _GET_ANSWER, "answered invitation")
+        changed = self._store(response, stored.participant_type)
+        self.events.append(invitation_event(response, DETAIL_TYPE_BY_STATUS[status]))
+        return changed
 
     def expire_list_tokens(self) -> None:
         """Every NextToken handed out so far is refused from now on, as Partner Central's expire."""

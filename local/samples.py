@@ -17,11 +17,16 @@ INVITED_AT = datetime.now(UTC).replace(hour=9, minute=30, second=0, microsecond=
 
 def invitation_id(number: int) -> str:
     """engi- + 13 base-36 characters, distinct per number."""
+    return f"engi-{base36(number)}"
+
+
+def base36(number: int) -> str:
+    """13 base-36 characters, the id suffix Partner Central uses (engi-, task-)."""
     digits, alphabet = "", "0123456789abcdefghijklmnopqrstuvwxyz"
     for _ in range(13):
         number, remainder = divmod(number, 36)
         digits = alphabet[remainder] + digits
-    return f"engi-{digits}"
+    return digits
 
 
 def _common(number: int, catalog: str, status: str, payload_type: str, title: str) -> dict[str, Any]:

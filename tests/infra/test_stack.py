@@ -105,7 +105,7 @@ def test_function_runtime_and_environment_wiring(default_stack: Synthesized, con
     )
     for stack, days in ((configured_stack, 30), (default_stack, 90)):
         groups = stack.resources("AWS::Logs::LogGroup").values()
-        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days, days, days]
+        assert [group["Properties"]["RetentionInDays"] for group in groups] == [days] * 4
 
 
 def test_tracing_setting_switches_tracing_config_xray_permissions_and_powertools_together(
@@ -113,10 +113,10 @@ def test_tracing_setting_switches_tracing_config_xray_permissions_and_powertools
 ) -> None:
     for stack, traced in ((default_stack, False), (configured_stack, True)):
         functions = list(stack.resources("AWS::Lambda::Function").values())
-        assert len(functions) == 3  # sync, reconciler, reminders
-        assert [f["Properties"].get("TracingConfig") for f in functions] == [{"Mode": "Active"} if traced else None] * 3
+        assert len(functions) == 4  # sync, reconciler, reminders, answers
+        assert [f["Properties"].get("TracingConfig") for f in functions] == [{"Mode": "Active"} if traced else None] * 4
         disabled = [f["Properties"]["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] for f in functions]
-        assert disabled == [str(not traced).lower()] * 3
+        assert disabled == [str(not traced).lower()] * 4
         xray = [a for s in statements(stack) for a in actions(s) if a.startswith("xray:")]
         assert sorted(set(xray)) == (["xray:PutTelemetryRecords", "xray:PutTraceSegments"] if traced else [])
 
@@ -150,6 +150,13 @@ def test_partner_central_reads_are_limited_to_the_configured_catalogs(configured
         # the sync function (List: the summary of a first sighting whose details are gone)
         ("partnercentral:GetEngagementInvitation", "partnercentral:ListEngagementInvitations"),
         ("partnercentral:ListEngagementInvitations", "partnercentral:GetEngagementInvitation"),  # the reconciler
+        (  # the answer function (tests/infra/test_answer_function.py: the only writer)
+            "partnercentral:StartEngagementByAcceptingInvitationTask",
+            "partnercentral:AcceptEngagementInvitation",
+            "partnercentral:RejectEngagementInvitation",
+            "partnercentral:ListEngagementByAcceptingInvitationTasks",
+            "partnercentral:GetEngagementInvitation",
+        ),
     ]
     for statement in found:
         assert statement["Condition"] == {"StringEquals": {"partnercentral:Catalog": ["AWS", "Sandbox"]}}
@@ -287,7 +294,7 @@ def test_topics_and_queue_are_encrypted_and_tls_only(default_stack: Synthesized)
     assert policies.count('"aws:SecureTransport": "false"') == 4  # two topics, two queues
 
 
-def test_only_the_three_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
+def test_only_the_four_functions_may_publish_invitation_events(default_stack: Synthesized) -> None:
     default_stack.template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
@@ -305,6 +312,7 @@ def test_only_the_three_functions_may_publish_invitation_events(default_stack: S
                                             {"Fn::GetAtt": [Match.string_like_regexp("SyncFunctionRole"), "Arn"]},
                                             {"Fn::GetAtt": [Match.string_like_regexp("ReconcilerRole"), "Arn"]},
                                             {"Fn::GetAtt": [Match.string_like_regexp("RemindersRole"), "Arn"]},
+                                            {"Fn::GetAtt": [Match.string_like_regexp("AnswersRole"), "Arn"]},
                                         ]
                                     }
                                 },
@@ -504,4 +512,4 @@ def test_direct_synth_reads_cdk_json_context(tmp_path: Path, monkeypatch: pytest
     app, stack = create_app(outdir=str(tmp_path / "out"))
     template = json.loads((Path(app.synth().directory) / f"{stack.artifact_id}.template.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox"] * 3
+    assert [f["Properties"]["Environment"]["Variables"]["SYNC_CATALOGS"] for f in functions] == ["Sandbox"] * 4

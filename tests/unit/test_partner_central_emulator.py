@@ -1,5 +1,7 @@
 """The emulator speaks botocore's wire protocol and refuses data botocore's model does not allow."""
 
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -7,8 +9,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from local.emulated_answers import TaskScript
 from local.partner_central_emulator import ModelViolation, PartnerCentralEmulator
-from local.samples import lead_invitation, opportunity_invitation
+from local.samples import account_planning_invitation, invitation_event, lead_invitation, opportunity_invitation
+
+ACCEPTED = "Engagement Invitation Accepted"
 
 
 @pytest.fixture
@@ -235,3 +240,310 @@ def test_next_tokens_expire_and_belong_to_their_query(client: Any, emulator: Par
     for raised in (other_query, expired):
         assert refusal(raised) == ("ValidationException", "REQUEST_VALIDATION_FAILED", [("NextToken", "INVALID_VALUE")])
     assert client.list_engagement_invitations(**query)["NextToken"]  # a new listing works
+
+
+# --- answering invitations ---------------------------------------------------------------------
+
+
+class Clock:
+    """The emulator's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def clocked(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[PartnerCentralEmulator]:
+    """An emulator of its own whose quotas, read lag and tasks follow `clock`."""
+    with PartnerCentralEmulator(clock=clock) as running:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING", running.url)
+        yield running
+
+
+@pytest.fixture
+def writer(clocked: PartnerCentralEmulator) -> Any:
+    return boto3.client(
+        "partnercentral-selling",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
+
+
+def error_code(call: Callable[[], object]) -> str:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return str(raised.value.response["Error"]["Code"])
+
+
+def listed(writer: Any, task_id: str) -> dict[str, Any]:
+    [summary] = writer.list_engagement_by_accepting_invitation_tasks(Catalog="AWS", TaskIdentifier=[task_id])[
+        "TaskSummaries"
+    ]
+    return dict(summary)
+
+
+def test_an_opportunity_is_accepted_by_a_task_that_completes_with_an_opportunity_and_an_event(
+    writer: Any, clocked: PartnerCentralEmulator
+) -> None:
+    invitation = opportunity_invitation(1)
+    clocked.put(invitation)
+    started = writer.start_engagement_by_accepting_invitation_task(
+        Catalog="AWS", Identifier=invitation["Id"], ClientToken="answer-1"
+    )
+    assert (started["TaskStatus"], started["EngagementInvitationId"]) == ("IN_PROGRESS", invitation["Id"])
+    assert re.fullmatch(r"task-[0-9a-z]{13}", started["TaskId"])
+    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])["Status"] == "PENDING"
+    assert listed(writer, started["TaskId"])["TaskStatus"] == "IN_PROGRESS"  # TaskScript(): read once in progress
+    assert clocked.events == []
+
+    done = listed(writer, started["TaskId"])
+    assert done["TaskStatus"] == "COMPLETE"
+    assert re.fullmatch(r"O[0-9]{1,19}", done["OpportunityId"])
+    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])["Status"] == "ACCEPTED"
+    assert clocked.take_events() == [invitation_event(clocked.truth("AWS", invitation["Id"]), ACCEPTED)]
+    assert clocked.take_events() == []
+
+
+def test_the_same_client_token_answers_the_same_task_and_accepts_once(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock
+) -> None:
+    invitation = opportunity_invitation(2)
+    clocked.put(invitation)
+    request = {"Catalog": "AWS", "Identifier": invitation["Id"], "ClientToken": "answer-2"}
+    first = writer.start_engagement_by_accepting_invitation_task(**request)
+    clock.now += 1  # the write quota
+    again = writer.start_engagement_by_accepting_invitation_task(**request)
+    clock.now += 1
+    after_completion = writer.start_engagement_by_accepting_invitation_task(**request)
+    assert first["TaskId"] == again["TaskId"] == after_completion["TaskId"]
+    assert after_completion["TaskStatus"] == "COMPLETE"
+    assert len(clocked.tasks()) == 1
+    assert len(clocked.take_events()) == 1
+    clock.now += 1
+    another_token = {**request, "ClientToken": "answer-2-again"}
+    assert error_code(lambda: writer.start_engagement_by_accepting_invitation_task(**another_token)) == (
+        "ConflictException"
+    )
+    clock.now += 1
+    other_invitation = {**request, "Identifier": opportunity_invitation(3)["Id"]}
+    assert error_code(lambda: writer.start_engagement_by_accepting_invitation_task(**other_invitation)) == (
+        "ConflictException"
+    )
+
+
+def test_a_scripted_task_fails_with_its_reason_code_and_leaves_the_invitation_pending(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock
+) -> None:
+    invitation = opportunity_invitation(4)
+    clocked.put(invitation)
+    clocked.script_tasks("AWS", invitation["Id"], TaskScript(reads_in_progress=0, reason_code="RequestThrottled"))
+    task = writer.start_engagement_by_accepting_invitation_task(
+        Catalog="AWS", Identifier=invitation["Id"], ClientToken="answer-4"
+    )
+    failed = listed(writer, task["TaskId"])
+    assert (failed["TaskStatus"], failed["ReasonCode"]) == ("FAILED", "RequestThrottled")
+    assert "OpportunityId" not in failed
+    assert clocked.truth("AWS", invitation["Id"])["Status"] == "PENDING"
+    assert clocked.take_events() == []
+
+    clock.now += 1
+    retried = writer.start_engagement_by_accepting_invitation_task(
+        Catalog="AWS", Identifier=invitation["Id"], ClientToken="answer-4-second"
+    )
+    assert retried["TaskId"] != task["TaskId"]  # a new task after a failed one: the script queue is empty
+    listed(writer, retried["TaskId"])
+    assert listed(writer, retried["TaskId"])["TaskStatus"] == "COMPLETE"
+
+
+def test_a_task_stays_in_progress_until_its_time_on_the_emulators_clock(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock
+) -> None:
+    invitation = opportunity_invitation(5)
+    clocked.put(invitation)
+    clocked.script_tasks("AWS", invitation["Id"], TaskScript(reads_in_progress=0, seconds_in_progress=30))
+    task = writer.start_engagement_by_accepting_invitation_task(
+        Catalog="AWS", Identifier=invitation["Id"], ClientToken="answer-5"
+    )
+    clock.now += 29
+    assert [listed(writer, task["TaskId"])["TaskStatus"] for _ in range(3)] == ["IN_PROGRESS"] * 3
+    assert (
+        error_code(
+            lambda: writer.reject_engagement_invitation(  # a task in progress holds the invitation
+                Catalog="AWS", Identifier=invitation["Id"], RejectionReason="Other"
+            )
+        )
+        == "ConflictException"
+    )
+    clock.now += 1
+    assert clocked.truth("AWS", invitation["Id"])["Status"] == "ACCEPTED"  # done without anybody listing
+    assert listed(writer, task["TaskId"])["TaskStatus"] == "COMPLETE"
+
+
+def test_writes_above_one_per_second_are_throttled_across_every_write_operation(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock
+) -> None:
+    for number in (6, 7, 8):
+        clocked.put(lead_invitation(number))
+    writer.accept_engagement_invitation(Catalog="AWS", Identifier=lead_invitation(6)["Id"])
+    clock.now += 0.5
+    reject = {"Catalog": "AWS", "Identifier": lead_invitation(7)["Id"], "RejectionReason": "Other"}
+    assert error_code(lambda: writer.reject_engagement_invitation(**reject)) == "ThrottlingException"
+    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=lead_invitation(8)["Id"])  # reads: own bucket
+    clock.now += 0.5
+    writer.reject_engagement_invitation(**reject)
+    assert clocked.faults_injected["write quota throttle"] == 1
+    assert clocked.truth("AWS", lead_invitation(7)["Id"])["Status"] == "REJECTED"  # the throttled call did nothing
+
+
+def test_a_rejection_keeps_its_reason_and_hides_the_invitation_as_partner_central_does(
+    writer: Any, clocked: PartnerCentralEmulator
+) -> None:
+    invitation = opportunity_invitation(9)
+    clocked.put(invitation)
+    writer.reject_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"], RejectionReason="Unable to support")
+    truth = clocked.truth("AWS", invitation["Id"])
+    assert (truth["Status"], truth["RejectionReason"]) == ("REJECTED", "Unable to support")
+    assert error_code(lambda: writer.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])) == (
+        "ResourceNotFoundException"
+    )
+    assert clocked.take_events() == [invitation_event(truth, "Engagement Invitation Rejected")]
+
+
+@pytest.mark.parametrize("status", ["ACCEPTED", "REJECTED", "EXPIRED"])
+def test_an_invitation_that_is_not_pending_answers_conflict_to_every_write(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock, status: str
+) -> None:
+    lead, opportunity = lead_invitation(10, status=status), opportunity_invitation(11, status=status)
+    clocked.put(lead)
+    clocked.put(opportunity)
+    calls = [
+        lambda: writer.accept_engagement_invitation(Catalog="AWS", Identifier=lead["Id"]),
+        lambda: writer.reject_engagement_invitation(Catalog="AWS", Identifier=lead["Id"], RejectionReason="Other"),
+        lambda: writer.start_engagement_by_accepting_invitation_task(
+            Catalog="AWS", Identifier=opportunity["Id"], ClientToken="late"
+        ),
+    ]
+    codes = []
+    for call in calls:
+        clock.now += 1
+        codes.append(error_code(call))
+    assert codes == ["ConflictException"] * 3
+    assert clocked.tasks() == []
+    assert clocked.events == []
+
+
+def test_each_payload_type_is_accepted_with_the_operation_aws_documents_for_it(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock
+) -> None:
+    opportunity, lead, plan = opportunity_invitation(12), lead_invitation(13), account_planning_invitation(14)
+    for invitation in (opportunity, lead, plan):
+        clocked.put(invitation)
+    with pytest.raises(ClientError) as wrong_for_opportunity:
+        writer.accept_engagement_invitation(Catalog="AWS", Identifier=opportunity["Id"])
+    clock.now += 1
+    with pytest.raises(ClientError) as wrong_for_lead:
+        writer.start_engagement_by_accepting_invitation_task(Catalog="AWS", Identifier=lead["Id"], ClientToken="t")
+    for raised in (wrong_for_opportunity, wrong_for_lead):
+        assert refusal(raised)[:2] == ("ValidationException", "BUSINESS_VALIDATION_FAILED")
+    assert "StartEngagementByAcceptingInvitationTask" in str(wrong_for_opportunity.value)
+    clock.now += 1
+    writer.accept_engagement_invitation(Catalog="AWS", Identifier=plan["Id"])
+    assert clocked.truth("AWS", plan["Id"])["Status"] == "ACCEPTED"
+
+
+def test_only_the_receiver_answers(writer: Any, clocked: PartnerCentralEmulator) -> None:
+    sent = lead_invitation(15)
+    clocked.put(sent, participant_type="SENDER")
+    assert error_code(lambda: writer.accept_engagement_invitation(Catalog="AWS", Identifier=sent["Id"])) == (
+        "AccessDeniedException"
+    )
+    assert clocked.truth("AWS", sent["Id"])["Status"] == "PENDING"
+
+
+@pytest.mark.parametrize(
+    ("operation", "request_params", "field", "code"),
+    [
+        (
+            "start_engagement_by_accepting_invitation_task",
+            {"Catalog": "AWS", "Identifier": "engi-000000000000g", "ClientToken": "x" * 65},
+            "ClientToken",
+            "INVALID_STRING_FORMAT",
+        ),
+        (
+            "start_engagement_by_accepting_invitation_task",
+            {"Catalog": "AWS", "Identifier": "engi-000000000000g", "ClientToken": "with space"},
+            "ClientToken",
+            "INVALID_STRING_FORMAT",
+        ),
+        (
+            "reject_engagement_invitation",
+            {"Catalog": "AWS", "Identifier": "engi-000000000000g", "RejectionReason": "x" * 81},
+            "RejectionReason",
+            "INVALID_STRING_FORMAT",
+        ),
+        ("accept_engagement_invitation", {"Catalog": "AWS"}, "Identifier", "REQUIRED_FIELD_MISSING"),
+        (
+            "list_engagement_by_accepting_invitation_tasks",
+            {"Catalog": "AWS", "TaskStatus": ["DONE"]},
+            "TaskStatus[0]",
+            "INVALID_ENUM_VALUE",
+        ),
+    ],
+)
+def test_write_requests_outside_the_model_or_the_api_reference_are_refused(
+    clocked: PartnerCentralEmulator, operation: str, request_params: dict[str, Any], field: str, code: str
+) -> None:
+    clocked.put(lead_invitation(16))
+    unchecked = boto3.client(
+        "partnercentral-selling",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False),
+    )
+    with pytest.raises(ClientError) as raised:
+        getattr(unchecked, operation)(**request_params)
+    assert refusal(raised) == ("ValidationException", "REQUEST_VALIDATION_FAILED", [(field, code)])
+    assert clocked.truth("AWS", lead_invitation(16)["Id"])["Status"] == "PENDING"
+
+
+def test_an_answer_lost_after_the_write_took_effect(writer: Any, clocked: PartnerCentralEmulator, clock: Clock) -> None:
+    lead = lead_invitation(17)
+    clocked.put(lead)
+    clocked.fail_next("InternalServerException", "AcceptEngagementInvitation", after_effect=True)
+    assert error_code(lambda: writer.accept_engagement_invitation(Catalog="AWS", Identifier=lead["Id"])) == (
+        "InternalServerException"
+    )
+    assert clocked.truth("AWS", lead["Id"])["Status"] == "ACCEPTED"
+    assert len(clocked.take_events()) == 1
+    clock.now += 1
+    assert error_code(lambda: writer.accept_engagement_invitation(Catalog="AWS", Identifier=lead["Id"])) == (
+        "ConflictException"
+    )
+
+
+def test_get_lags_behind_an_answer_like_any_other_change(
+    writer: Any, clocked: PartnerCentralEmulator, clock: Clock
+) -> None:
+    lead = lead_invitation(18)
+    clocked.put(lead)
+    clocked.faults.read_lag_seconds = 2.0
+    writer.accept_engagement_invitation(Catalog="AWS", Identifier=lead["Id"])
+    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=lead["Id"])["Status"] == "PENDING"
+    clock.now += 2
+    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=lead["Id"])["Status"] == "ACCEPTED"
+
+
+def test_task_scripts_name_reason_codes_of_the_model(clocked: PartnerCentralEmulator) -> None:
+    with pytest.raises(ModelViolation, match="NotAReason"):
+        clocked.script_tasks("AWS", "engi-0000000000001", TaskScript(reason_code="NotAReason"))

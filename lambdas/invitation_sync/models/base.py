@@ -1,4 +1,4 @@
-"""Shared model configuration and error wording."""
+"""Shared model configuration, optional members, error wording and schema generation."""
 
 import re
 from collections.abc import Iterable
@@ -57,3 +57,13 @@ def describe(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "event"
         problems.append(f"{where}: {item['msg']}")
     return "; ".join(problems)
+
+
+def absent_when_none(value: object) -> bool:
+    """exclude_if for an optional member: absent, never null."""
+    return value is None
+
+
+def optional_member(schema: dict[str, Any]) -> None:
+    """json_schema_extra for an optional member: the schema shows only the present form."""
+    schema.pop("default", None)
