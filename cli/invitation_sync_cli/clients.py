@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sts import STSClient
 
 # A backfill invocation returns within its maxSeconds, but Lambda may hold a synchronous call for the
 # function's whole timeout (15 minutes): wait that long, keep the idle connection alive meanwhile.
@@ -40,3 +41,6 @@ class Clients:
 
     def cloudwatch(self) -> "CloudWatchClient":
         return self.session.client("cloudwatch", config=READ_CONFIG)
+
+    def sts(self) -> "STSClient":
+        return self.session.client("sts", config=READ_CONFIG)

@@ -358,3 +358,36 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
     assert "ChangeMessageVisibilityBatch" in sent  # the event parked again, listed without being consumed
     denied = sorted({str(request) for request in requests if not policy.allows(request)})
     assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
+
+
+def test_pending_lists_what_waits_for_an_answer_soonest_expiry_first_from_the_table(
+    stack: LocalOperator,
+    emulator: PartnerCentralEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line per invitation
+    now = datetime.now(UTC).replace(microsecond=0)
+    emulator.put({**opportunity_invitation(1), "ExpirationDate": now + timedelta(days=9)})
+    emulator.put({**lead_invitation(2, catalog="Sandbox"), "ExpirationDate": now + timedelta(hours=5)})
+    emulator.put({**opportunity_invitation(3), "ExpirationDate": now - timedelta(hours=1)})  # too late to answer
+    emulator.put(opportunity_invitation(4, status="ACCEPTED"))
+    assert stack.invoker.invoke(stack.deployment.outputs["ReconcilerFunctionName"], {"mode": "full"})["complete"]
+    emulator.calls.clear()
+
+    assert cli(stack, "pending") == 0
+
+    rows = [line for line in capsys.readouterr().out.splitlines() if "engi-" in line]
+    assert [row.split("│")[2].strip() for row in rows] == ["engi-0000000000002", "engi-0000000000001"]
+    assert [cell.strip() for cell in rows[0].split("│")[1:8]] == [
+        "Sandbox",
+        "engi-0000000000002",
+        "LeadInvitation",
+        "Amazon Web Services",
+        "Initech",
+        "Inbound lead: analytics",
+        "4 h 59 min",
+    ]
+    assert "Globex Corporation" in rows[1]
+    assert "8 d 23 h" in rows[1]
+    assert emulator.calls == []  # the table, never Partner Central
