@@ -325,13 +325,22 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
     stays listed as parked), with the KMS use it implies, must be allowed by the README's policy on the
     names CloudFormation gives the resources (here: logical ids)."""
     emulator.put(opportunity_invitation(1))
+    emulator.put(lead_invitation(3))
     sqs, outputs = boto3.client("sqs"), stack.deployment.outputs
     unknown_catalog = {**invitation_event(opportunity_invitation(2)), "detail": {"catalog": "Foo"}}
     sqs.send_message(QueueUrl=outputs["FailedEventsQueueUrl"], MessageBody=json.dumps(unknown_catalog))
     mapping = LocalEventSourceMapping(sqs, outputs["EventQueueUrl"], stack.invoker, outputs["SyncFunctionName"])
+    commands = (
+        ["status"],
+        ["backfill"],
+        ["redrive", "--wait", "60"],
+        ["pending"],
+        ["accept", "engi-0000000000001", "--yes"],
+        ["reject", "engi-0000000000003", "--reason", "Unable to support", "--yes"],
+    )
     with CallRecorder(stack.session) as recorder, recorder.acting_as("operator"), mapping.running():
         invoker = RecordedInvoker(stack, recorder)
-        for command in (["status"], ["backfill"], ["redrive", "--wait", "60"]):
+        for command in commands:
             assert main(command, session=stack.session, invoker=invoker) == 0, command
 
     names = TemplateNames(template, stack.deployment)
@@ -354,7 +363,8 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
         as_deployed(request) for call in recorder.calls for request in authorization_requests(call, keys, PARTITION_KEY)
     ]
     sent = {call.operation for call in recorder.calls}
-    assert {"DescribeStacks", "Query", "DescribeAlarms", "Invoke", "StartMessageMoveTask"} <= sent
+    assert {"DescribeStacks", "Query", "GetItem", "DescribeAlarms", "Invoke", "StartMessageMoveTask"} <= sent
+    assert "GetCallerIdentity" in sent
     assert "ChangeMessageVisibilityBatch" in sent  # the event parked again, listed without being consumed
     denied = sorted({str(request) for request in requests if not policy.allows(request)})
     assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
