@@ -9,7 +9,7 @@ from typing import Final
 from botocore.config import Config
 from botocore.retries.standard import ExponentialBackoff
 
-from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG
+from invitation_sync.adapters.aws import AWS_CONFIG, PARTNER_CENTRAL_CONFIG, PARTNER_CENTRAL_WRITE_CONFIG
 from invitation_sync.domain import PARTICIPANT_TYPES
 
 # botocore's standard mode waits at most min(base * 2 ** (n - 1), 20) s before retry n (base 1 s for
@@ -91,3 +91,28 @@ EVENT_RECEIVES: Final = len(RETRY_DELAYS_SECONDS) + 1
 def retry_delay(receives: int) -> int:
     """Seconds until a record received `receives` times (1-based) is seen again."""
     return RETRY_DELAYS_SECONDS[min(max(receives, 1), len(RETRY_DELAYS_SECONDS)) - 1]
+
+
+# Answers (answer.py). A write call makes up to WRITE_ATTEMPTS attempts (throttling, 5xx, dropped
+# connections), each after its own write slot: a wait of at most WRITE_SLOT_WAIT_SECONDS and the PutItem
+# that ends it, then one attempt (the writer client does not retry).
+WRITE_ATTEMPTS: Final = 3
+WRITE_SLOT_WAIT_SECONDS: Final = 10.0
+WRITE_CALL_WORST_CASE: Final = WRITE_ATTEMPTS * (
+    WRITE_SLOT_WAIT_SECONDS + AWS_CALL_WORST_CASE + call_worst_case(PARTNER_CENTRAL_WRITE_CONFIG)
+)
+
+
+def answer_write_worst_case(pacing: float) -> float:
+    """From the decision to write until Partner Central's answer is recorded: the step recorded (writing), a
+    Get when a token-less write resumes and again after a ConflictException, the write call, the result
+    recorded. A write is started only with this much time left; otherwise the answer stays claimed."""
+    return 2 * AWS_CALL_WORST_CASE + 2 * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + WRITE_CALL_WORST_CASE
+
+
+# A failure at its worst after a write: recorded, published, marked published. The accept task is followed
+# (one List per poll) only while this much is left after the poll.
+ANSWER_FAILURE_WORST_CASE: Final = 3 * AWS_CALL_WORST_CASE
+# The answer's lease: longer than the answer function's timeout (tests/infra), so an answer is resumed
+# only once the request that held it has surely ended, crashed or timed out.
+ANSWER_LEASE_SECONDS: Final = 420.0

@@ -74,3 +74,21 @@ class EventQueueError(RetryableError):
 
 class ConcurrentChangeError(RetryableError):
     """Other deliveries kept changing the invitation while this one tried to store it."""
+
+
+class WriteQuotaBusyError(RetryableError):
+    """Other callers held every Partner Central write slot for as long as this one could wait."""
+
+
+class AnswerWriteError(InvitationSyncError):
+    """Partner Central refused an answer's write call: `code` is its error code (ConflictException,
+    ValidationException, ...), recorded and published with the failed answer. The message names the call
+    and the code (and a ValidationException's Reason), never request values."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AnswerLeaseLostError(RetryableError):
+    """Another request took over an answer this one held: its lease ran out (the invocation overran it)."""

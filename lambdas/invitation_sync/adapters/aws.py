@@ -40,6 +40,10 @@ TRANSIENT_CODES: Final = frozenset(
 PARTNER_CENTRAL_CONFIG: Final = Config(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
 )
+# Answers' write calls: no botocore retries, each attempt must hold a write slot of its own (write_slots.py).
+PARTNER_CENTRAL_WRITE_CONFIG: Final = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=10
+)
 # No client-side parameter validation for DynamoDB and SNS: our requests are built from validated
 # models, the services validate anyway, and botocore's walk over the nested invitation map was the
 # largest single CPU cost per event (see the README's performance section).
@@ -53,6 +57,12 @@ AWS_CONFIG: Final = Config(
 
 def partner_central_client() -> "PartnerCentralSellingAPIClient":
     return boto3.client("partnercentral-selling", region_name=PARTNER_CENTRAL_REGION, config=PARTNER_CENTRAL_CONFIG)
+
+
+def partner_central_writer() -> "PartnerCentralSellingAPIClient":
+    return boto3.client(
+        "partnercentral-selling", region_name=PARTNER_CENTRAL_REGION, config=PARTNER_CENTRAL_WRITE_CONFIG
+    )
 
 
 def dynamodb_client() -> "DynamoDBClient":

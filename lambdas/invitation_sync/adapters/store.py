@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from invitation_sync.adapters.aws import error_code, is_transient, named_limit
 from invitation_sync.adapters.table_design import (
+    ANSWER_ATTRIBUTE,
     PARTITION_KEY,
     RECONCILER_PARTITION,
     SORT_KEY,
@@ -289,8 +290,10 @@ def update_if(
     expression: str,
     condition: str,
     values: dict[str, Any],
+    names: dict[str, str] | None = None,
 ) -> bool:
     """One conditional UpdateItem; False when the condition refused it."""
+    request: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
     try:
         client.update_item(
             TableName=table,
@@ -298,6 +301,7 @@ def update_if(
             UpdateExpression=expression,
             ConditionExpression=condition,
             ExpressionAttributeValues=_serialized(values),
+            **request,
         )
     except (ClientError, BotoCoreError) as error:
         _refused(error, "UpdateItem")
@@ -332,6 +336,7 @@ _ITEM_ATTRIBUTES: Final = {  # StoredInvitation field -> table attribute
     "publish_pending": "publishPending",
     "publish_lease_until": "publishLeaseUntil",
     "previous_invitation": "previousInvitation",  # only while the publish is pending: changedFields
+    "answer": ANSWER_ATTRIBUTE,  # the answer function's record: published in the event's `answer`
 }
 
 

@@ -14,6 +14,13 @@ SORT_KEY: Final = "id"
 # The reconciler's state and lock items live in a partition of their own: no index attribute, so no
 # query sees them, and IAM can scope the reconciler's PutItem/DeleteItem to them (dynamodb:LeadingKeys).
 RECONCILER_PARTITION: Final = "_reconciler"
+# Partner Central write slots (adapters/write_slots.py): one item per write call, in a partition of their
+# own for the same reasons; DynamoDB's time to live deletes each a few minutes after its slot.
+WRITE_SLOT_PARTITION: Final = "_writeSlots"
+TIME_TO_LIVE_ATTRIBUTE: Final = "deleteAfter"  # epoch seconds; only bookkeeping items carry it
+# The answer record on an invitation's item (models/stored.py AnswerRecord): written only by the answer
+# function, kept (never overwritten) by the sync's write path, which sets its own attributes only.
+ANSWER_ATTRIBUTE: Final = "answer"
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,11 @@ INDEXES: Final = (BY_STATUS, BY_STATUS_EXPIRATION, BY_ENGAGEMENT, BY_PROJECT_TIT
 KEY_ATTRIBUTES: Final = tuple(
     dict.fromkeys([PARTITION_KEY, SORT_KEY, *(a for i in INDEXES for a in (i.partition_key, i.sort_key))])
 )
+
+
+def write_slot_key(slot: int) -> dict[str, Any]:
+    """The key of write slot `slot` (slots are numbered from the epoch: adapters/write_slots.py)."""
+    return {PARTITION_KEY: {"S": WRITE_SLOT_PARTITION}, SORT_KEY: {"S": f"{slot:012d}"}}
 
 
 def catalog_status_key(catalog: str, status: str) -> str:

@@ -9,7 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 from invitation_sync.models.base import CamelModel, absent_when_none, optional_member
 from invitation_sync.models.base import json_schema_text as schema_of
 from invitation_sync.models.invitation import Invitation
-from invitation_sync.models.stored import StoredInvitation, reminder_event_id
+from invitation_sync.models.stored import AnswerRecord, StoredInvitation, answer_failed_event_id, reminder_event_id
 
 SCHEMA_VERSION: Final = "1.0"
 EventType = Literal[
@@ -19,6 +19,7 @@ EventType = Literal[
     "invitation.expired",
     "invitation.updated",
     "invitation.expiring",
+    "invitation.answer-failed",
 ]
 UNKNOWN: Final = "UNKNOWN"
 
@@ -31,6 +32,42 @@ class ExpiryReminder(CamelModel):
     threshold_hours: int = Field(ge=1, description="The configured reminder threshold this event stands for.")
     expires_at: str = Field(description="The invitation's expirationDate, ISO-8601 UTC.")
     hours_left: int = Field(ge=0, description="Whole hours from this check to the expiry (rounded down).")
+
+
+class PublishedAnswer(CamelModel):
+    """The answer this stack gave (or tried to give) through its answer function."""
+
+    model_config = ConfigDict(extra="ignore", title="Answer")  # open in the schema: see the event
+
+    decision: Literal["accept", "reject"]
+    requested_by: str = Field(description="Who asked for it (the answer request's requestedBy).")
+    requested_at: str = Field(description="When it was asked for, ISO-8601 UTC.")
+    reason: str | SkipJsonSchema[None] = Field(
+        None, exclude_if=absent_when_none, json_schema_extra=optional_member, description="A reject's reason."
+    )
+    opportunity_id: str | SkipJsonSchema[None] = Field(
+        None,
+        exclude_if=absent_when_none,
+        json_schema_extra=optional_member,
+        description="The opportunity the accept task created, once it is known.",
+    )
+    failure_code: str | SkipJsonSchema[None] = Field(
+        None,
+        exclude_if=absent_when_none,
+        json_schema_extra=optional_member,
+        description="Only on invitation.answer-failed: the task's ReasonCode or Partner Central's error code.",
+    )
+
+    @classmethod
+    def of(cls, record: AnswerRecord, *, failed: bool = False) -> "PublishedAnswer":
+        return cls(
+            decision=record.decision,
+            requested_by=record.requested_by,
+            requested_at=record.requested_at,
+            reason=record.reason,
+            opportunity_id=record.opportunity_id,
+            failure_code=record.reason_code if failed else None,
+        )
 
 
 class InvitationChangedEvent(CamelModel):
@@ -62,6 +99,13 @@ class InvitationChangedEvent(CamelModel):
         json_schema_extra=optional_member,
         description="Only on invitation.expiring.",
     )
+    answer: PublishedAnswer | SkipJsonSchema[None] = Field(
+        None,
+        exclude_if=absent_when_none,
+        json_schema_extra=optional_member,
+        description="When the invitation holds the answer this stack's answer function gave (from its "
+        "invitation.accepted or invitation.rejected on), and on invitation.answer-failed.",
+    )
 
     @classmethod
     def from_stored(cls, stored: StoredInvitation) -> "InvitationChangedEvent":
@@ -74,6 +118,22 @@ class InvitationChangedEvent(CamelModel):
             previous_status=None if stored.version == 1 else stored.previous_status,
             invitation=stored.invitation,
             changed_fields=stored.changed_fields,
+            answer=_answer_given(stored),
+        )
+
+    @classmethod
+    def answer_failed(cls, stored: StoredInvitation, record: AnswerRecord) -> "InvitationChangedEvent":
+        """Partner Central refused an answer (no stored change: no previousStatus); one eventId per attempt."""
+        invitation = stored.invitation
+        return cls(
+            schema_version=SCHEMA_VERSION,
+            event_id=answer_failed_event_id(invitation.catalog, invitation.id, record.attempt),
+            event_type="invitation.answer-failed",
+            occurred_at=record.answered_at or record.requested_at,
+            version=stored.version,
+            previous_status=None,
+            invitation=invitation,
+            answer=PublishedAnswer.of(record, failed=True),
         )
 
     @classmethod
@@ -107,6 +167,17 @@ _EVENT_TYPE_BY_FINAL_STATUS: Final[dict[str, EventType]] = {
     "REJECTED": "invitation.rejected",
     "EXPIRED": "invitation.expired",
 }
+
+
+_DECISION_BY_FINAL_STATUS: Final = {"ACCEPTED": "accept", "REJECTED": "reject"}
+
+
+def _answer_given(stored: StoredInvitation) -> PublishedAnswer | None:
+    """The item's answer record, when the invitation now has the status that answer asked for."""
+    record, status = stored.answer, stored.invitation.status
+    if record is None or status is None or _DECISION_BY_FINAL_STATUS.get(status) != record.decision:
+        return None
+    return PublishedAnswer.of(record)
 
 
 def _event_type(stored: StoredInvitation) -> EventType:

@@ -3,7 +3,7 @@
 import hashlib
 import json
 import uuid
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,6 +64,49 @@ def _differences(before: Any, after: Any, path: str = "") -> list[str]:
     ]
 
 
+AnswerState = Literal["claimed", "writing", "written", "answered", "failed"]
+OPEN_ANSWER_STATES: Final = ("claimed", "writing", "written")  # resumable by the same decision
+
+
+class AnswerRecord(CamelModel):
+    """The invitation's answer: who asked for what and when, and what Partner Central answered (the audit
+    record, the `answer` map of the item). `state` moves claimed -> writing (a write call may be on its way)
+    -> written (Partner Central took it; the accept task runs) -> answered, or -> failed. A failed answer
+    may be asked for again: `attempt` then counts up, and with it the ClientToken."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    decision: Literal["accept", "reject"]
+    requested_by: str
+    requested_at: str
+    reason: str | None = None
+    attempt: int = 1
+    client_token: str
+    state: AnswerState
+    lease_until: str  # the request that holds it answers until then; afterwards the next one resumes
+    operation: str | None = None  # the write operation sent (or to be sent)
+    task_id: str | None = None
+    task_status: str | None = None
+    opportunity_id: str | None = None
+    reason_code: str | None = None  # the task's ReasonCode or the error code of a refused write
+    answered_at: str | None = None  # when Partner Central took the answer (or refused it)
+    failure_published: bool = False  # its invitation.answer-failed event went out
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_ANSWER_STATES
+
+
+def answer_token(catalog: str, invitation_id: str, decision: str, attempt: int) -> str:
+    """The ClientToken of an answer: the same for every retry, resume and repeat of one attempt, never random
+    (64 hex characters, inside the API's 1-64 printable ASCII)."""
+    return hashlib.sha256(f"{catalog}/{invitation_id}/{decision}/{attempt}".encode()).hexdigest()
+
+
+def answer_failed_event_id(catalog: str, invitation_id: str, attempt: int) -> str:
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{catalog}/{invitation_id}/answer-failed/{attempt}"))
+
+
 class StoredInvitation(BaseModel):
     """One table item as the sync sees it."""
 
@@ -80,6 +123,7 @@ class StoredInvitation(BaseModel):
     # The version this one replaced, kept only while its publish is pending: whoever publishes (the
     # writer, a take-over, the reconciler) derives the same changedFields from the item alone.
     previous_invitation: Invitation | None = None
+    answer: AnswerRecord | None = None  # set by the answer function only
 
     @property
     def changed_fields(self) -> list[str] | None:

@@ -1,0 +1,394 @@
+"""The answer use case: accept or reject one invitation in Partner Central, exactly once in effect.
+
+Everything that can refuse an answer is checked on the stored item before any write. Then a conditional
+claim on the item gives the invitation one decision (a second person gets `already-answered`) and one
+writer at a time (a lease). Each step is recorded on the item before the next (the audit record), so a
+request that follows a crash resumes where it stopped: with the same ClientToken (the same task) or, for
+the token-less operations, after a Get that shows whether the earlier write arrived. The write itself
+waits for a write slot shared by every invocation (write_slots.py). Once Partner Central has the answer,
+the invitation goes through the sync's own write path, so subscribers hear `invitation.accepted` or
+`invitation.rejected` at once; a refused answer is recorded and published as `invitation.answer-failed`.
+"""
+
+import time
+from collections.abc import Callable, Set
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from invitation_sync.adapters.answer_store import AnswerStore
+from invitation_sync.adapters.aws import PARTNER_CENTRAL_CONFIG
+from invitation_sync.adapters.partner_central import PartnerCentralInvitations
+from invitation_sync.adapters.partner_central_answers import AcceptTask, PartnerCentralAnswers
+from invitation_sync.adapters.publisher import InvitationEventPublisher
+from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.budgets import (
+    ANSWER_FAILURE_WORST_CASE,
+    ANSWER_LEASE_SECONDS,
+    answer_write_worst_case,
+    call_worst_case,
+    sync_worst_case,
+)
+from invitation_sync.domain import ACCEPTED, INVITATION_ID_PATTERN, PENDING, REJECTED
+from invitation_sync.errors import (
+    AnswerLeaseLostError,
+    AnswerWriteError,
+    InvitationNotAccessibleError,
+    InvitationSyncError,
+    LaggingReadError,
+    PartnerCentralUnavailableError,
+    PublishError,
+    WriteQuotaBusyError,
+)
+from invitation_sync.models.answer import DECIDED_OUTCOME, AnswerRequest, AnswerResult, Outcome
+from invitation_sync.models.base import describe
+from invitation_sync.models.invitation import Invitation
+from invitation_sync.models.published import InvitationChangedEvent
+from invitation_sync.models.stored import AnswerRecord, StoredInvitation, answer_token
+from invitation_sync.normalize import iso_utc
+from invitation_sync.observability import logger
+from invitation_sync.sync import InvitationSync
+
+# Which operation answers which payload type (README: Answering invitations, with AWS's sources).
+ACCEPT_TASK: Final = "StartEngagementByAcceptingInvitationTask"
+ACCEPT_BY_PAYLOAD: Final = {"OpportunityInvitation": ACCEPT_TASK, "LeadInvitation": "AcceptEngagementInvitation"}
+REJECT: Final = "RejectEngagementInvitation"
+STATUS_AFTER: Final = {"accept": ACCEPTED, "reject": REJECTED}
+_POLL_SECONDS: Final = (1.0, 2.0, 3.0, 5.0)  # between task reads; the last repeats
+_LEASE: Final = timedelta(seconds=ANSWER_LEASE_SECONDS)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InvitationAnswers:
+    def __init__(
+        self,
+        *,
+        store: InvitationStore,
+        answers: AnswerStore,
+        invitations: PartnerCentralInvitations,
+        partner_central: PartnerCentralAnswers,
+        sync: InvitationSync,
+        publisher: InvitationEventPublisher,
+        catalogs: Set[str],
+        read_pacing: float,
+        clock: Callable[[], datetime] = _now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._store = store
+        self._answers = answers
+        self._invitations = invitations
+        self._partner_central = partner_central
+        self._sync = sync
+        self._publisher = publisher
+        self._catalogs = catalogs
+        self._write_budget = answer_write_worst_case(read_pacing)
+        self._read_budget = call_worst_case(PARTNER_CENTRAL_CONFIG, read_pacing)
+        self._sync_budget = sync_worst_case(read_pacing)
+        self._clock = clock
+        self._sleep = sleep
+
+    def answer(self, payload: object, account_id: str | None, time_left: Callable[[], float]) -> AnswerResult:
+        """Answer as `payload` asks. Never raises for a request: a malformed one is `refused`, naming what is
+        wrong. `account_id` is this function's account (the receiver); `time_left` the invocation's seconds."""
+        try:
+            request = AnswerRequest.model_validate(payload)
+        except ValidationError as error:
+            return _refused_payload(payload, describe(error))
+        if request.catalog not in self._catalogs:
+            return _result(
+                request,
+                "refused",
+                f"catalog {request.catalog} is not answered here (configured: {', '.join(sorted(self._catalogs))})",
+            )
+        return self._answer(request, account_id, time_left)
+
+    def _answer(self, request: AnswerRequest, account_id: str | None, time_left: Callable[[], float]) -> AnswerResult:
+        for _ in range(2):  # a claim lost to a concurrent request is decided again from the item it left
+            stored = self._store.get(request.catalog, request.invitation_id)
+            if stored is None:
+                return _result(request, "refused", f"{request.invitation_id} is not stored: the sync has not seen it")
+            decided = self._decided(request, stored, account_id)
+            if decided is not None:
+                return decided
+            held = self._claim(request, stored)
+            if isinstance(held, AnswerResult):
+                return held
+            if held is not None:
+                return self._carry_out(request, stored, held, time_left)
+        return _result(request, "in-progress", "another request is answering it now: ask again in a minute")
+
+    # --- before any write ------------------------------------------------------------------
+    def _decided(self, request: AnswerRequest, stored: StoredInvitation, account_id: str | None) -> AnswerResult | None:
+        """The result when the stored item already settles the request (no claim, no write), else None."""
+        record, invitation = stored.answer, stored.invitation
+        if record is not None and record.state == "failed" and not record.failure_published:
+            self._publish_failure(stored, record)  # an earlier request could not: same eventId
+        if record is not None and (
+            record.state == "answered" or (record.is_open and record.decision != request.decision)
+        ):
+            return _already(request, record)
+        if invitation.status != PENDING:
+            if record is not None and STATUS_AFTER[record.decision] == invitation.status and record.state != "failed":
+                return _already(request, record)
+            return _result(
+                request,
+                "refused",
+                f"{invitation.id} is {invitation.status or 'of unknown status'}, "
+                "not PENDING: answered or expired elsewhere",
+            )
+        return self._refusal(request, invitation, account_id)
+
+    def _refusal(self, request: AnswerRequest, invitation: Invitation, account_id: str | None) -> AnswerResult | None:
+        if account_id and invitation.sender_aws_account_id == account_id:
+            return _result(request, "refused", "this account sent the invitation (SENDER): only its receiver answers")
+        receiver = invitation.receiver.aws_account_id if invitation.receiver else None
+        if account_id and receiver and receiver != account_id:
+            return _result(request, "refused", "the invitation is addressed to another account")
+        if invitation.expiration_date and datetime.fromisoformat(invitation.expiration_date) <= self._clock():
+            return _result(request, "refused", f"expired at {invitation.expiration_date}: no answer is taken")
+        if request.decision == "accept" and invitation.payload_type not in ACCEPT_BY_PAYLOAD:
+            kind = invitation.payload_type or "unknown"
+            return _result(
+                request,
+                "refused",
+                f"no API accept is documented for payload type {kind}: accept it in the Partner Central console",
+            )
+        return None
+
+    def _claim(self, request: AnswerRequest, stored: StoredInvitation) -> AnswerRecord | AnswerResult | None:
+        """The record this request now holds; a result when another request holds it; None when the item
+        changed under the claim (decide again)."""
+        catalog, ident = request.catalog, request.invitation_id
+        now = self._clock()
+        record = stored.answer
+        if record is not None and record.is_open:  # the same decision, unfinished: resume it
+            if record.lease_until > iso_utc(now):
+                return _result(
+                    request, "in-progress", f"being answered now at the request of {record.requested_by}", record
+                )
+            until = iso_utc(now + _LEASE)
+            if not self._answers.resume(catalog, ident, record, iso_utc(now), until):
+                return None
+            logger.info("answer resumed", invitation_id=ident, state=record.state, attempt=record.attempt)
+            return record.model_copy(update={"lease_until": until})
+        attempt = record.attempt + 1 if record is not None else 1
+        operation = REJECT if request.decision == "reject" else ACCEPT_BY_PAYLOAD[stored.invitation.payload_type or ""]
+        claimed = AnswerRecord(
+            decision=request.decision,
+            requested_by=request.requested_by,
+            requested_at=iso_utc(now),
+            reason=request.reason,
+            attempt=attempt,
+            client_token=answer_token(catalog, ident, request.decision, attempt),
+            state="claimed",
+            lease_until=iso_utc(now + _LEASE),
+            operation=operation,
+        )
+        return claimed if self._answers.claim(catalog, ident, claimed, record) else None
+
+    # --- the write and after ----------------------------------------------------------------
+    def _carry_out(
+        self, request: AnswerRequest, stored: StoredInvitation, held: AnswerRecord, time_left: Callable[[], float]
+    ) -> AnswerResult:
+        try:
+            if held.state != "written":
+                if time_left() < self._write_budget:
+                    return self._pause(request, held, "too little time left to write: ask again")
+                held = self._write(request, held)
+            if held.operation == ACCEPT_TASK:
+                return self._finish_task(request, stored, held, time_left)
+            elif held.state != "answered":
+                held = self._record(request, held, state="answered", answered_at=iso_utc(self._clock()))
+        except AnswerWriteError as error:
+            return self._fail(request, stored, held, error.code)
+        except AnswerLeaseLostError as error:
+            return _result(request, "in-progress", str(error), held)
+        except InvitationSyncError as error:  # the claim and its record stay: the next request resumes
+            logger.warning("answer interrupted", error_type=type(error).__name__)
+            busy = isinstance(error, PartnerCentralUnavailableError | WriteQuotaBusyError)
+            why = f"Partner Central is busy ({error})" if busy else f"interrupted ({type(error).__name__})"
+            return self._pause(request, held, f"{why}: ask again to resume")
+        return self._published(request, held, time_left)
+
+    def _finish_task(
+        self, request: AnswerRequest, stored: StoredInvitation, held: AnswerRecord, time_left: Callable[[], float]
+    ) -> AnswerResult:
+        """Follow the accept task to its end, within the time left."""
+        task = self._follow(request, held, time_left)
+        if task.status == "FAILED":
+            return self._fail(request, stored, held, task.reason_code or "FAILED", task)
+        if task.status != "COMPLETE":
+            return self._pause(request, held, "the accept task is still running: ask again to follow it")
+        held = self._record(
+            request,
+            held,
+            state="answered",
+            task_status=task.status,
+            opportunity_id=task.opportunity_id,
+            answered_at=iso_utc(self._clock()),
+        )
+        return self._published(request, held, time_left)
+
+    def _write(self, request: AnswerRequest, held: AnswerRecord) -> AnswerRecord:
+        """Send the write (once in effect) and return the record of what Partner Central took."""
+        catalog, ident = request.catalog, request.invitation_id
+        if held.operation == ACCEPT_TASK:
+            # A resumed `writing` sends again with the same ClientToken: Partner Central answers the same task.
+            held = self._record(request, held, state="writing")
+            task = self._partner_central.start_accept_task(catalog, ident, held.client_token)
+            return self._record(
+                request,
+                held,
+                state="written",
+                task_id=task.task_id,
+                task_status=task.status,
+                opportunity_id=task.opportunity_id,
+                reason_code=task.reason_code,
+            )
+        if held.state == "writing" and self._holds_answer(request):
+            return held  # the earlier request's write arrived: no second one
+        held = self._record(request, held, state="writing")
+        try:
+            if request.decision == "reject":
+                self._partner_central.reject(catalog, ident, held.reason or "")
+            else:
+                self._partner_central.accept(catalog, ident)
+        except AnswerWriteError as error:
+            # An attempt whose answer was lost may have arrived: the retry then meets a ConflictException.
+            if error.code != "ConflictException" or not self._holds_answer(request):
+                raise
+        return held
+
+    def _holds_answer(self, request: AnswerRequest) -> bool:
+        """Partner Central shows the requested answer. A rejected invitation's details become inaccessible."""
+        try:
+            status = self._invitations.get(request.catalog, request.invitation_id).get("Status")
+        except InvitationNotAccessibleError:
+            return request.decision == "reject"
+        return status == STATUS_AFTER[request.decision]
+
+    def _follow(self, request: AnswerRequest, held: AnswerRecord, time_left: Callable[[], float]) -> AcceptTask:
+        """Read the accept task until it is COMPLETE or FAILED, while a failure could still be recorded."""
+        task = AcceptTask(held.task_id or "", held.task_status or "IN_PROGRESS", held.opportunity_id, held.reason_code)
+        polls = 0
+        while task.status == "IN_PROGRESS":
+            wait = _POLL_SECONDS[min(polls, len(_POLL_SECONDS) - 1)]
+            if time_left() < wait + self._read_budget + ANSWER_FAILURE_WORST_CASE:
+                break
+            self._sleep(wait)
+            polls += 1
+            task = self._partner_central.accept_task(request.catalog, task_id=task.task_id) or task
+        return task
+
+    def _published(self, request: AnswerRequest, held: AnswerRecord, time_left: Callable[[], float]) -> AnswerResult:
+        """The answer holds: store and publish the invitation through the sync's write path. Partner Central's
+        read may lag the write: retried while there is time; otherwise the EventBridge event brings it."""
+        outcome = DECIDED_OUTCOME[held.decision]
+        created = f": opportunity {held.opportunity_id}" if held.opportunity_id else ""
+        lag = 1.0
+        while time_left() >= self._sync_budget + lag:
+            try:
+                self._sync.sync_invitation(
+                    request.catalog,
+                    request.invitation_id,
+                    f"answer/{held.client_token}",
+                    announced_status=STATUS_AFTER[held.decision],
+                )
+            except LaggingReadError:
+                self._sleep(lag)
+                lag *= 2
+                continue
+            except InvitationSyncError as error:
+                logger.warning("answer not published by the answer function", error_type=type(error).__name__)
+                break
+            return _result(request, outcome, f"{outcome}{created}; invitation.{outcome} published", held)
+        return _result(
+            request, outcome, f"{outcome}{created}; its event follows Partner Central's own (EventBridge)", held
+        )
+
+    def _fail(
+        self,
+        request: AnswerRequest,
+        stored: StoredInvitation,
+        held: AnswerRecord,
+        code: str,
+        task: AcceptTask | None = None,
+    ) -> AnswerResult:
+        """Partner Central refused the answer: recorded (final for this attempt) and published for a person."""
+        changes: dict[str, Any] = {"state": "failed", "reason_code": code, "answered_at": iso_utc(self._clock())}
+        if task is not None:
+            changes["task_status"] = task.status
+        held = self._record(request, held, **changes)
+        published = self._publish_failure(stored, held)
+        note = "invitation.answer-failed published" if published else "its invitation.answer-failed is sent next time"
+        return _result(request, "failed", f"Partner Central refused the {request.decision} ({code}); {note}", held)
+
+    def _publish_failure(self, stored: StoredInvitation, record: AnswerRecord) -> bool:
+        try:
+            self._publisher.publish(InvitationChangedEvent.answer_failed(stored, record))
+        except PublishError as error:
+            logger.warning("answer failure not published", error_type=type(error).__name__)
+            return False
+        invitation = stored.invitation
+        self._answers.record(invitation.catalog, invitation.id, record, failure_published=True)
+        return True
+
+    def _pause(self, request: AnswerRequest, held: AnswerRecord, message: str) -> AnswerResult:
+        """Stop here, claim and record kept; the lease is given up so the next request resumes at once (if
+        even that fails, when the lease runs out)."""
+        try:
+            held = self._record(request, held, lease_until=iso_utc(self._clock()))
+        except InvitationSyncError as error:
+            logger.warning("answer lease kept until it runs out", error_type=type(error).__name__)
+        return _result(request, "in-progress", message, held)
+
+    def _record(self, request: AnswerRequest, held: AnswerRecord, **changes: object) -> AnswerRecord:
+        return self._answers.record(request.catalog, request.invitation_id, held, **changes)
+
+
+def _already(request: AnswerRequest, record: AnswerRecord) -> AnswerResult:
+    verb = (
+        DECIDED_OUTCOME[record.decision] if record.state == "answered" else f"being {DECIDED_OUTCOME[record.decision]}"
+    )
+    result = _result(
+        request,
+        "already-answered",
+        f"already {verb} at the request of {record.requested_by} at {record.requested_at}",
+        record,
+    )
+    return result.model_copy(update={"decision": record.decision})
+
+
+def _result(request: AnswerRequest, outcome: Outcome, message: str, record: AnswerRecord | None = None) -> AnswerResult:
+    return AnswerResult(
+        outcome=outcome,
+        catalog=request.catalog,
+        invitation_id=request.invitation_id,
+        decision=request.decision,
+        message=message,
+        task_id=record.task_id if record else None,
+        opportunity_id=record.opportunity_id if record else None,
+        reason_code=record.reason_code if record else None,
+        answered_by=record.requested_by if record else None,
+        answered_at=record.requested_at if record else None,
+    )
+
+
+def _refused_payload(payload: object, problems: str) -> AnswerResult:
+    """A malformed request: the members it named that look right are echoed, so the caller can match it."""
+    given: dict[str, Any] = payload if isinstance(payload, dict) else {}
+    return AnswerResult(
+        outcome="refused",
+        catalog=given.get("catalog") if given.get("catalog") in ("AWS", "Sandbox") else None,
+        invitation_id=given["invitationId"] if _is_invitation_id(given.get("invitationId")) else None,
+        decision=given.get("decision") if given.get("decision") in ("accept", "reject") else None,
+        message=f"malformed request: {problems}",
+    )
+
+
+def _is_invitation_id(value: object) -> bool:
+    return isinstance(value, str) and INVITATION_ID_PATTERN.fullmatch(value) is not None
