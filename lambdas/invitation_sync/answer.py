@@ -52,11 +52,16 @@ from invitation_sync.sync import InvitationSync
 
 # Which operation answers which payload type (README: Answering invitations, with AWS's sources).
 ACCEPT_TASK: Final = "StartEngagementByAcceptingInvitationTask"
-ACCEPT_BY_PAYLOAD: Final = {"OpportunityInvitation": ACCEPT_TASK, "LeadInvitation": "AcceptEngagementInvitation"}
+ACCEPT_BY_PAYLOAD: Final = {
+    "OpportunityInvitation": ACCEPT_TASK,
+    "LeadInvitation": "AcceptEngagementInvitation",
+    "AccountPlanningInvitation": "AcceptEngagementInvitation",  # creates no opportunity either
+}
 REJECT: Final = "RejectEngagementInvitation"
 STATUS_AFTER: Final = {"accept": ACCEPTED, "reject": REJECTED}
 _POLL_SECONDS: Final = (1.0, 2.0, 3.0, 5.0)  # between task reads; the last repeats
 _LEASE: Final = timedelta(seconds=ANSWER_LEASE_SECONDS)
+_MAYBE_ARRIVED: Final = frozenset({"ConflictException", "ResourceNotFoundException", "AccessDeniedException"})
 
 
 def _now() -> datetime:
@@ -258,8 +263,9 @@ class InvitationAnswers:
             else:
                 self._partner_central.accept(catalog, ident)
         except AnswerWriteError as error:
-            # An attempt whose answer was lost may have arrived: the retry then meets a ConflictException.
-            if error.code != "ConflictException" or not self._holds_answer(request):
+            # An attempt whose answer was lost may have arrived: the retry then meets a ConflictException (or,
+            # after a reject, not-found or access-denied: the data is gone). Partner Central's status tells.
+            if error.code not in _MAYBE_ARRIVED or not self._holds_answer(request):
                 raise
         return held
 

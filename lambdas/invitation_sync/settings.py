@@ -61,3 +61,9 @@ class ReminderSettings(SyncSettings):
     @classmethod
     def _split_hours(cls, value: object) -> object:
         return cls._split(value)
+
+
+class AnswerSettings(SyncSettings):
+    """The answer function's: Partner Central's write quota, shared by every invocation (write_slots.py)."""
+
+    write_rate: Annotated[float, Field(alias="PARTNER_CENTRAL_WRITE_RATE", gt=0, le=10)] = 1.0

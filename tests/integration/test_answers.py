@@ -1,0 +1,322 @@
+"""The answer function's use case against moto (DynamoDB, SNS) and the Partner Central emulator over HTTP.
+
+Every test runs on one clock shared by the use case, the write slots and the emulator (its write quota of
+1 per second and its tasks): real time sped up, so threads stay ordered as they would be in AWS while the
+tests wait a fraction of the real seconds.
+"""
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from invitation_sync.answer import InvitationAnswers
+from invitation_sync.budgets import ANSWER_LEASE_SECONDS
+from invitation_sync.models.answer import AnswerResult
+from invitation_sync.settings import AnswerSettings
+from invitation_sync.wiring.answer import build_answers
+from local.aws_resources import LocalResources, drain_published
+from local.emulated_answers import ACCEPT, REJECT, START_TASK, WRITE_OPERATIONS, TaskScript
+from local.environment import local_aws
+from local.partner_central_emulator import PartnerCentralEmulator
+from local.samples import dated, lead_invitation, opportunity_invitation
+
+RECEIVER = "111122223333"  # the samples' receiver: this function's account
+SPEED = 2.0  # clock seconds per real second (a write slot's send window stays 125 ms of real time on a busy host)
+
+
+class SpedUpClock:
+    """Epoch seconds running SPEED times faster than real time from now on; `jump` moves it ahead."""
+
+    def __init__(self) -> None:
+        self._start, self._real = time.time(), time.monotonic()
+        self._jumped = 0.0
+
+    def time(self) -> float:
+        return self._start + (time.monotonic() - self._real) * SPEED + self._jumped
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(seconds, 0) / SPEED)
+
+    def jump(self, seconds: float) -> None:
+        self._jumped += seconds
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), UTC)
+
+
+@dataclass
+class Answering:
+    clock: SpedUpClock
+    emulator: PartnerCentralEmulator
+    resources: LocalResources
+
+    def answers(self) -> InvitationAnswers:
+        """A fresh function instance (its own clients): what another concurrent invocation would be."""
+        return build_answers(AnswerSettings.from_environment(), clock=self.clock.time, sleep=self.clock.sleep)
+
+    def put(self, response: dict[str, Any], participant_type: str = "RECEIVER") -> str:
+        """Store the invitation in Partner Central and, through the sync, in the table (published: drained)."""
+        response = dated(response, self.clock.now() - timedelta(days=1))
+        self.emulator.put(response, participant_type)
+        self.answers()._sync.sync_invitation(response["Catalog"], response["Id"], "seed")
+        self.published()
+        return str(response["Id"])
+
+    def answer(self, payload: dict[str, Any], answers: InvitationAnswers | None = None) -> AnswerResult:
+        return (answers or self.answers()).answer(payload, RECEIVER, time_left=lambda: 900.0)
+
+    def writes(self) -> list[Any]:
+        return [call for call in self.emulator.calls if call.operation in WRITE_OPERATIONS]
+
+    def published(self) -> list[dict[str, Any]]:
+        return [message.body for message in drain_published(boto3.client("sqs"), self.resources.probe_queue_url)]
+
+    def item(self, catalog: str, invitation_id: str) -> dict[str, Any]:
+        key = {"catalog": {"S": catalog}, "id": {"S": invitation_id}}
+        item: dict[str, Any] = boto3.client("dynamodb").get_item(TableName=self.resources.table_name, Key=key)["Item"]
+        return item
+
+
+@pytest.fixture
+def answering() -> Iterator[Answering]:
+    clock = SpedUpClock()
+    with PartnerCentralEmulator(clock=clock.time) as emulator, local_aws(emulator.url) as resources:
+        yield Answering(clock, emulator, resources)
+
+
+def request(invitation_id: str, decision: str = "accept", **more: str) -> dict[str, Any]:
+    payload = {"catalog": "AWS", "invitationId": invitation_id, "decision": decision, "requestedBy": "ana@example"}
+    return payload | ({"reason": "Unable to support"} if decision == "reject" else {}) | more
+
+
+def test_an_opportunity_is_accepted_once_audited_and_published_with_its_answer(answering: Answering) -> None:
+    ident = answering.put(opportunity_invitation(1))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+
+    result = answering.answer(request(ident))
+
+    assert (result.outcome, result.decision, result.answered_by) == ("accepted", "accept", "ana@example")
+    assert result.opportunity_id
+    assert result.task_id
+    [start] = answering.writes()
+    assert start.operation == START_TASK
+    answer = answering.item("AWS", ident)["answer"]["M"]
+    assert {name: answer[name]["S"] for name in ("state", "requestedBy", "taskId", "opportunityId", "taskStatus")} == {
+        "state": "answered",
+        "requestedBy": "ana@example",
+        "taskId": result.task_id,
+        "opportunityId": result.opportunity_id,
+        "taskStatus": "COMPLETE",
+    }
+    assert start.params["ClientToken"] == answer["clientToken"]["S"]  # ours, never botocore's random one
+    [event] = answering.published()
+    assert (event["eventType"], event["invitation"]["status"]) == ("invitation.accepted", "ACCEPTED")
+    assert event["answer"] == {
+        "decision": "accept",
+        "requestedBy": "ana@example",
+        "requestedAt": answer["requestedAt"]["S"],
+        "opportunityId": result.opportunity_id,
+    }
+
+
+def test_repeating_a_completed_answer_makes_no_write_call(answering: Answering) -> None:
+    ident = answering.put(lead_invitation(2))
+    assert answering.answer(request(ident)).outcome == "accepted"
+    answering.published()
+
+    again = answering.answer(request(ident, requestedBy="bo@example"))
+
+    assert (again.outcome, again.answered_by) == ("already-answered", "ana@example")
+    assert [call.operation for call in answering.writes()] == [ACCEPT]
+    assert answering.published() == []
+
+
+def test_the_eventbridge_event_after_the_answer_publishes_nothing(answering: Answering) -> None:
+    ident = answering.put(lead_invitation(3))
+    answering.answer(request(ident, "reject"))
+    assert [event["eventType"] for event in answering.published()] == ["invitation.rejected"]
+
+    answering.answers()._sync.sync_invitation("AWS", ident, "evt-rejected", announced_status="REJECTED")
+
+    assert answering.published() == []
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("not stored", "not stored"),
+        ("catalog not configured", "malformed request: catalog"),
+        ("sender", "SENDER"),
+        ("not pending", "not PENDING"),
+        ("expired", "expired at"),
+        ("reject without reason", "a reject needs a reason"),
+        ("reason too long", "reason"),
+        ("unknown decision", "decision"),
+        ("malformed", "invitationId"),
+        ("unknown payload type for accept", "no API accept"),
+    ],
+)
+def test_a_refused_request_makes_no_partner_central_write(answering: Answering, case: str, message: str) -> None:
+    ident = "engi-0000000000009"
+    payload = request(ident)
+    if case == "sender":
+        ident = answering.put({**opportunity_invitation(4), "SenderAwsAccountId": RECEIVER}, "SENDER")
+        payload = request(ident)
+    elif case == "not pending":
+        payload = request(answering.put(opportunity_invitation(5, status="ACCEPTED")))
+    elif case == "expired":
+        ident = answering.put(opportunity_invitation(6))
+        answering.clock.jump(16 * 24 * 3600)
+        payload = request(ident)
+    elif case != "not stored":
+        ident = answering.put(opportunity_invitation(7))
+        payload = {
+            "catalog not configured": request(ident, catalog="Live"),
+            "reject without reason": {**request(ident), "decision": "reject"},
+            "reason too long": request(ident, "reject", reason="x" * 81),
+            "unknown decision": request(ident, decision="maybe"),
+            "malformed": {"catalog": "AWS", "invitation": ident},
+            "unknown payload type for accept": request(ident),
+        }[case]
+        if case == "unknown payload type for accept":
+            answering.emulator.update("AWS", ident, PayloadType="FuturePlanInvitation")
+            item_key = {"catalog": {"S": "AWS"}, "id": {"S": ident}}
+            boto3.client("dynamodb").update_item(
+                TableName=answering.resources.table_name,
+                Key=item_key,
+                UpdateExpression="SET invitation.payloadType = :type",
+                ExpressionAttributeValues={":type": {"S": "FuturePlanInvitation"}},
+            )
+
+    result = answering.answer(payload)
+
+    assert result.outcome == "refused"
+    assert message in result.message
+    assert answering.writes() == []
+
+
+def test_accept_against_reject_at_once_gives_one_decision(answering: Answering) -> None:
+    ident = answering.put(lead_invitation(8))
+    results: list[AnswerResult] = []
+    barrier = threading.Barrier(2)
+
+    def answer(payload: dict[str, Any], answers: InvitationAnswers) -> None:
+        barrier.wait()
+        results.append(answering.answer(payload, answers))
+
+    threads = [
+        threading.Thread(target=answer, args=(payload, answering.answers()))
+        for payload in (request(ident), request(ident, "reject", requestedBy="bo@example"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    outcomes = sorted(result.outcome for result in results)
+    assert outcomes in (["accepted", "already-answered"], ["already-answered", "rejected"])
+    [winner] = [result for result in results if result.outcome != "already-answered"]
+    [loser] = [result for result in results if result.outcome == "already-answered"]
+    assert (loser.decision, loser.answered_by) == (winner.decision, winner.answered_by)
+    assert f"at the request of {winner.answered_by}" in loser.message
+    assert len(answering.writes()) == 1
+
+
+def test_a_crash_after_the_write_resumes_with_the_same_token_and_task(answering: Answering) -> None:
+    ident = answering.put(opportunity_invitation(10))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    crashing = answering.answers()
+    record = crashing._answers.record
+
+    def crash_once_written(*args: Any, **changes: Any) -> Any:
+        if changes.get("state") == "written":
+            raise SystemExit("the invocation died after the write call")
+        return record(*args, **changes)
+
+    crashing._answers.record = crash_once_written  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        answering.answer(request(ident), crashing)
+    assert answering.answer(request(ident)).outcome == "in-progress"  # the crashed request's lease holds
+
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+    result = answering.answer(request(ident))
+
+    assert result.outcome == "accepted"
+    starts = answering.writes()
+    assert [call.operation for call in starts] == [START_TASK, START_TASK]
+    assert starts[0].params["ClientToken"] == starts[1].params["ClientToken"]
+    [task] = answering.emulator.tasks()
+    assert task["TaskId"] == result.task_id
+
+
+def test_a_lost_reject_answer_is_not_sent_as_a_second_answer(answering: Answering) -> None:
+    """The connection drops after Partner Central took the reject: the retry is refused (the data is gone),
+    and the Get that follows shows the reject arrived."""
+    ident = answering.put(lead_invitation(11))
+    answering.emulator.fail_next("InternalServerException", REJECT, after_effect=True)
+
+    result = answering.answer(request(ident, "reject"))
+
+    assert result.outcome == "rejected"
+    assert [call.error for call in answering.writes()] == ["InternalServerException", "ResourceNotFoundException"]
+    assert answering.emulator.truth("AWS", ident)["Status"] == "REJECTED"
+
+
+def test_a_failed_task_is_recorded_and_published_as_answer_failed(answering: Answering) -> None:
+    ident = answering.put(opportunity_invitation(12))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reason_code="OpportunityValidationFailed"))
+
+    result = answering.answer(request(ident))
+
+    assert (result.outcome, result.reason_code) == ("failed", "OpportunityValidationFailed")
+    answer = answering.item("AWS", ident)["answer"]["M"]
+    assert (answer["state"]["S"], answer["reasonCode"]["S"]) == ("failed", "OpportunityValidationFailed")
+    assert answer["failurePublished"] == {"BOOL": True}
+    [event] = answering.published()
+    assert event["eventType"] == "invitation.answer-failed"
+    assert event["answer"]["failureCode"] == "OpportunityValidationFailed"
+
+
+def test_throttled_writes_are_retried_each_in_a_slot_of_its_own(answering: Answering) -> None:
+    ident = answering.put(lead_invitation(13))
+    answering.emulator.fail_next("ThrottlingException", REJECT, times=2)
+    answers = answering.answers()
+
+    result = answering.answer(request(ident, "reject"), answers)
+
+    assert result.outcome == "rejected"
+    assert answers._partner_central._slots.claimed == 3
+    sent = [call.at for call in answering.writes()]
+    assert len(sent) == 3
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(sent))
+
+
+def test_the_write_quota_holds_across_concurrent_invocations(answering: Answering) -> None:
+    """Six invocations (each its own clients, as separate execution environments) answer six invitations
+    at once: Partner Central never sees two writes within one second, and throttles none."""
+    idents = [answering.put(lead_invitation(20 + number)) for number in range(6)]
+    results: list[AnswerResult] = []
+    barrier = threading.Barrier(len(idents))
+
+    def answer(ident: str, answers: InvitationAnswers) -> None:
+        barrier.wait()
+        results.append(answering.answer(request(ident, "reject"), answers))
+
+    threads = [threading.Thread(target=answer, args=(ident, answering.answers())) for ident in idents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(result.outcome for result in results) == ["rejected"] * 6
+    sent = sorted(call.at for call in answering.writes())
+    assert len(sent) == 6
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(sent)), sent
+    assert "write quota throttle" not in answering.emulator.faults_injected
