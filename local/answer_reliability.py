@@ -2,7 +2,9 @@
 handler, while Partner Central throttles writes (its 1-per-second quota plus random refusals), some accept
 tasks fail, some invocations die right after Partner Central took the write, and one write's answer is
 lost on the way back. Every requester repeats its request until the outcome is final, as a person or a
-chat button would. Then Partner Central's own EventBridge events arrive at the sync, late.
+chat button would; after a crash, once the dead invocation's lease has run out (the clock jumps it). Then
+Partner Central's own EventBridge events arrive at the sync, late. The function and the emulator share
+one sped-up clock (local/sped_up_clock.py).
 
 The figures: double answers (an invitation answered twice in Partner Central), lost answers (a final
 outcome that Partner Central does not show, or none at all), contradicting outcomes (two requesters told
@@ -15,25 +17,31 @@ import random
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Final
 
 import boto3
 
-from invitation_sync.handlers.answer_handler import lambda_handler as answer_handler
+from invitation_sync.budgets import ANSWER_LEASE_SECONDS
 from invitation_sync.handlers.sync_handler import sync_batch
 from invitation_sync.observability import logger
-from invitation_sync.wiring.answer import answer_services
+from invitation_sync.settings import AnswerSettings
+from invitation_sync.wiring.answer import build_answers
 from local.aws_resources import PublishedMessage, drain_published
 from local.emulated_answers import ACCEPT, REJECT, WRITE_OPERATIONS, TaskScript
 from local.environment import local_aws
-from local.lambda_context import FakeLambdaContext, lambda_context
+from local.lambda_context import lambda_context
 from local.partner_central_emulator import FaultPlan, PartnerCentralEmulator
-from local.samples import invitation_event, lead_invitation, opportunity_invitation, sqs_event
+from local.samples import dated, invitation_event, lead_invitation, opportunity_invitation, sqs_event
+from local.sped_up_clock import SpedUpClock
 
 FINAL_OUTCOMES: Final = frozenset({"accepted", "rejected", "already-answered", "failed", "refused"})
 ANSWER_EVENTS: Final = frozenset({"invitation.accepted", "invitation.rejected", "invitation.answer-failed"})
 HOLDS: Final = {"accepted": "accept", "rejected": "reject"}
+RECEIVER: Final = "111122223333"  # the samples' receiver: the function's account
+EVENT_AFTER: Final = {"ACCEPTED": "invitation.accepted", "REJECTED": "invitation.rejected"}
 STATUS_AFTER: Final = {"accept": "ACCEPTED", "reject": "REJECTED"}
 
 
@@ -53,7 +61,7 @@ class AnswerFaultsConfig:
     lost_write_answers: int = 1  # writes that take effect while their answer is lost (a 500)
     write_throttle_rate: float = 0.2  # random ThrottlingException on top of the 1-per-second quota
     attempts: int = 40  # per requester, before its answer counts as lost
-    function_timeout: float = 120.0  # seconds: the answer function's timeout
+    function_seconds: float = 300.0  # what an invocation has left when it starts
     repeat_after: float = 1.0  # seconds a requester waits before repeating an unfinished answer
 
 
@@ -160,10 +168,13 @@ def peak_per_second(moments: list[float]) -> int:
     return peak
 
 
-def plan(config: AnswerFaultsConfig, rng: random.Random) -> tuple[list[dict[str, Any]], list[list[Request]]]:
-    """The invitations, and per invitation the people who answer it at once."""
-    invitations = [opportunity_invitation(100 + n) for n in range(config.opportunities)]
-    invitations += [lead_invitation(200 + n) for n in range(config.leads)]
+def plan(
+    config: AnswerFaultsConfig, rng: random.Random, clock: SpedUpClock
+) -> tuple[list[dict[str, Any]], list[list[Request]]]:
+    """The invitations (sent yesterday), and per invitation the people who answer it at once."""
+    yesterday = clock.now() - timedelta(days=1)
+    invitations = [dated(opportunity_invitation(100 + n), yesterday) for n in range(config.opportunities)]
+    invitations += [dated(lead_invitation(200 + n), yesterday) for n in range(config.leads)]
     rng.shuffle(invitations)
     requests = []
     for index, invitation in enumerate(invitations):
@@ -177,39 +188,44 @@ def plan(config: AnswerFaultsConfig, rng: random.Random) -> tuple[list[dict[str,
 
 
 class _Run:
-    def __init__(self, config: AnswerFaultsConfig, emulator: PartnerCentralEmulator) -> None:
-        self.config, self.emulator = config, emulator
+    def __init__(self, config: AnswerFaultsConfig, emulator: PartnerCentralEmulator, clock: SpedUpClock) -> None:
+        self.config, self.emulator, self.clock = config, emulator, clock
         self.report = AnswerFaultsReport()
         self.final: dict[str, list[dict[str, Any]]] = defaultdict(list)  # invitation id -> final results
         self.lock = threading.Lock()
 
     def answer(self, request: Request) -> None:
-        """One person: the same request again until its outcome is final."""
+        """One person: the same request again until its outcome is final. Each invocation is a fresh
+        function instance (its own clients), with the function's time ahead of it."""
         for _ in range(self.config.attempts):
             with self.lock:
                 self.report.invocations += 1
+            answers = build_answers(AnswerSettings.from_environment(), clock=self.clock.time, sleep=self.clock.sleep)
             try:
-                result = answer_handler(
-                    request.payload(), FakeLambdaContext(timeout_seconds=self.config.function_timeout)
-                )
+                result = answers.answer(request.payload(), RECEIVER, self._time_left())
             except Crash:
                 with self.lock:
                     self.report.crashes += 1
-                time.sleep(self.config.repeat_after)
+                self.clock.jump(ANSWER_LEASE_SECONDS)  # the dead invocation's lease runs out
                 continue
-            except Exception as error:  # the handler must return a result for anything: a bug, named
+            except Exception as error:  # the function must return a result for anything: a bug, named
                 with self.lock:
                     self.report.unexpected_errors.append(f"{type(error).__name__}: {error}")
                 return
             with self.lock:
-                self.report.outcomes[result["outcome"]] += 1
-            if result["outcome"] in FINAL_OUTCOMES:
+                self.report.outcomes[result.outcome] += 1
+            if result.outcome in FINAL_OUTCOMES:
                 with self.lock:
-                    self.final[request.invitation_id].append(result)
+                    self.final[request.invitation_id].append(result.model_dump(mode="json", by_alias=True))
                 return
-            time.sleep(self.config.repeat_after)
+            self.clock.sleep(self.config.repeat_after)
         with self.lock:
             self.report.lost_answers += 1  # never final within the attempts
+
+    def _time_left(self) -> Callable[[], float]:
+        """An invocation's remaining time, the function's whole time from now."""
+        deadline = self.clock.time() + self.config.function_seconds
+        return lambda: deadline - self.clock.time()
 
     def verify(
         self, outcome_events: list[PublishedMessage], invitations: list[dict[str, Any]], people: list[list[Request]]
@@ -223,7 +239,7 @@ class _Run:
         for message in outcome_events:
             if message.body["eventType"] in ANSWER_EVENTS:
                 published[message.body["invitation"]["id"]].append(message.body["eventType"])
-        tasks = Counter(task["EngagementInvitationId"] for task in emulator.tasks())
+        completed = Counter(t["EngagementInvitationId"] for t in emulator.tasks() if t["TaskStatus"] == "COMPLETE")
         took_effect = Counter(  # a lost answer (500) took effect all the same
             call.params["Identifier"]
             for call in writes
@@ -231,10 +247,10 @@ class _Run:
         )
         for invitation, group in zip(invitations, people, strict=True):
             ident = invitation["Id"]
-            report.double_answers += tasks[ident] + took_effect[ident] > 1
+            report.double_answers += completed[ident] + took_effect[ident] > 1  # a FAILED task answered nothing
             finals = self.final.get(ident, [])
-            holding = {
-                HOLDS.get(result["outcome"], result.get("decision"))
+            holding: set[str] = {
+                str(HOLDS.get(result["outcome"], result.get("decision")))
                 for result in finals
                 if result["outcome"] in {"accepted", "rejected", "already-answered"}
             }
@@ -243,17 +259,21 @@ class _Run:
             failed = any(result["outcome"] == "failed" for result in finals)
             shown = failed or (len(holding) == 1 and status == STATUS_AFTER[next(iter(holding))])
             report.lost_answers += len(finals) == len(group) and not shown  # unfinished ones are counted already
-            report.published_zero_times += not published[ident]
-            report.published_more_than_once += len(published[ident]) > 1
+            # Every outcome once: the answer Partner Central shows, and each failure a requester was told of.
+            expected = {EVENT_AFTER[status]} if status in EVENT_AFTER else set()
+            expected |= {"invitation.answer-failed"} if failed else set()
+            counts = Counter(published[ident])
+            report.published_zero_times += len(expected - set(counts))
+            report.published_more_than_once += sum(1 for count in counts.values() if count > 1)
 
 
 def run(config: AnswerFaultsConfig) -> AnswerFaultsReport:
-    rng = random.Random(config.seed)
+    rng, clock = random.Random(config.seed), SpedUpClock()
     with (
-        PartnerCentralEmulator(faults=FaultPlan(seed=config.seed)) as emulator,
+        PartnerCentralEmulator(faults=FaultPlan(seed=config.seed), clock=clock.time) as emulator,
         local_aws(emulator.url, POWERTOOLS_LOG_LEVEL="ERROR") as aws,
     ):
-        invitations, people = plan(config, rng)
+        invitations, people = plan(config, rng, clock)
         with contextlib.redirect_stdout(io.StringIO()):  # the handlers' log and metric lines
             for invitation in invitations:
                 emulator.put(invitation)
@@ -264,9 +284,8 @@ def run(config: AnswerFaultsConfig) -> AnswerFaultsReport:
             emulator.script_tasks("AWS", invitation["Id"], TaskScript(reason_code="OpportunityValidationFailed"))
         emulator.fail_next("InternalServerException", ACCEPT, times=config.lost_write_answers, after_effect=True)
         emulator.faults.throttle_rate = config.write_throttle_rate  # reads are paced and retried as well
-        answer_services.cache_clear()
         _CrashAfterWrite(config.crashes_after_write).install()
-        runner = _Run(config, emulator)
+        runner = _Run(config, emulator, clock)
         level = logger.log_level
         logger.setLevel("ERROR")  # the figures are the output
         started = time.monotonic()
@@ -290,5 +309,4 @@ def run(config: AnswerFaultsConfig) -> AnswerFaultsReport:
         report.invitations, report.requests = len(invitations), len(threads)
         report.faults.update(emulator.faults_injected)
         runner.verify(outcome_events, invitations, people)
-    answer_services.cache_clear()
     return report
