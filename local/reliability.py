@@ -5,6 +5,8 @@ and SNS fail on the client side. A record that fails is seen again after its (sc
 parked by the handler on its last receive; parked events are redriven once the faults are over. Then the
 table is compared with the emulator's truth and the published events with the stored versions.
 
+Then the answers under faults (local/answer_reliability.py).
+
     python -m local.reliability --seed 7            (make reliability)
 """
 
@@ -30,6 +32,8 @@ from invitation_sync.models.event import STATUS_BY_DETAIL_TYPE
 from invitation_sync.models.stored import content_hash
 from invitation_sync.normalize import iso_utc, normalize
 from invitation_sync.observability import logger
+from local.answer_reliability import AnswerFaultsConfig
+from local.answer_reliability import run as run_answers
 from local.aws_resources import LocalResources, drain_published
 from local.environment import local_aws
 from local.faults import ClientFaults
@@ -130,8 +134,12 @@ class ReliabilityReport:
         ]
 
     def markdown(self) -> str:
-        lines = ["| measure | value |", "| --- | ---: |", *(f"| {name} | {value} |" for name, value in self.rows())]
-        return "\n".join(lines)
+        return markdown(self.rows())
+
+
+def markdown(rows: list[tuple[str, str]]) -> str:
+    lines = ["| measure | value |", "| --- | ---: |", *(f"| {name} | {value} |" for name, value in rows)]
+    return "\n".join(lines)
 
 
 def plan_timelines(config: ReliabilityConfig, rng: random.Random) -> list[list[Change]]:
@@ -370,12 +378,16 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     report = run(ReliabilityConfig(seed=args.seed, invitations=args.invitations, min_events=args.events))
-    print(report.markdown())
+    answers = run_answers(AnswerFaultsConfig(seed=args.seed))
+    rows = report.rows() + answers.rows()
+    print(markdown(rows))
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump(dict(report.rows()), handle, indent=2)
+            json.dump(dict(rows), handle, indent=2)
     if not report.ok:
         raise SystemExit("reliability: lost, regressed, unpublished changes or unexpected errors (must all be 0)")
+    if not answers.ok:
+        raise SystemExit("reliability: double, lost or contradicting answers, or outcomes not published once")
 
 
 if __name__ == "__main__":

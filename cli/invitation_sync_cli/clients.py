@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_partnercentral_selling import PartnerCentralSellingAPIClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sts import STSClient
 
 # A backfill invocation returns within its maxSeconds, but Lambda may hold a synchronous call for the
 # function's whole timeout (15 minutes): wait that long, keep the idle connection alive meanwhile.
@@ -45,6 +46,9 @@ class Clients:
 
     def cloudwatch(self) -> "CloudWatchClient":
         return self.session.client("cloudwatch", config=READ_CONFIG)
+
+    def sts(self) -> "STSClient":
+        return self.session.client("sts", config=READ_CONFIG)
 
     def events(self) -> "EventBridgeClient":
         return self.session.client("events", config=READ_CONFIG)

@@ -4,6 +4,8 @@
   redrive   move parked events back to the event queue (SQS dead-letter redrive); list what stays
   status    invitations per status, expiring ones, the last reconcile, failed events, alarms
   verify    check the event path after a deploy: rule, policies, alarms, one record through the sync
+  pending   the invitations waiting for an answer, soonest expiry first
+  accept    accept an invitation through the stack's answer function (reject: reject one, with a reason)
 
 Every name comes from the stack's outputs (--stack); the functions do the writing and publishing
 under their own roles. Uses your AWS credentials (AWS_PROFILE, ...) and the standard endpoint variables.
@@ -16,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import metadata
 from types import FrameType
 from typing import Final
@@ -27,7 +29,8 @@ from rich.console import Console
 
 from invitation_sync.domain import CATALOGS, PARTICIPANT_TYPES
 from invitation_sync.errors import InvitationSyncError
-from invitation_sync_cli import render, verify
+from invitation_sync.models.answer import Decision
+from invitation_sync_cli import answering, pending, render, verify
 from invitation_sync_cli.backfill import DEFAULT_MAX_READS, BackfillRequest, run_backfill
 from invitation_sync_cli.clients import Clients
 from invitation_sync_cli.errors import CommandError, explain
@@ -43,6 +46,7 @@ FLAGS: Final = {  # stack output -> the flag that overrides it
     "ReconcilerFunctionName": "--reconciler-function",
     "FailedEventsQueueUrl": "--failed-events-queue-url",
     "EventQueueUrl": "--event-queue-url",
+    "AnswerFunctionName": "--answer-function",
 }
 console = Console(stderr=True)
 
@@ -160,6 +164,42 @@ def _parser() -> argparse.ArgumentParser:
             verify.__doc__ or "",
         )
     )
+
+    waiting = command(
+        "pending",
+        pending.run,
+        "the invitations waiting for an answer, soonest expiry first",
+        "Lists the PENDING invitations that have not expired, soonest expiry first, from the table's "
+        "PENDING-by-expiry index (never Partner Central): payload type, sender, customer, project title, time left.",
+    )
+    waiting.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="default: both")
+    waiting.add_argument("--table", help="override the stack output TableName")
+    _json_option(waiting)
+
+    decisions: tuple[tuple[Decision, str], ...] = (
+        ("accept", "accept an invitation: an opportunity's accept task, or AcceptEngagementInvitation"),
+        ("reject", "reject an invitation, with the reason Partner Central keeps"),
+    )
+    for decision, summary in decisions:
+        sub = command(
+            decision,
+            partial(answering.run, decision=decision),
+            summary,
+            f"Shows the invitation from the table, asks for confirmation (unless --yes), then invokes the stack's "
+            f"answer function, which sends the {decision} to Partner Central exactly once. Exit status: 0 the "
+            f"answer holds, 1 not answered (the reason is printed), 3 still in progress (run it again to follow "
+            f"it).",
+        )
+        sub.add_argument("invitation_id", metavar="ID", type=answering.invitation_id, help="engi- and 13 characters")
+        if decision == "reject":
+            sub.add_argument("--reason", required=True, help="1-80 characters, e.g. 'Unable to support'")
+        else:
+            sub.set_defaults(reason=None)
+        sub.add_argument("--catalog", action="append", choices=sorted(CATALOGS), help="where to look (default: both)")
+        sub.add_argument("--requested-by", help="who asks, for the audit record (default: your IAM identity's ARN)")
+        sub.add_argument("--yes", action="store_true", help="answer without asking for confirmation")
+        sub.add_argument("--table", help="override the stack output TableName")
+        sub.add_argument("--answer-function", help="override the stack output AnswerFunctionName")
     return parser
 
 

@@ -33,6 +33,8 @@ def test_the_readme_operator_policy_matches_the_names_cloudformation_gives(defau
     sync = f"{prefix % 'lambda'}:function:{name_of('SyncFunctionName')}"
     assert allowed(policy, "lambda:InvokeFunction", reconciler)
     assert not allowed(policy, "lambda:InvokeFunction", sync), "redrive goes through the queue, never a call"
+    answer = f"{prefix % 'lambda'}:function:{name_of('AnswerFunctionName')}"
+    assert allowed(policy, "lambda:InvokeFunction", answer), "accept and reject invoke the answer function"
 
     table = f"{prefix % 'dynamodb'}:table/{name_of('TableName')}"
     for arn in (table, f"{table}/index/byStatus", f"{table}/index/byStatusExpiration"):

@@ -7,10 +7,9 @@ tests wait a fraction of the real seconds.
 
 import itertools
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -26,29 +25,10 @@ from local.emulated_answers import ACCEPT, REJECT, START_TASK, WRITE_OPERATIONS,
 from local.environment import local_aws
 from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import dated, lead_invitation, opportunity_invitation
+from local.sped_up_clock import SpedUpClock
 
 RECEIVER = "111122223333"  # the samples' receiver: this function's account
 SPEED = 2.0  # clock seconds per real second (a write slot's send window stays 125 ms of real time on a busy host)
-
-
-class SpedUpClock:
-    """Epoch seconds running SPEED times faster than real time from now on; `jump` moves it ahead."""
-
-    def __init__(self) -> None:
-        self._start, self._real = time.time(), time.monotonic()
-        self._jumped = 0.0
-
-    def time(self) -> float:
-        return self._start + (time.monotonic() - self._real) * SPEED + self._jumped
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(max(seconds, 0) / SPEED)
-
-    def jump(self, seconds: float) -> None:
-        self._jumped += seconds
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), UTC)
 
 
 @dataclass
@@ -86,7 +66,7 @@ class Answering:
 
 @pytest.fixture
 def answering() -> Iterator[Answering]:
-    clock = SpedUpClock()
+    clock = SpedUpClock(SPEED)
     with PartnerCentralEmulator(clock=clock.time) as emulator, local_aws(emulator.url) as resources:
         yield Answering(clock, emulator, resources)
 

@@ -353,17 +353,71 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
     stays listed as parked), with the KMS use it implies, must be allowed by the README's policy on the
     names CloudFormation gives the resources (here: logical ids)."""
     emulator.put(opportunity_invitation(1))
+    emulator.put(lead_invitation(3))
     sqs, outputs = boto3.client("sqs"), stack.deployment.outputs
     unknown_catalog = {**invitation_event(opportunity_invitation(2)), "detail": {"catalog": "Foo"}}
     sqs.send_message(QueueUrl=outputs["FailedEventsQueueUrl"], MessageBody=json.dumps(unknown_catalog))
     mapping = LocalEventSourceMapping(sqs, outputs["EventQueueUrl"], stack.invoker, outputs["SyncFunctionName"])
+    commands = (
+        ["status"],
+        ["backfill"],
+        ["redrive", "--wait", "60"],
+        ["pending"],
+        ["accept", "engi-0000000000001", "--yes"],
+        ["reject", "engi-0000000000003", "--reason", "Unable to support", "--yes"],
+    )
     with CallRecorder(stack.session) as recorder, recorder.acting_as("operator"), mapping.running():
         invoker = RecordedInvoker(stack, recorder)
-        for command in (["status"], ["backfill"], ["redrive", "--wait", "60"]):
+        for command in commands:
             assert main(command, session=stack.session, invoker=invoker) == 0, command
 
     sent = {call.operation for call in recorder.calls}
-    assert {"DescribeStacks", "Query", "DescribeAlarms", "Invoke", "StartMessageMoveTask"} <= sent
+    assert {"DescribeStacks", "Query", "GetItem", "DescribeAlarms", "Invoke", "StartMessageMoveTask"} <= sent
+    assert "GetCallerIdentity" in sent
     assert "ChangeMessageVisibilityBatch" in sent  # the event parked again, listed without being consumed
     denied = refused_by_operator_policy(template, stack.deployment, recorder.calls)
     assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
+
+
+def test_pending_lists_what_waits_for_an_answer_soonest_expiry_first_from_the_table(
+    stack: LocalOperator,
+    emulator: PartnerCentralEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line per invitation
+    now = datetime.now(UTC).replace(microsecond=0)
+    emulator.put({**opportunity_invitation(1), "ExpirationDate": now + timedelta(days=9)})
+    emulator.put({**lead_invitation(2, catalog="Sandbox"), "ExpirationDate": now + timedelta(hours=5)})
+    emulator.put({**opportunity_invitation(3), "ExpirationDate": now - timedelta(hours=1)})  # too late to answer
+    emulator.put(opportunity_invitation(4, status="ACCEPTED"))
+    assert stack.invoker.invoke(stack.deployment.outputs["ReconcilerFunctionName"], {"mode": "full"})["complete"]
+    emulator.calls.clear()
+
+    assert cli(stack, "pending") == 0
+
+    rows = [line for line in capsys.readouterr().out.splitlines() if "engi-" in line]
+    assert [row.split("│")[2].strip() for row in rows] == ["engi-0000000000002", "engi-0000000000001"]
+    assert [cell.strip() for cell in rows[0].split("│")[1:8]] == [
+        "Sandbox",
+        "engi-0000000000002",
+        "LeadInvitation",
+        "Amazon Web Services",
+        "Initech",
+        "Inbound lead: analytics",
+        "4 h 59 min",
+    ]
+    assert "Globex Corporation" in rows[1]
+    assert "8 d 23 h" in rows[1]
+    assert emulator.calls == []  # the table, never Partner Central
+    capsys.readouterr()
+
+    assert cli(stack, "pending", "--json") == 0
+
+    listed = json.loads(capsys.readouterr().out)["pending"]
+    assert [(row["catalog"], row["invitationId"]) for row in listed] == [
+        ("Sandbox", "engi-0000000000002"),
+        ("AWS", "engi-0000000000001"),
+    ]
+    assert listed[0]["customerCompany"] == "Initech"
+    assert 4.9 < listed[0]["hoursLeft"] <= 5

@@ -1,6 +1,8 @@
 """The fault-injection suite in a small, fast configuration: every fault kind, zero lost changes."""
 
-from local.reliability import ReliabilityConfig, run
+from local.answer_reliability import AnswerFaultsConfig
+from local.answer_reliability import run as run_answers
+from local.reliability import ReliabilityConfig, markdown, run
 
 
 def test_no_change_is_lost_regressed_or_unpublished_under_faults() -> None:
@@ -29,3 +31,23 @@ def test_no_change_is_lost_regressed_or_unpublished_under_faults() -> None:
         0,
         0,
     ), report.markdown()
+
+
+def test_answers_are_given_once_never_lost_and_each_outcome_published_once_under_faults() -> None:
+    report = run_answers(AnswerFaultsConfig(seed=11))
+
+    assert report.crashes == AnswerFaultsConfig.crashes_after_write  # invocations died after the write
+    assert report.outcomes["failed"] >= AnswerFaultsConfig.failing_tasks  # the failing task was reported
+    for kind in ("throttle", "queued after effect"):
+        assert report.faults[kind] > 0, f"no {kind} fault was injected: the run proves nothing about it"
+    assert report.outcomes["already-answered"] > 0  # people answered the same invitations at once
+    assert report.peak_writes_per_second <= 1  # Partner Central's write quota, across every invocation
+    assert (
+        report.double_answers,
+        report.contradicting_outcomes,
+        report.lost_answers,
+        report.published_zero_times,
+        report.published_more_than_once,
+        report.late_events_published,
+        report.unexpected_errors,
+    ) == (0, 0, 0, 0, 0, 0, []), markdown(report.rows())

@@ -16,17 +16,22 @@ from local.samples import account_planning_invitation, invitation_event, lead_in
 ACCEPTED = "Engagement Invitation Accepted"
 
 
-@pytest.fixture
-def client(emulator: PartnerCentralEmulator, monkeypatch: pytest.MonkeyPatch) -> Any:
-    emulator.reset()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING", emulator.url)
+def partner_central(*, parameter_validation: bool = True) -> Any:
+    """A client of the endpoint AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING names, without retries."""
     return boto3.client(
         "partnercentral-selling",
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=parameter_validation),
     )
+
+
+@pytest.fixture
+def client(emulator: PartnerCentralEmulator, monkeypatch: pytest.MonkeyPatch) -> Any:
+    emulator.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING", emulator.url)
+    return partner_central()
 
 
 def test_get_answers_what_botocore_parses_back(client: Any, emulator: PartnerCentralEmulator) -> None:
@@ -142,13 +147,7 @@ def refusal(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, list[t
 @pytest.fixture
 def unvalidated(client: Any) -> Any:
     """The same endpoint without botocore's own checks, to send what botocore would refuse itself."""
-    return boto3.client(
-        "partnercentral-selling",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False),
-    )
+    return partner_central(parameter_validation=False)
 
 
 @pytest.mark.parametrize(
@@ -270,13 +269,7 @@ def clocked(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[PartnerCe
 
 @pytest.fixture
 def writer(clocked: PartnerCentralEmulator) -> Any:
-    return boto3.client(
-        "partnercentral-selling",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
+    return partner_central()
 
 
 def error_code(call: Callable[[], object]) -> str:
@@ -504,13 +497,7 @@ def test_write_requests_outside_the_model_or_the_api_reference_are_refused(
     clocked: PartnerCentralEmulator, operation: str, request_params: dict[str, Any], field: str, code: str
 ) -> None:
     clocked.put(lead_invitation(16))
-    unchecked = boto3.client(
-        "partnercentral-selling",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False),
-    )
+    unchecked = partner_central(parameter_validation=False)
     with pytest.raises(ClientError) as raised:
         getattr(unchecked, operation)(**request_params)
     assert refusal(raised) == ("ValidationException", "REQUEST_VALIDATION_FAILED", [(field, code)])
