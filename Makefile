@@ -20,7 +20,7 @@ help:
 	@echo "make deploy / make destroy - run the CDK CLI against your account (us-east-1)"
 	@echo "make reliability - the fault-injection suite and its figures"
 	@echo "make bench  - performance figures against their floors"
-	@echo "make schema - regenerate the published event's JSON Schema"
+	@echo "make schema - regenerate the committed JSON Schemas (published event, chat notification)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,7 @@ destroy: $(STAMP) $(CDK_JS)
 
 schema: $(STAMP)
 	$(BIN)/python -m invitation_sync.models.published
+	$(BIN)/python -m invitation_sync.models.chat
 
 # Seeded fault-injection run: >= 600 events over 60 invitations, 4 workers, faults everywhere.
 reliability: $(STAMP)
