@@ -79,7 +79,7 @@ class NotifiedEvent(InvitationChangedEvent):
 class AnswerButtons:
     """What the Accept and Reject buttons need from a PENDING invitation's message."""
 
-    function_name: str
+    function_arn: str
 
 
 def time_left(expiration_date: str | None, now: datetime) -> str | None:
@@ -190,7 +190,7 @@ def _button_context(invitation: Invitation, buttons: AnswerButtons) -> dict[str,
     requestedBy and, for Reject, the reason): a custom action's command holds at most 100 characters."""
     base = {"catalog": invitation.catalog, "invitationId": invitation.id}
     return {
-        ANSWER_FUNCTION_KEY: buttons.function_name,
+        ANSWER_FUNCTION_KEY: buttons.function_arn,
         ACCEPT_REQUEST_KEY: _open_request({**base, "decision": "accept"}),
         REJECT_REQUEST_KEY: _open_request({**base, "decision": "reject"}),
     }

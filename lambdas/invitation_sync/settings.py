@@ -73,4 +73,7 @@ class ChatSettings(FunctionSettings):
     # `{catalog}` and `{invitationId}` are filled in: the invitation's page in the Partner Central console.
     invitation_link: Annotated[str, Field(alias="INVITATION_LINK_TEMPLATE", pattern=r"^https://\S+$")]
     # Set when the answer function is deployed: PENDING invitations' messages then carry Accept and Reject.
-    answer_function_name: Annotated[str | None, Field(alias="ANSWER_FUNCTION_NAME", min_length=1, max_length=64)] = None
+    # Its ARN, not its name: the buttons' command then reaches it in its own region whatever the channel's.
+    answer_function_arn: Annotated[
+        str | None, Field(alias="ANSWER_FUNCTION_ARN", pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:")
+    ] = None

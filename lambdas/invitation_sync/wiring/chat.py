@@ -20,7 +20,7 @@ class ChatServices:
 @cache
 def chat_services() -> ChatServices:
     settings = ChatSettings.from_environment()
-    buttons = AnswerButtons(settings.answer_function_name) if settings.answer_function_name else None
+    buttons = AnswerButtons(settings.answer_function_arn) if settings.answer_function_arn else None
     notifier = ChatNotifier(
         ChatTopic(sns_client(), settings.chat_topic_arn), link_template=settings.invitation_link, buttons=buttons
     )
