@@ -27,6 +27,7 @@ from local.samples import lead_invitation, opportunity_invitation
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / SCHEMA_PATH).read_text())
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+ANSWER_ARN = "arn:aws:lambda:us-east-1:111122223333:function:InvitationSync-Answer"
 LINK = "https://partnercentral.example/invitations/{catalog}/{invitationId}"
 
 
@@ -47,10 +48,10 @@ def message(body: dict[str, Any], *, buttons: bool = True) -> dict[str, Any]:
     notifier = ChatNotifier(
         topic=None,  # type: ignore[arg-type]  # message_for never publishes
         link_template=LINK,
-        buttons=AnswerButtons("InvitationSync-Answer") if buttons else None,
+        buttons=AnswerButtons(ANSWER_ARN) if buttons else None,
         clock=lambda: NOW,
     )
-    rendered = json.loads(notifier.message_for(body).model_dump_json(by_alias=True))
+    rendered: dict[str, Any] = json.loads(notifier.message_for(body).model_dump_json(by_alias=True))
     jsonschema.validate(rendered, SCHEMA)  # what the chat topic gets is what AWS's format allows
     return rendered
 
@@ -149,7 +150,7 @@ def test_without_the_answer_function_there_are_no_buttons() -> None:
 
 def test_each_button_request_closes_into_the_answer_request() -> None:
     context = message(published(expiring_in(30)))["metadata"]["additionalContext"]
-    assert context[ANSWER_FUNCTION_KEY] == "InvitationSync-Answer"
+    assert context[ANSWER_FUNCTION_KEY] == ANSWER_ARN
     accept = json.loads(context[ACCEPT_REQUEST_KEY] + '"requestedBy":"slack-C1"}')
     reject = json.loads(context[REJECT_REQUEST_KEY] + '"requestedBy":"slack-C1","reason":"Unable to support"}')
     ids = {"catalog": "AWS", "invitationId": rendered_id()}
