@@ -25,7 +25,7 @@ help:
 	@echo "             CDK arguments through ARGS, e.g. make deploy ARGS=\"-c alarmEmail=ops@example.com\""
 	@echo "make reliability - the fault-injection suite and its figures"
 	@echo "make bench  - performance figures against their floors"
-	@echo "make schema - regenerate schemas/: the published contract (schemas, examples), the answer request and result"
+	@echo "make schema - regenerate schemas/: the published contract (schemas, examples), the answer request and result, the chat notification"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

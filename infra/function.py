@@ -51,9 +51,11 @@ class InvitationFunction(Construct):
         timeout: Duration,
         environment: Mapping[str, str] | None = None,
         async_failures: sqs.IQueue | None = None,
+        publishes_events: bool = True,
     ) -> None:
         """No reserved concurrency: a new account (concurrency quota 10, 10 kept unreserved) could not
-        deploy it. `async_failures`: where asynchronous invocations end after Lambda's retries."""
+        deploy it. `async_failures`: where asynchronous invocations end after Lambda's retries.
+        `publishes_events`: False for a subscriber of the events topic, which never publishes to it."""
         super().__init__(scope, construct_id)
         settings = wiring.settings
         self._settings = settings
@@ -99,7 +101,8 @@ class InvitationFunction(Construct):
                 **(environment or {}),
             },
         )
-        self.allow(["sns:Publish"], [wiring.events_topic.topic_arn])
+        if publishes_events:
+            self.allow(["sns:Publish"], [wiring.events_topic.topic_arn])
         if not settings.tracing:
             acknowledge(
                 self.function,

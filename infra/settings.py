@@ -41,6 +41,74 @@ class InvalidSettingsError(ValueError):
     """A context value is wrong; the message names the key and the rule."""
 
 
+UUID: Final = r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$"  # Teams team and tenant ids
+CHANNEL_LABEL: Final = r"^[A-Za-z0-9_-]{1,16}$"  # named in each button's command: it holds 100 characters
+DEFAULT_INVITATION_LINK: Final = (
+    "https://partnercentral.awspartner.com/partnercentral2/s/engagement-invitation?catalog={catalog}&id={invitationId}"
+)
+
+
+class _ChatChannel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    channel_id: str
+    # The answer requests name the channel by this (requestedBy): default slack-<channelId> or teams-<n>.
+    name: str | None = Field(None, pattern=CHANNEL_LABEL)
+
+
+class SlackChannel(_ChatChannel):
+    """Ids as AWS::Chatbot::SlackChannelConfiguration documents them (SlackWorkspaceId, SlackChannelId)."""
+
+    workspace_id: str = Field(alias="workspaceId", pattern=r"^[0-9A-Z]{1,255}$")
+    channel_id: str = Field(alias="channelId", pattern=r"^[A-Za-z0-9]{1,256}$")
+
+
+class TeamsChannel(_ChatChannel):
+    """Ids as AWS::Chatbot::MicrosoftTeamsChannelConfiguration documents them (TeamId, TeamsChannelId,
+    TeamsTenantId): the channel id URL-encoded, as the Teams channel link shows it."""
+
+    team_id: str = Field(alias="teamId", pattern=UUID)
+    channel_id: str = Field(
+        alias="channelId",
+        max_length=256,
+        pattern=r"^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])*%40([a-zA-Z0-9-_=+/.,])*$",
+    )
+    tenant_id: str = Field(alias="tenantId", pattern=UUID)
+
+
+class ChatSettings(BaseModel):
+    """The `chat` setting: the channels that get invitation messages (and, with answers, the buttons)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    slack: list[SlackChannel] = []
+    teams: list[TeamsChannel] = []
+    updates: bool = False  # invitation.updated too: off, most updates are not worth a message
+    invitation_link: str = Field(DEFAULT_INVITATION_LINK, alias="invitationLink", pattern=r"^https://\S+$")
+
+    @model_validator(mode="after")
+    def _channels(self) -> Self:
+        if not (self.slack or self.teams):
+            raise ValueError("name at least one Slack or Teams channel, or leave chat out")
+        names = [name for name, _ in self.channels()]
+        if len(set(names)) != len(names):
+            raise ValueError(f"each channel name once: {names}")
+        return self
+
+    def channels(self) -> list[tuple[str, SlackChannel | TeamsChannel]]:
+        """(name, channel) in setting order: the name is the channel's configuration and requestedBy label."""
+        slack = [
+            (channel.name or _fitting(f"slack-{channel.channel_id}", f"slack-{n}"), channel)
+            for n, channel in enumerate(self.slack, 1)
+        ]
+        teams = [(channel.name or f"teams-{n}", channel) for n, channel in enumerate(self.teams, 1)]
+        return [*slack, *teams]
+
+
+def _fitting(name: str, fallback: str) -> str:
+    return name if len(name) <= 16 else fallback
+
+
 class StackSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -76,6 +144,15 @@ class StackSettings(BaseModel):
     # Other AWS accounts whose principals may subscribe to the events topic themselves (a CRM team's own
     # account). Accounts by id, not an organization: the events carry contact and customer data.
     subscriber_accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field([], alias="subscriberAccounts")
+    # Slack and Teams channels for invitation messages (Amazon Q Developer in chat applications); absent:
+    # nothing chat-related is deployed.
+    chat: ChatSettings | None = None
+
+    @field_validator("chat", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        """`-c 'chat={"slack": [...]}'` arrives as text."""
+        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("*", mode="before")
     @classmethod

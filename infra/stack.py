@@ -12,6 +12,8 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
 
 from infra.answer_function import AnswerFunction
+from infra.chat_channels import ChatChannels
+from infra.chat_notifier import ChatNotifierFunction
 from infra.encryption import DataKey
 from infra.event_queue import InvitationEventQueue
 from infra.event_rule import InvitationEventRule
@@ -87,10 +89,31 @@ class InvitationSyncStack(Stack):
         if answerer is not None:
             functions["Answers"] = answerer
         messaging.allow_only_publishers(*(function.role for function in functions.values()))
+        monitored = {name: function.function for name, function in functions.items()}
+        answer_function: lambda_.IFunction | None = None  # the answer function (issue 23), once it is deployed
+        if settings.chat:
+            chat = ChatChannels(self, "Chat", chat=settings.chat, key=key, answer_function=answer_function)
+            notifier = ChatNotifierFunction(
+                self,
+                "ChatNotifier",
+                wiring,
+                chat_topic=chat.topic,
+                alarm_topic=messaging.alarm_topic,
+                answer_function=answer_function,
+            )
+            monitored["ChatNotifier"] = notifier.function
+            CfnOutput(self, "ChatTopicArn", value=chat.topic.topic_arn, description="Chat notifications topic")
+            CfnOutput(self, "ChatQueueUrl", value=notifier.queue.queue_url, description="Chat notifier's queue")
+            CfnOutput(
+                self,
+                "FailedNotificationsQueueUrl",
+                value=notifier.failed_notifications.queue_url,
+                description="Chat notifications parked with their reason",
+            )
         monitoring = InvitationMonitoring(
             self,
             "Monitoring",
-            functions={name: function.function for name, function in functions.items()},
+            functions=monitored,
             event_rule=event_rule.rule,
             event_queue=event_queue,
             failed_events=messaging.failed_events,

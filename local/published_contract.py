@@ -1,7 +1,8 @@
 """`make schema`: the committed contracts under schemas/, generated from the models so they cannot drift.
 
 The event's JSON Schema, the message attributes' JSON Schema, and per event type one example message (its
-body and its attributes) built by the same code that publishes; and the answer function's request and result.
+body and its attributes) built by the same code that publishes; the answer function's request and result;
+the chat notification.
 Examples carry fixed dates: they are documentation, and must not change with the day `make schema` runs.
 A new event type in `EventType` needs one more `case` in `example` (mypy says so); the files and their
 tests follow from the list.
@@ -15,6 +16,7 @@ from typing import Final, assert_never, get_args
 from pydantic import BaseModel
 
 from invitation_sync.models.answer import AnswerRequest, AnswerResult
+from invitation_sync.models.chat import CustomNotification
 from invitation_sync.models.invitation import Invitation
 from invitation_sync.models.published import EventType, ExpiryReminder, InvitationChangedEvent, MessageAttributes
 from invitation_sync.models.stored import AnswerRecord, StoredInvitation, answer_token, content_hash
@@ -24,9 +26,10 @@ from local.samples import dated, opportunity_invitation
 SCHEMAS: Final = Path("schemas")
 SCHEMA_PATH: Final = SCHEMAS / "invitation-changed-event.schema.json"
 ATTRIBUTES_SCHEMA_PATH: Final = SCHEMAS / "invitation-changed-event.attributes.schema.json"
-ANSWER_SCHEMAS: Final[dict[Path, type[BaseModel]]] = {
+MODEL_SCHEMAS: Final[dict[Path, type[BaseModel]]] = {
     SCHEMAS / "answer-request.schema.json": AnswerRequest,
     SCHEMAS / "answer-result.schema.json": AnswerResult,
+    SCHEMAS / "chat-custom-notification.schema.json": CustomNotification,
 }
 EXAMPLES: Final = SCHEMAS / "examples"
 EVENT_TYPES: Final[tuple[EventType, ...]] = get_args(EventType)
@@ -116,7 +119,7 @@ def example_paths(event_type: EventType) -> tuple[Path, Path]:
 def contract_files() -> dict[Path, str]:
     """Every file `make schema` writes, by path, with its content."""
     files = {SCHEMA_PATH: schema_text(InvitationChangedEvent), ATTRIBUTES_SCHEMA_PATH: schema_text(MessageAttributes)}
-    files |= {path: schema_text(model) for path, model in ANSWER_SCHEMAS.items()}
+    files |= {path: schema_text(model) for path, model in MODEL_SCHEMAS.items()}
     for event_type in EVENT_TYPES:
         event = example(event_type)
         body_path, attributes_path = example_paths(event_type)

@@ -10,10 +10,19 @@ from invitation_sync.domain import Catalog, ParticipantType
 from invitation_sync.models.base import describe
 
 
-class SyncSettings(BaseModel):
-    # Built when first validated: each function builds only its own settings (at init), not all four.
+class FunctionSettings(BaseModel):
+    # Built when first validated: each function builds only its own settings (at init), not all of them.
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:
+        try:
+            return cls.model_validate(dict(environ))
+        except ValidationError as error:
+            raise RuntimeError(f"invalid function environment: {describe(error)}") from error
+
+
+class SyncSettings(FunctionSettings):
     table_name: Annotated[str, Field(alias="INVITATIONS_TABLE_NAME", min_length=3, max_length=255)]
     topic_arn: Annotated[str, Field(alias="INVITATION_EVENTS_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")]
     catalogs: Annotated[frozenset[Catalog], Field(alias="SYNC_CATALOGS", min_length=1)]
@@ -24,13 +33,6 @@ class SyncSettings(BaseModel):
     @classmethod
     def _split(cls, value: object) -> object:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:
-        try:
-            return cls.model_validate(dict(environ))
-        except ValidationError as error:
-            raise RuntimeError(f"invalid function environment: {describe(error)}") from error
 
 
 class EventSyncSettings(SyncSettings):
@@ -67,3 +69,17 @@ class AnswerSettings(SyncSettings):
     """The answer function's: Partner Central's write quota, shared by every invocation (write_slots.py)."""
 
     write_rate: Annotated[float, Field(alias="PARTNER_CENTRAL_WRITE_RATE", gt=0, le=10)] = 1.0
+
+
+class ChatSettings(FunctionSettings):
+    """The chat notifier's: where messages go, where parked ones wait, and whether they carry buttons."""
+
+    chat_topic_arn: Annotated[str, Field(alias="CHAT_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")]
+    failed_notifications_queue_url: Annotated[str, Field(alias="FAILED_NOTIFICATIONS_QUEUE_URL", min_length=1)]
+    # `{catalog}` and `{invitationId}` are filled in: the invitation's page in the Partner Central console.
+    invitation_link: Annotated[str, Field(alias="INVITATION_LINK_TEMPLATE", pattern=r"^https://\S+$")]
+    # Set when the answer function is deployed: PENDING invitations' messages then carry Accept and Reject.
+    # Its ARN, not its name: the buttons' command then reaches it in its own region whatever the channel's.
+    answer_function_arn: Annotated[
+        str | None, Field(alias="ANSWER_FUNCTION_ARN", pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:")
+    ] = None

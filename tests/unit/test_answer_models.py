@@ -9,16 +9,16 @@ import pytest
 from pydantic import ValidationError
 
 from invitation_sync.models.answer import AnswerRequest, AnswerResult
-from local.published_contract import ANSWER_SCHEMAS, schema_text
+from local.published_contract import MODEL_SCHEMAS, schema_text
 
 REPO = Path(__file__).resolve().parents[2]
 ACCEPT = {"catalog": "AWS", "invitationId": "engi-0123456789abc", "decision": "accept", "requestedBy": "ana@example"}
 REJECT = {**ACCEPT, "decision": "reject", "reason": "Unable to support"}
 
 
-@pytest.mark.parametrize("path", list(ANSWER_SCHEMAS))
+@pytest.mark.parametrize("path", list(MODEL_SCHEMAS))
 def test_committed_schemas_match_their_models(path: Path) -> None:
-    assert (REPO / path).read_text() == schema_text(ANSWER_SCHEMAS[path]), f"{path} drifted: run `make schema`"
+    assert (REPO / path).read_text() == schema_text(MODEL_SCHEMAS[path]), f"{path} drifted: run `make schema`"
 
 
 @pytest.mark.parametrize(

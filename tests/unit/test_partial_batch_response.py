@@ -3,7 +3,7 @@
 import pytest
 
 from invitation_sync.errors import PartnerCentralUnavailableError
-from invitation_sync.handlers.sync_handler import SqsRecord, partial_batch_response
+from invitation_sync.handlers.sqs_batch import SqsRecord, partial_batch_response
 from local.samples import invitation_event, opportunity_invitation, sqs_event
 
 

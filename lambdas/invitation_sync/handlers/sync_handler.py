@@ -6,18 +6,17 @@ growing delay; on its last receive, or when retrying cannot help, it is parked i
 queue with its reason. Records never fail one another: Lambda deletes every record that succeeded.
 """
 
-import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invitation_sync import observability as names
 from invitation_sync.budgets import EVENT_RECEIVES, PARK_WORST_CASE, retry_delay
 from invitation_sync.errors import LaggingReadError, OutOfTimeError, PermanentError, PublishError, RetryableError
+from invitation_sync.handlers.sqs_batch import SqsRecord, json_body, partial_batch_response, receive_count
 from invitation_sync.models.event import parse_invitation_event, unwrap_parked
 from invitation_sync.normalize import iso_utc
 from invitation_sync.observability import CatalogMetrics, catalog_metrics, logger, tracer
@@ -33,15 +32,6 @@ _OUTCOME_METRIC: Final = {
 
 if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:  # Lambda's init phase: settings and clients before the first event
     sync_services()
-
-
-class SqsRecord(TypedDict):
-    """The members of an SQS record (as Lambda's event source mapping hands it over) the sync reads."""
-
-    messageId: str
-    receiptHandle: str
-    body: str
-    attributes: dict[str, str]
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -72,7 +62,7 @@ class SyncBatch:
         try:
             outcome = self._sync(record)
         except Exception as error:
-            self.retries[record["receiptHandle"]] = retry_delay(_receives(record))
+            self.retries[record["receiptHandle"]] = retry_delay(receive_count(record))
             self.outcomes[record["messageId"]] = {
                 "outcome": "retry",
                 "errorType": type(error).__name__,
@@ -83,8 +73,8 @@ class SyncBatch:
         return outcome
 
     def _sync(self, record: SqsRecord) -> dict[str, object]:
-        raw = unwrap_parked(_json(record["body"]))
-        receives = _receives(record)
+        raw = unwrap_parked(json_body(record["body"]))
+        receives = receive_count(record)
         catalog = self.metrics.current = CatalogMetrics.catalog_of(raw)
         logger.remove_keys(_RECORD_KEYS)
         logger.set_correlation_id(raw.get("id") if isinstance(raw, dict) else None)
@@ -152,34 +142,3 @@ def sync_batch(event: dict[str, Any], context: LambdaContext) -> SyncBatch:
             # environment Lambda gives the slot to next cannot add its own sends to the same window.
             services.rate_limiter.hold()
     return batch
-
-
-def partial_batch_response(event: dict[str, Any], handle: Callable[[SqsRecord], object]) -> dict[str, Any]:
-    """What Powertools' BatchProcessor answers for a standard queue, without its import: that loads every
-    event data class Powertools bundles and asyncio, ~18 ms of each cold start (README: Performance).
-    Every record failing is still a partial response: the invocation succeeded, and each record keeps
-    the retry delay set for it."""
-    records = event.get("Records")
-    if not isinstance(records, list) or not records:
-        raise ValueError("not an SQS batch: the event has no Records")
-    failures = []
-    for record in records:
-        try:
-            handle(record)
-        except RetryableError:  # expected: its outcome and retry delay are recorded
-            failures.append({"itemIdentifier": record["messageId"]})
-        except Exception:
-            logger.exception("record failed unexpectedly, returned to the queue")
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
-
-
-def _receives(record: SqsRecord) -> int:
-    return int(record["attributes"]["ApproximateReceiveCount"])
-
-
-def _json(body: str) -> object:
-    try:
-        return json.loads(body)
-    except json.JSONDecodeError:
-        return body  # parsing names the problem: not a JSON object

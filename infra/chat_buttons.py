@@ -1,0 +1,80 @@
+"""Accept and Reject: two custom actions (AWS::Chatbot::CustomAction) for one chat channel.
+
+A button shows on a message that carries its answer request (criterion HAS_VALUE on it), that is on a
+PENDING invitation's new or reminder message, and runs `lambda invoke` on the answer function under the
+channel's role. The command holds at most 100 characters (CustomActionDefinition.CommandText in the
+Amazon Q Developer in chat applications API reference), too few for the whole request: the message
+carries the function's ARN and the request up to its last members, and the command closes it with
+requestedBy (the channel's name) and, for Reject, the reason. `$reason` is defined by no variable,
+so the service asks the person for it when they press Reject.
+"""
+
+from typing import Final
+
+from aws_cdk import Stack
+from aws_cdk import aws_chatbot as chatbot
+from constructs import Construct
+
+from invitation_sync.chat_messages import ACCEPT_REQUEST_KEY, ANSWER_FUNCTION_KEY, REJECT_REQUEST_KEY
+
+COMMAND_MAX: Final = 100
+CONTEXT: Final = "event.metadata.additionalContext."  # where a custom notification's values are read from
+FUNCTION_VARIABLE: Final = "fn"
+REQUEST_VARIABLE: Final = "req"
+REASON_VARIABLE: Final = "reason"  # asked of the person: no attachment defines it
+
+
+def command(requested_by: str, *, reason: bool) -> str:
+    closing = f'"requestedBy":"{requested_by}"' + (f',"reason":"${REASON_VARIABLE}"' if reason else "")
+    return f"lambda invoke --function-name ${FUNCTION_VARIABLE} --payload ${REQUEST_VARIABLE}{closing}}}"
+
+
+class AnswerButtons(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, channel_name: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self).stack_name
+        self.accept = self._action(
+            "Accept",
+            f"{stack}-{channel_name}-accept",
+            "Accept",
+            command(channel_name, reason=False),
+            ACCEPT_REQUEST_KEY,
+        )
+        self.reject = self._action(
+            "Reject",
+            f"{stack}-{channel_name}-reject",
+            "Reject…",
+            command(channel_name, reason=True),
+            REJECT_REQUEST_KEY,
+        )
+
+    @property
+    def arns(self) -> list[str]:
+        return [self.accept.attr_custom_action_arn, self.reject.attr_custom_action_arn]
+
+    def _action(
+        self, construct_id: str, name: str, button: str, text: str, request_key: str
+    ) -> chatbot.CfnCustomAction:
+        if len(text) > COMMAND_MAX:
+            raise ValueError(f"the {button} command is {len(text)} characters, over {COMMAND_MAX}: {text}")
+        return chatbot.CfnCustomAction(
+            self,
+            construct_id,
+            action_name=name,
+            definition=chatbot.CfnCustomAction.CustomActionDefinitionProperty(command_text=text),
+            attachments=[
+                chatbot.CfnCustomAction.CustomActionAttachmentProperty(
+                    notification_type="Custom",
+                    button_text=button,
+                    variables={
+                        FUNCTION_VARIABLE: CONTEXT + ANSWER_FUNCTION_KEY,
+                        REQUEST_VARIABLE: CONTEXT + request_key,
+                    },
+                    criteria=[
+                        chatbot.CfnCustomAction.CustomActionAttachmentCriteriaProperty(
+                            operator="HAS_VALUE", variable_name=REQUEST_VARIABLE
+                        )
+                    ],
+                )
+            ],
+        )
