@@ -62,8 +62,16 @@ IDLE_POLLS_PER_POLLER_MONTH: Final = 3 * 60 * HOURS_PER_MONTH
 
 # Per invocation, by function (the logical id's start): billed seconds and log bytes (START, END and
 # REPORT lines, the function's own lines, one metric line).
-SECONDS: Final = {"SyncFunction": 0.4, "ReconcilerFunction": 3.0, "RemindersFunction": 0.3}
-LOG_BYTES: Final = {"SyncFunction": 2500, "ReconcilerFunction": 3000, "RemindersFunction": 1500}
+# An answer waits for its write slot and follows the accept task until it completes (assumed 20 s).
+SECONDS: Final = {"SyncFunction": 0.4, "ReconcilerFunction": 3.0, "RemindersFunction": 0.3, "AnswersFunction": 20.0}
+LOG_BYTES: Final = {
+    "SyncFunction": 2500,
+    "ReconcilerFunction": 3000,
+    "RemindersFunction": 1500,
+    "AnswersFunction": 3000,
+}
+# Half the invitations are answered through the answer function (the CLI or a chat button), once each.
+ANSWERED_SHARE: Final = 0.5
 
 Metric = tuple[str, str, frozenset[tuple[str, str]]]  # namespace, name, dimensions (name, value)
 
@@ -149,7 +157,7 @@ def _function_of(logical_id: str) -> str:
 
 def invocations(template: dict[str, Any]) -> dict[str, float]:
     """Invocations a month per function logical id: the sync per event (one record per batch at this rate),
-    the others per schedule tick."""
+    the answer function per answer, the others per schedule tick."""
     functions = resources(template, "AWS::Lambda::Function")
     counts = dict.fromkeys(functions, 0.0)
     for rule in resources(template, "AWS::Events::Rule").values():
@@ -158,6 +166,9 @@ def invocations(template: dict[str, Any]) -> dict[str, float]:
             counts[target["Arn"]["Fn::GetAtt"][0]] += runs_per_month(expression)
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
         counts[mapping["Properties"]["FunctionName"]["Ref"]] += INVITATIONS * EVENTS_PER_INVITATION
+    for name in counts:
+        if _function_of(name) == "AnswersFunction":  # invoked by people, not by a schedule or a queue
+            counts[name] += INVITATIONS * ANSWERED_SHARE
     return counts
 
 

@@ -21,7 +21,7 @@ CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
         ),
         ({"catalog": ["Sandbox"]}, "unknown invitation-sync setting 'catalog' in cdk.json context (or -c): "),
         ({"AlarmEmail": "ops@example.com"}, "did you mean 'alarmEmail'?"),
-        ({"owner": "team-crm"}, "the settings are alarmEmail, catalogs, "),
+        ({"owner": "team-crm"}, "the settings are alarmEmail, answers, catalogs, chat, "),
     ],
 )
 def test_an_unknown_key_is_refused_naming_it_and_the_closest_known_one(
