@@ -8,7 +8,7 @@ from constructs import Construct
 
 from infra.acknowledgements import acknowledge
 from infra.function import FunctionWiring, InvitationFunction
-from invitation_sync.adapters.table_design import BY_STATUS, RECONCILER_PARTITION
+from invitation_sync.adapters.table_design import BY_STATUS, BY_SUMMARY_MISSING, RECONCILER_PARTITION
 
 # 15 minutes, Lambda's maximum: a run stops starting work when a step's worst case no longer fits
 # (budgets.py), progress stored. 512 MB: a page of 100 summaries and their stored items are held at
@@ -53,7 +53,8 @@ class Reconciler(InvitationFunction):
             [table],
             {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RECONCILER_PARTITION]}},
         )
-        self.allow(["dynamodb:Query"], [f"{table}/index/{BY_STATUS.name}"])  # stored PENDING invitations
+        # Stored PENDING invitations, and those waiting for a List summary.
+        self.allow(["dynamodb:Query"], [f"{table}/index/{index.name}" for index in (BY_STATUS, BY_SUMMARY_MISSING)])
         self.schedules = {
             mode: self._schedule(mode, expression)
             for mode, expression in (

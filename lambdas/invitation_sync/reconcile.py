@@ -11,7 +11,7 @@ skipped full sweep is carried on by the next complete incremental run.
 """
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -292,6 +292,7 @@ class Reconciler:
                         if not token or (not statuses and older):
                             break
             self._resync_unlisted_pending(run, catalog, compared)
+            self._find_missing_summaries(run, catalog)
 
     # --- steps ----------------------------------------------------------------------------
     def _list(
@@ -365,18 +366,46 @@ class Reconciler:
                     run, catalog, invitation.id, stored, announced_status=None, known=invitation, from_summary=False
                 )
 
+    def _find_missing_summaries(self, run: _Run, catalog: str) -> None:
+        """Invitations first seen already rejected or expired, by an event naming no engagement: Get refuses
+        them and List filters neither by id nor by a date we know, so no date index holds them. The
+        bySummaryMissing index does, until a List of their status, newest first, shows them: each was sent
+        at most OPEN_WINDOW before it was first seen, which bounds the pages. Nothing waits: one Query."""
+        waiting = self._query_pages(
+            run, f"{catalog} Query missing summaries", self._store.pages_without_summary(catalog)
+        )
+        for status in sorted({stored.invitation.status for stored in waiting if stored.invitation.status}):
+            of_status = [stored for stored in waiting if stored.invitation.status == status]
+            wanted = {stored.invitation.id for stored in of_status}
+            first_seen = min(datetime.fromisoformat(stored.synced_at) for stored in of_status)
+            oldest = iso_utc(first_seen - OPEN_WINDOW - RECENT_MARGIN)
+            for participant in run.participant_types:
+                token: str | None = None
+                while wanted:
+                    pair = f"{catalog}#{participant}"
+                    summaries, token = self._list(run, pair, token, statuses=(status,), newest_first=True)
+                    if summaries is None:
+                        continue  # the token was refused: list again from the start
+                    found = [summary for summary in summaries if summary["Id"] in wanted]
+                    wanted -= {summary["Id"] for summary in found}
+                    self._compare_page(run, catalog, found)
+                    if not token or any(_dated(summary) and _dated(summary) < oldest for summary in summaries):
+                        break
+
     def _stored_pending(self, run: _Run, catalog: str) -> list[StoredInvitation]:
         """The byStatus query, each page (one call) a step within the budget: the open set outgrows one
         page (1 MB) at about 500 invitations."""
+        return self._query_pages(run, f"{catalog} Query", self._store.pages_with_status(catalog, PENDING))
+
+    def _query_pages(self, run: _Run, what: str, pages: Iterator[list[StoredInvitation]]) -> list[StoredInvitation]:
         found: list[StoredInvitation] = []
-        pages = self._store.pages_with_status(catalog, PENDING)
         while True:
             if not run.budget.allows(AWS_CALL_WORST_CASE):
                 raise _OutOfTime
             try:
                 page = next(pages, None)
             except InvitationSyncError as error:
-                run.fail(f"{catalog} Query", error)
+                run.fail(what, error)
                 raise _OutOfTime from error
             if page is None:
                 return found

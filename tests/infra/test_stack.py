@@ -210,14 +210,17 @@ def test_a_failed_reconcile_run_is_not_retried_into_the_failed_events_queue_but_
     assert any("Reconciler" in json.dumps(alarm["Dimensions"]) for alarm in errors)
 
 
-def test_the_reconciler_queries_only_the_status_index_and_deletes_only_its_lock(default_stack: Synthesized) -> None:
+def test_the_reconciler_queries_only_its_two_indexes_and_deletes_only_its_lock(default_stack: Synthesized) -> None:
     reconciler = next(
         policy["Properties"]["PolicyDocument"]["Statement"]
         for name, policy in default_stack.resources("AWS::IAM::Policy").items()
         if name.startswith("Reconciler")
     )
     by_action = {action: statement["Resource"] for statement in reconciler for action in actions(statement)}
-    assert json.dumps(by_action["dynamodb:Query"]).endswith('"/index/byStatus"]]}')
+    queried = json.dumps(by_action["dynamodb:Query"])
+    assert queried.count("/index/") == 2
+    assert '"/index/byStatus"]]}' in queried
+    assert '"/index/bySummaryMissing"]]}' in queried
     assert "StorageInvitations" in json.dumps(by_action["dynamodb:DeleteItem"])
     # PutItem and DeleteItem reach only the reconciler's own partition, never an invitation.
     [own_items] = [s for s in reconciler if "dynamodb:DeleteItem" in actions(s)]
@@ -273,6 +276,7 @@ def test_table_is_encrypted_recoverable_and_protected(
         "byStatusExpiration",
         "byEngagement",
         "byProjectTitle",
+        "bySummaryMissing",
     }
     configured_stack.template.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Delete"})
     default_stack.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})

@@ -5,7 +5,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -21,7 +21,7 @@ from invitation_sync.wiring.reconcile import build_reconcile_services
 from invitation_sync.wiring.sync import sync_services
 from local import event_source
 from local.lambda_context import lambda_context
-from local.samples import INVITED_AT, invitation_event, opportunity_invitation, sqs_event
+from local.samples import INVITED_AT, dated, invitation_event, opportunity_invitation, sqs_event
 from tests.conftest import LocalAws
 from tests.integration.test_failures import emf_metrics
 
@@ -182,25 +182,42 @@ def test_a_first_sighting_already_rejected_takes_what_the_list_summary_still_ser
     assert [call.params["EngagementIdentifier"] for call in calls] == [[invitation["EngagementId"]]]
 
 
-def test_the_reconciler_completes_an_inaccessible_item_from_its_summary(local_aws: LocalAws) -> None:
-    invitation = opportunity_invitation(6)
+def test_the_next_hourly_run_completes_an_item_first_seen_expired_without_its_engagement(local_aws: LocalAws) -> None:
+    """An Expired event naming no engagement, for an invitation never seen open: Get refuses it and List finds
+    no summary by engagement, so the item is stored without dates, outside every date index, and older than
+    any incremental run's window (it was sent 15 days ago). The bySummaryMissing index holds it; the next
+    incremental run lists EXPIRED invitations newest first, fills it from its summary, and lets it go."""
+    assert reconcile(local_aws)["complete"]  # a scheduled run before: the next one looks back an hour only
+    now = datetime.now(UTC).replace(microsecond=0)
+    invitation = dated(opportunity_invitation(6), now - timedelta(days=15, minutes=5))
     local_aws.emulator.put({**invitation, "Status": "EXPIRED"})
     local_aws.emulator.make_inaccessible("AWS", invitation["Id"])
     anonymous = invitation_event(invitation, EXPIRED)
     del anonymous["detail"]["engagementInvitation"]["engagementId"]  # nothing to find its summary by
     event_source.deliver(anonymous)
-    assert "invitationDate" not in stored_item(local_aws, invitation["Id"])
+    skeleton = stored_item(local_aws, invitation["Id"])
+    assert "invitationDate" not in skeleton
+    assert skeleton["summaryMissing"] == {"S": "AWS"}
     local_aws.published()
+    local_aws.emulator.calls.clear()
 
     report = reconcile(local_aws)
 
     assert report["drift_repaired"] == 1
     item = stored_item(local_aws, invitation["Id"])
     assert (item["status"], item["version"]) == ({"S": "EXPIRED"}, {"N": "2"})
-    assert item["expirationDate"] == {"S": iso_utc(INVITED_AT + timedelta(hours=6, days=15))}
+    assert item["invitationDate"] == {"S": iso_utc(invitation["InvitationDate"])}
+    assert item["expirationDate"] == {"S": iso_utc(invitation["ExpirationDate"])}
+    assert "summaryMissing" not in item  # out of the waiting index, into the date indexes
     [message] = local_aws.published()
     assert message.body["eventType"] == "invitation.updated"
-    assert reconcile(local_aws)["synced"] == 0  # and it stays settled
+    lists = local_aws.emulator.calls_to("ListEngagementInvitations")
+    assert [call.params.get("Status") for call in lists].count(["EXPIRED"]) == 1  # found on the first page
+    local_aws.emulator.calls.clear()
+    assert reconcile(local_aws)["synced"] == 0  # and it stays settled: nothing waits, no EXPIRED list
+    assert ["EXPIRED"] not in [
+        call.params.get("Status") for call in local_aws.emulator.calls_to("ListEngagementInvitations")
+    ]
 
 
 def test_final_is_final_a_rejection_never_replaces_an_acceptance(local_aws: LocalAws) -> None:

@@ -18,6 +18,7 @@ from invitation_sync.adapters.table_design import (
     SORT_KEY,
     catalog_status_key,
     project_title_key,
+    summary_missing_query,
     with_status_query,
 )
 from invitation_sync.budgets import BATCH_GET_BACKOFF_SECONDS, BATCH_GET_CALLS
@@ -200,7 +201,14 @@ class InvitationStore:
         """The stored invitations of `catalog` in `status` from the byStatus index, one Query page (one call)
         per step, so the caller can check its time before each. Eventually consistent: a change written a
         moment ago may not show yet."""
-        pages = self._client.get_paginator("query").paginate(**with_status_query(self._table, catalog, status))
+        return self._query_pages(with_status_query(self._table, catalog, status))
+
+    def pages_without_summary(self, catalog: str) -> Iterator[list[StoredInvitation]]:
+        """The stored invitations of `catalog` whose details and dates are gone (bySummaryMissing), a page a step."""
+        return self._query_pages(summary_missing_query(self._table, catalog))
+
+    def _query_pages(self, query: dict[str, Any]) -> Iterator[list[StoredInvitation]]:
+        pages = self._client.get_paginator("query").paginate(**query)
         try:
             for page in pages:
                 yield list(readable(page["Items"]))
@@ -323,6 +331,8 @@ def _index_attributes(invitation: Invitation) -> dict[str, str | None]:
         "expirationDate": invitation.expiration_date,
         "engagementId": invitation.engagement_id or None,
         "projectTitleKey": project_title_key(invitation.catalog, title) if title else None,
+        # No date index holds an invitation without its date: its own index keeps it until a summary has it.
+        "summaryMissing": None if invitation.details_retrievable or invitation.invitation_date else invitation.catalog,
     }
 
 

@@ -41,7 +41,13 @@ BY_ENGAGEMENT: Final = IndexDesign("byEngagement", "engagementId", "invitationDa
 BY_PROJECT_TITLE: Final = IndexDesign(
     "byProjectTitle", "projectTitleKey", "invitationDate", "invitations whose project title matches"
 )
-INDEXES: Final = (BY_STATUS, BY_STATUS_EXPIRATION, BY_ENGAGEMENT, BY_PROJECT_TITLE)
+BY_SUMMARY_MISSING: Final = IndexDesign(
+    "bySummaryMissing",
+    "summaryMissing",
+    "syncedAt",
+    "invitations first seen answered or expired whose details and dates are gone: the reconciler fills them",
+)
+INDEXES: Final = (BY_STATUS, BY_STATUS_EXPIRATION, BY_ENGAGEMENT, BY_PROJECT_TITLE, BY_SUMMARY_MISSING)
 KEY_ATTRIBUTES: Final = tuple(
     dict.fromkeys([PARTITION_KEY, SORT_KEY, *(a for i in INDEXES for a in (i.partition_key, i.sort_key))])
 )
@@ -72,6 +78,17 @@ def with_status_query(table: str, catalog: str, status: str) -> dict[str, Any]:
         "KeyConditionExpression": "#status = :status",
         "ExpressionAttributeNames": {"#status": BY_STATUS.partition_key},
         "ExpressionAttributeValues": {":status": {"S": catalog_status_key(catalog, status)}},
+    }
+
+
+def summary_missing_query(table: str, catalog: str) -> dict[str, Any]:
+    """Query parameters for the items of `catalog` still waiting for a List summary (bySummaryMissing)."""
+    return {
+        "TableName": table,
+        "IndexName": BY_SUMMARY_MISSING.name,
+        "KeyConditionExpression": "#catalog = :catalog",
+        "ExpressionAttributeNames": {"#catalog": BY_SUMMARY_MISSING.partition_key},
+        "ExpressionAttributeValues": {":catalog": {"S": catalog}},
     }
 
 
