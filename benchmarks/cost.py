@@ -37,7 +37,8 @@ XRAY_TRACE: Final = 5.00 / 1_000_000
 
 # The typical partner: 200 invitations a month. Each brings two Partner Central events (Created, then
 # Accepted, Rejected or Expired) and three stored changes (created, one content update, the answer); a
-# quarter are still PENDING when each expiry reminder threshold passes.
+# quarter are still PENDING when each expiry reminder threshold passes. Every answer is given through the
+# answer function (the CLI's accept/reject or a chat button): the ceiling, one invocation per invitation.
 INVITATIONS: Final = 200
 EVENTS_PER_INVITATION: Final = 2
 CHANGES_PER_INVITATION: Final = 3
@@ -52,6 +53,9 @@ WRITE_UNITS_PER_CHANGE: Final = 20
 WRITE_UNITS_PER_REMINDER: Final = 24
 WRITE_UNITS_PER_RECONCILE_RUN: Final = 3
 READ_UNITS_PER_SCHEDULED_RUN: Final = 2
+# An answer: the claim and its recorded steps (claimed, writing, written, answered), each rewriting the item in
+# the table and its indexes, and one write slot. Its change is one of the three above.
+WRITE_UNITS_PER_ANSWER: Final = 50
 STORED_KB_PER_INVITATION: Final = 1.5 * 5  # the table and four indexes projecting every attribute
 
 # The event queue: EventBridge's SendMessage and Lambda's DeleteMessage per event, and the event source
@@ -62,16 +66,14 @@ IDLE_POLLS_PER_POLLER_MONTH: Final = 3 * 60 * HOURS_PER_MONTH
 
 # Per invocation, by function (the logical id's start): billed seconds and log bytes (START, END and
 # REPORT lines, the function's own lines, one metric line).
-# An answer waits for its write slot and follows the accept task until it completes (assumed 20 s).
-SECONDS: Final = {"SyncFunction": 0.4, "ReconcilerFunction": 3.0, "RemindersFunction": 0.3, "AnswersFunction": 20.0}
+# An answer waits for its write slot (up to ~1.35 s) and follows an accept's task with List calls.
+SECONDS: Final = {"SyncFunction": 0.4, "ReconcilerFunction": 3.0, "RemindersFunction": 0.3, "AnswersFunction": 3.0}
 LOG_BYTES: Final = {
     "SyncFunction": 2500,
     "ReconcilerFunction": 3000,
     "RemindersFunction": 1500,
     "AnswersFunction": 3000,
 }
-# Half the invitations are answered through the answer function (the CLI or a chat button), once each.
-ANSWERED_SHARE: Final = 0.5
 
 Metric = tuple[str, str, frozenset[tuple[str, str]]]  # namespace, name, dimensions (name, value)
 
@@ -157,7 +159,7 @@ def _function_of(logical_id: str) -> str:
 
 def invocations(template: dict[str, Any]) -> dict[str, float]:
     """Invocations a month per function logical id: the sync per event (one record per batch at this rate),
-    the answer function per answer, the others per schedule tick."""
+    the answer function per invitation, the others per schedule tick."""
     functions = resources(template, "AWS::Lambda::Function")
     counts = dict.fromkeys(functions, 0.0)
     for rule in resources(template, "AWS::Events::Rule").values():
@@ -166,9 +168,9 @@ def invocations(template: dict[str, Any]) -> dict[str, float]:
             counts[target["Arn"]["Fn::GetAtt"][0]] += runs_per_month(expression)
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
         counts[mapping["Properties"]["FunctionName"]["Ref"]] += INVITATIONS * EVENTS_PER_INVITATION
-    for name in counts:
-        if _function_of(name) == "AnswersFunction":  # invoked by people, not by a schedule or a queue
-            counts[name] += INVITATIONS * ANSWERED_SHARE
+    for name in functions:
+        if _function_of(name) == "AnswersFunction":
+            counts[name] += INVITATIONS
     return counts
 
 
@@ -201,7 +203,8 @@ def lines(template: dict[str, Any]) -> list[Line]:
     events = INVITATIONS * EVENTS_PER_INVITATION
     changes = INVITATIONS * CHANGES_PER_INVITATION
     reminders = INVITATIONS * REMINDED_SHARE * reminder_thresholds(template)
-    scheduled_runs = sum(calls.values()) - events
+    answers = sum(count for name, count in calls.items() if _function_of(name) == "AnswersFunction")
+    scheduled_runs = sum(calls.values()) - events - answers
     reconcile_runs = sum(count for name, count in calls.items() if _function_of(name) == "ReconcilerFunction")
     alarm_metrics = sum(
         len(_alarm_metrics(alarm["Properties"])) for alarm in resources(template, "AWS::CloudWatch::Alarm").values()
@@ -234,7 +237,8 @@ def lines(template: dict[str, Any]) -> list[Line]:
             "DynamoDB writes",
             changes * WRITE_UNITS_PER_CHANGE
             + reminders * WRITE_UNITS_PER_REMINDER
-            + reconcile_runs * WRITE_UNITS_PER_RECONCILE_RUN,
+            + reconcile_runs * WRITE_UNITS_PER_RECONCILE_RUN
+            + answers * WRITE_UNITS_PER_ANSWER,
             "write units",
             DYNAMODB_WRITE_UNIT,
         ),

@@ -108,7 +108,7 @@ class InvitationFunction(Construct):
                 self.function,
                 "Serverless-LambdaTracing",
                 "Tracing is the `tracing` setting, off by default: nearly every invocation is a cold start and "
-                "the X-Ray SDK adds a third to each (README: Performance). Logs carry the correlation id.",
+                "the X-Ray SDK adds a third to each (docs/performance.md). Logs carry the correlation id.",
             )
         acknowledge(
             self.role,

@@ -4,7 +4,7 @@ Wheels are cached per platform and requirements hash under .cache/, so a repeate
 package registry; each asset is built once per (platform, requirements, source, bytecode) fingerprint.
 
 Lambda's /var/task is read-only, so an asset without bytecode is compiled from source at every cold
-start (about twice the init CPU, README: Performance). Bytecode is only valid for the Python version
+start (about twice the init CPU, docs/performance.md). Bytecode is only valid for the Python version
 that wrote it, so it ships only when a final release of the runtime's version is on this machine's PATH
 (`python3.14`); otherwise the asset ships without it and synth says so.
 """

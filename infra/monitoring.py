@@ -62,7 +62,8 @@ class InvitationMonitoring(Construct):
             "Drift",
             self.reconcile_metric(names.DRIFT_REPAIRED),
             1,
-            "the reconciler repaired invitations whose events never arrived (drift): see README, missed events",
+            "the reconciler repaired invitations whose events never arrived (drift): see docs/operations.md, "
+            "missed events",
         )
         self._alarm(
             "ReconcileFailures",

@@ -139,7 +139,7 @@ class StackSettings(BaseModel):
     answers: bool = True
     # Partner Central write calls per second for every answer together; its quota is 1/s for all integrations.
     partner_central_write_rate: float = Field(1.0, alias="partnerCentralWriteRate", gt=0, le=10)
-    # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~0.1x to every cold start (README).
+    # Off by default: the X-Ray SDK behind Powertools' Tracer adds ~0.1x to every cold start (docs/performance.md).
     tracing: bool = False
     # Other AWS accounts whose principals may subscribe to the events topic themselves (a CRM team's own
     # account). Accounts by id, not an organization: the events carry contact and customer data.
@@ -209,7 +209,7 @@ class StackSettings(BaseModel):
         """The event path's worst case, Partner Central requests in any one second: two bursts of the per-execution
         limiter per slot of the mapping. One is the slot's own; the other is the last window of an invocation
         killed before its hold (timeout, memory), or a replaced mapping's slot still running beside the new one
-        (README: Limits)."""
+        (docs/limits.md)."""
         return 2 * self.event_max_concurrency * burst(self.event_rate_per_execution)
 
     @classmethod

@@ -26,12 +26,12 @@ from rich.table import Table
 from invitation_sync.domain import PARTICIPANT_TYPES
 from invitation_sync_cli.main import main as invitation_sync
 from local.aws_resources import PublishedMessage, drain_published, make_moto_item_writes_atomic, subscribe_probe_queue
+from local.documented_queries import run as run_query
+from local.documented_queries import snippets
 from local.environment import local_process_environment
 from local.lambda_context import FakeLambdaContext
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
-from local.readme_queries import run as run_query
-from local.readme_queries import snippets
 from local.samples import account_planning_invitation, invitation_event, lead_invitation, opportunity_invitation
 
 CATALOG: Final = "Sandbox"
@@ -292,7 +292,7 @@ def show_queries(table_name: str) -> None:
         "of one engagement",
         "by project title",
     )
-    table = Table(title="the README's queries, run against the local table")
+    table = Table(title="the queries of docs/table.md, run against the local table")
     table.add_column("query")
     table.add_column("invitations")
     dynamodb = boto3.client("dynamodb")

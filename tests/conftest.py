@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from local.partner_central_emulator import PartnerCentralEmulator
 from local.published_contract import ATTRIBUTES_SCHEMA_PATH, SCHEMA_PATH
 
 REPO = Path(__file__).resolve().parents[1]
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]  # what --version prints
 PUBLISHED_EVENT_SCHEMA = json.loads((REPO / SCHEMA_PATH).read_text())
 PUBLISHED_ATTRIBUTES_SCHEMA = json.loads((REPO / ATTRIBUTES_SCHEMA_PATH).read_text())
 

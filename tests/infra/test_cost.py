@@ -10,13 +10,11 @@ from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
-# The module's upper-case strings are metric names, but for the service, the namespace and the environment
-# variable names it reads (`*_ENV`, Powertools' own).
-METRIC_NAMES = {
-    value
-    for name, value in vars(observability).items()
-    if name.isupper() and isinstance(value, str) and not name.endswith("_ENV")
-} - {observability.SERVICE, observability.METRIC_NAMESPACE}
+# The module's own constants (annotated there), not the Powertools environment names it imports.
+METRIC_NAMES = {getattr(observability, name) for name in observability.__annotations__ if name.isupper()} - {
+    observability.SERVICE,
+    observability.METRIC_NAMESPACE,
+}
 
 
 def test_the_readme_shows_the_counted_monthly_cost(default_stack: Synthesized) -> None:

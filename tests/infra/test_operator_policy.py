@@ -1,5 +1,5 @@
-"""The README's operator IAM policy grants what the CLI needs on the names CloudFormation will give the
-synthesized resources, and nothing on the sync function: its patterns are checked against the template's
+"""The operator IAM policy of docs/operations.md grants what the CLI needs on the names CloudFormation will
+give the synthesized resources, and nothing on the sync function: its patterns are checked against the template's
 logical ids, named the way CloudFormation names resources without an explicit name."""
 
 import pytest

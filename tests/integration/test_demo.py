@@ -1,5 +1,7 @@
-"""`make demo` is also a smoke test: it must pass, and say so, in a fresh interpreter."""
+"""`make demo` is also a smoke test: it must pass, and say so, in a fresh interpreter; the README shows what
+it prints."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ def test_demo_passes_every_step() -> None:
         check=False,
         cwd=Path(__file__).resolve().parents[2],
         timeout=300,
+        env={**os.environ, "COLUMNS": "200"},  # rich wraps at the terminal's width: keep each check on one line
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "demo passed" in result.stdout
@@ -24,3 +27,7 @@ def test_demo_passes_every_step() -> None:
     assert 'changedFields = ["engagementTitle"] -> invitation.updated' in result.stdout
     assert "reminder at 72 h" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    shown = [line for line in readme.split("## Try it locally", 1)[1].splitlines() if line.startswith("✓")]
+    assert shown, "README: Try it locally shows no check of the demo"
+    assert [line for line in shown if line not in result.stdout.splitlines()] == []  # e.g. the resource count

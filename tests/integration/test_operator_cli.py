@@ -350,7 +350,7 @@ def test_every_call_the_cli_sends_is_allowed_by_the_readme_operator_policy(
     stack: LocalOperator, emulator: PartnerCentralEmulator, template: dict[str, Any]
 ) -> None:
     """moto checks no IAM: each call status, backfill and redrive send (a redriven event that fails again
-    stays listed as parked), with the KMS use it implies, must be allowed by the README's policy on the
+    stays listed as parked), with the KMS use it implies, must be allowed by the documented policy on the
     names CloudFormation gives the resources (here: logical ids)."""
     emulator.put(opportunity_invitation(1))
     emulator.put(lead_invitation(3))

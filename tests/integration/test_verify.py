@@ -60,9 +60,9 @@ def item(stack: LocalOperator, invitation_id: str) -> dict[str, Any] | None:
 
 def test_every_step_passes_and_the_record_is_stored_then_found_unchanged(
     stack: LocalOperator,
-    template: dict[str, Any],  # noqa: F811 - the fixture imported above
     emulator: PartnerCentralEmulator,
     capsys: pytest.CaptureFixture[str],
+    template: dict[str, Any],  # noqa: F811
 ) -> None:
     emulator.put(opportunity_invitation(1))
     emulator.put(opportunity_invitation(2))  # the newest: same date, listed first

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import VERSION
+
 REPO = Path(__file__).resolve().parents[2]
 INSTALLED = {"invitation_sync", "invitation_sync_cli"}
 OPTIONAL_IMPORTS = {"certifi"}  # botocore uses it when installed, else its own CA bundle
@@ -114,7 +116,7 @@ def test_installed_without_extras_every_help_works_whatever_the_profile(wheel: P
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(
-            "invitation-sync 0.1.0" if command == ["--version"] else "usage: invitation-sync"
+            f"invitation-sync {VERSION}" if command == ["--version"] else "usage: invitation-sync"
         )
     imports = subprocess.run(  # noqa: S603
         [str(python), "-c", CHECK_IMPORTS], capture_output=True, text=True, cwd=tmp_path, check=True

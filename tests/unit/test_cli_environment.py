@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError, UnauthorizedSSOTokenError
 
 from invitation_sync.observability import tracing_enabled
 from invitation_sync_cli.errors import explain
+from tests.conftest import VERSION
 
 SCRIPT = Path(sys.executable).with_name("invitation-sync")
 
@@ -44,7 +45,9 @@ def test_help_and_version_work_under_a_missing_profile_and_a_broken_config(
     for variables in ({"AWS_PROFILE": "missing"}, {"AWS_CONFIG_FILE": str(broken_config)}):
         result = run(tmp_path, *argv, **variables)
         assert (result.returncode, result.stderr) == (0, "")
-        assert result.stdout.startswith("invitation-sync 0.1.0" if argv == ("--version",) else "usage: invitation-sync")
+        assert result.stdout.startswith(
+            f"invitation-sync {VERSION}" if argv == ("--version",) else "usage: invitation-sync"
+        )
 
 
 def test_a_missing_profile_is_one_line_naming_it_and_the_fix(tmp_path: Path) -> None:

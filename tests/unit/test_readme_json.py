@@ -1,4 +1,4 @@
-"""Every JSON block in the README is JSON a reader can paste, and every event shown there is a valid event."""
+"""Every JSON block in the README and docs/ is JSON a reader can paste, and every event shown there is a valid event."""
 
 import json
 import re
@@ -11,13 +11,16 @@ from tests.conftest import REPO
 JSON_BLOCK = re.compile(r"^```json\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
+DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
 def readme_json_blocks() -> list[str]:
-    return JSON_BLOCK.findall((REPO / "README.md").read_text())
+    return [block for document in DOCUMENTS for block in JSON_BLOCK.findall(document.read_text())]
 
 
 def test_every_json_block_in_the_readme_parses() -> None:
     blocks = readme_json_blocks()
-    assert blocks, "no JSON block found: the pattern no longer matches the README"
+    assert blocks, "no JSON block found: the pattern no longer matches the documents"
     broken = []
     for block in blocks:
         try:

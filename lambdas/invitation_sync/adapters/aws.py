@@ -46,7 +46,7 @@ PARTNER_CENTRAL_WRITE_CONFIG: Final = Config(
 )
 # No client-side parameter validation for DynamoDB and SNS: our requests are built from validated
 # models, the services validate anyway, and botocore's walk over the nested invitation map was the
-# largest single CPU cost per event (see the README's performance section).
+# largest single CPU cost per event (see docs/performance.md).
 AWS_CONFIG: Final = Config(
     retries={"mode": "standard", "total_max_attempts": 3},
     connect_timeout=1,

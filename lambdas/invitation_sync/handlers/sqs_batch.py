@@ -19,7 +19,7 @@ class SqsRecord(TypedDict):
 
 def partial_batch_response(event: dict[str, Any], handle: Callable[[SqsRecord], object]) -> dict[str, Any]:
     """What Powertools' BatchProcessor answers for a standard queue, without its import: that loads every
-    event data class Powertools bundles and asyncio, ~18 ms of each cold start (README: Performance).
+    event data class Powertools bundles and asyncio, ~18 ms of each cold start (docs/performance.md).
     Every record failing is still a partial response: the invocation succeeded, and each record keeps
     the retry delay set for it."""
     records = event.get("Records")

@@ -71,7 +71,7 @@ class InvitationEvent(BaseModel):
     """An `Engagement Invitation *` event, with the invitation id resolved from id, arn or resources[0].
 
     The EventBridge envelope's fields as Powertools' EventBridgeModel declares them, declared here:
-    importing that model builds every event model Powertools bundles (see the README's performance)."""
+    importing that model builds every event model Powertools bundles (see docs/performance.md)."""
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -1,4 +1,4 @@
-"""The README's query snippets, executed as written against a table the real sync filled."""
+"""The query snippets of docs/table.md, executed as written against a table the real sync filled."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -6,9 +6,9 @@ from typing import Any
 import boto3
 import pytest
 
+from local.documented_queries import run as run_snippet
+from local.documented_queries import snippets
 from local.event_source import deliver
-from local.readme_queries import run as run_snippet
-from local.readme_queries import snippets
 from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.conftest import LocalAws
 
