@@ -23,4 +23,5 @@ def test_demo_passes_every_step() -> None:
     assert "healed by one reconcile run" in result.stdout
     assert 'changedFields = ["engagementTitle"] -> invitation.updated' in result.stdout
     assert "reminder at 72 h" in result.stdout
+    assert "┌ New: opportunity invitation — Data platform migration\n" in result.stdout  # its chat message
     assert "Traceback" not in result.stdout + result.stderr
