@@ -18,8 +18,6 @@ from moto import mock_aws
 from invitation_sync.adapters.publisher import InvitationEventPublisher
 from invitation_sync.handlers.chat_handler import CHAT_RECEIVES
 from invitation_sync.models.published import InvitationChangedEvent
-from invitation_sync.models.stored import StoredInvitation, content_hash
-from invitation_sync.normalize import iso_utc, normalize
 from invitation_sync_cli.main import main
 from local.aws_resources import drain_published, subscribe_probe_queue
 from local.cloudformation import LocalDeployment, publish_outputs
@@ -29,6 +27,7 @@ from local.faults import ClientFaults
 from local.operator import LocalOperator, deploy_for_operator
 from local.samples import opportunity_invitation
 from tests.infra.conftest import synthesize
+from tests.unit.test_chat_messages import published
 
 pytestmark = [pytest.mark.infra, pytest.mark.clock, pytest.mark.xdist_group("cdk")]
 
@@ -92,17 +91,9 @@ def changed(
     number: int, version: int = 1, status: str = "PENDING", previous: str | None = None
 ) -> InvitationChangedEvent:
     """A stored change of invitation `number` as the sync publishes it, expiring 30 hours from now."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    response = {**opportunity_invitation(number, status=status), "ExpirationDate": now + timedelta(hours=30)}
-    invitation = normalize(response)
-    stored = StoredInvitation(
-        invitation=invitation,
-        version=version,
-        content_hash=content_hash(invitation),
-        synced_at=iso_utc(now),
-        previous_status=previous,
-    )
-    return InvitationChangedEvent.from_stored(stored)
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=30)
+    response = {**opportunity_invitation(number, status=status), "ExpirationDate": expires}
+    return InvitationChangedEvent.model_validate(published(response, version, previous))
 
 
 def test_the_events_a_person_hears_of_reach_the_channel_as_custom_notifications(chat: ChatPath) -> None:
