@@ -76,6 +76,6 @@ def render(notification: dict[str, Any]) -> list[str]:
     lines += [f"│ {line}" for line in content["description"].splitlines()]
     lines += [f"│ • {step}" for step in content.get("nextSteps", [])]
     if metadata.get("enableCustomActions"):
-        lines.append(f"│ [ {ACCEPT_BUTTON} ]  [ {REJECT_BUTTON} ]")
+        lines.append(f"│ [{ACCEPT_BUTTON}] [{REJECT_BUTTON}]")
     lines.append(f"└ thread {metadata['threadId']} · tags: {', '.join(content.get('keywords', []))}")
     return lines

@@ -26,6 +26,8 @@ from local.event_source_mapping import LocalEventSourceMapping
 from local.faults import ClientFaults
 from local.operator import LocalOperator, deploy_for_operator
 from local.samples import opportunity_invitation
+from tests.fixtures.iam import CallRecorder
+from tests.fixtures.operator_policy import refused_by_operator_policy
 from tests.infra.conftest import synthesize
 from tests.unit.test_chat_messages import published
 
@@ -191,6 +193,25 @@ def test_redrive_chat_moves_parked_notifications_back_and_lists_what_stays(
     assert "  not a published invitation event: InvalidEventError: " in out
     assert "not an invitation event" not in out
     assert len(chat.parked()) == 1  # listed, never consumed
+
+
+def test_every_call_redrive_chat_sends_is_allowed_by_the_readme_operator_policy(
+    chat: ChatPath, template: dict[str, Any]
+) -> None:
+    """moto checks no IAM: the calls of a chat redrive (a notification that fails again stays listed as
+    parked), with the KMS use each implies, against the README's policy on CloudFormation's names."""
+    broken = {"errorType": "InvalidEventError", "reason": "invitation", "event": {"eventType": "invitation.created"}}
+    boto3.client("sqs").send_message(
+        QueueUrl=chat.output("FailedNotificationsQueueUrl"), MessageBody=json.dumps(broken)
+    )
+
+    with CallRecorder(chat.stack.session) as recorder, recorder.acting_as("operator"), chat.mapping.running():
+        assert main(["redrive", "--chat", "--wait", "60"], session=chat.stack.session) == 0
+
+    sent = {call.operation for call in recorder.calls}
+    assert {"DescribeStacks", "StartMessageMoveTask", "ListMessageMoveTasks", "ChangeMessageVisibilityBatch"} <= sent
+    denied = refused_by_operator_policy(template, chat.stack.deployment, recorder.calls)
+    assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
 
 
 def test_redrive_chat_on_a_stack_without_chat_names_the_setting(
