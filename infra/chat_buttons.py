@@ -15,13 +15,21 @@ from aws_cdk import Stack
 from aws_cdk import aws_chatbot as chatbot
 from constructs import Construct
 
-from invitation_sync.chat_messages import ACCEPT_REQUEST_KEY, ANSWER_FUNCTION_KEY, REJECT_REQUEST_KEY
+from invitation_sync.chat_messages import (
+    ACCEPT_BUTTON,
+    ACCEPT_REQUEST_KEY,
+    ANSWER_FUNCTION_KEY,
+    REJECT_BUTTON,
+    REJECT_REQUEST_KEY,
+)
+from invitation_sync.models.answer import UNFILLED_REASON
 
 COMMAND_MAX: Final = 100
 CONTEXT: Final = "event.metadata.additionalContext."  # where a custom notification's values are read from
 FUNCTION_VARIABLE: Final = "fn"
 REQUEST_VARIABLE: Final = "req"
-REASON_VARIABLE: Final = "reason"  # asked of the person: no attachment defines it
+# Asked of the person: no attachment defines it. Run unfilled, the answer function refuses the literal.
+REASON_VARIABLE: Final = UNFILLED_REASON.removeprefix("$")
 
 
 def command(requested_by: str, *, reason: bool) -> str:
@@ -36,14 +44,14 @@ class AnswerButtons(Construct):
         self.accept = self._action(
             "Accept",
             f"{stack}-{channel_name}-accept",
-            "Accept",
+            ACCEPT_BUTTON,
             command(channel_name, reason=False),
             ACCEPT_REQUEST_KEY,
         )
         self.reject = self._action(
             "Reject",
             f"{stack}-{channel_name}-reject",
-            "Reject…",
+            REJECT_BUTTON,
             command(channel_name, reason=True),
             REJECT_REQUEST_KEY,
         )

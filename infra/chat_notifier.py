@@ -10,11 +10,12 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge
+from infra.event_queue import InvitationEventQueue
 from infra.function import FunctionWiring, InvitationFunction
+from infra.parking_queue import parking_queue
 from invitation_sync.handlers.chat_handler import CHAT_RECEIVES
 
 TIMEOUT: Final = Duration.seconds(60)  # a batch of 10 publishes, each bounded by the SNS client's timeouts
@@ -44,33 +45,23 @@ class ChatNotifierFunction(InvitationFunction):
         if chat is None:
             raise ValueError("the chat notifier needs the chat setting")
         key = wiring.key
-        self.failed_notifications = sqs.Queue(
+        self.failed_notifications = parking_queue(
             scope,
             f"{construct_id}FailedNotifications",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+            key=key,
+            why_last="The chat notifier's final dead-letter queue: parked notifications wait here with their reason "
+            "until `invitation-sync redrive --chat` moves them back, so nothing stands behind it.",
         )
-        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-            acknowledge(
-                self.failed_notifications,
-                rule,
-                "The chat notifier's final dead-letter queue: parked notifications wait here with their reason "
-                "until moved back (README: Chat), so nothing stands behind it.",
-            )
-        self.queue = sqs.Queue(
+        # The function parks a record itself on its last receive, with the reason; SQS moves it only if that
+        # invocation never finished.
+        self.queue = InvitationEventQueue(
             scope,
             f"{construct_id}Queue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(6 * TIMEOUT.to_seconds()),  # Lambda's guidance for SQS sources
-            retention_period=Duration.days(4),
-            # The function parks a record itself on its last receive, with the reason; SQS moves it only if that
-            # invocation never finished.
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.failed_notifications, max_receive_count=CHAT_RECEIVES),
-        )
+            key=key,
+            failed_events=self.failed_notifications,
+            consumer_timeout=TIMEOUT,
+            max_receives=CHAT_RECEIVES,
+        ).queue
         environment = {
             "CHAT_TOPIC_ARN": chat_topic.topic_arn,
             "FAILED_NOTIFICATIONS_QUEUE_URL": self.failed_notifications.queue_url,

@@ -1,4 +1,5 @@
-"""The event queue between the rule and the sync function.
+"""The event queue between the rule and the sync function (and, the same way, between the events topic
+and the chat notifier).
 
 It lets the event source mapping bound the sync's concurrency (no reserved concurrency, which a new
 account cannot deploy), lets the function delay each failed record's retry, and parks what keeps
@@ -27,6 +28,7 @@ class InvitationEventQueue(Construct):
         key: kms.IKey,
         failed_events: sqs.IQueue,
         consumer_timeout: Duration,
+        max_receives: int = QUEUE_RECEIVES,
     ) -> None:
         super().__init__(scope, construct_id)
         self.queue = sqs.Queue(
@@ -39,5 +41,5 @@ class InvitationEventQueue(Construct):
             retention_period=RETENTION,
             # The function parks a record itself on its last receive, with the reason; SQS moves it only
             # if invocations never finished (crashes, timeouts) or throttles used up the receives.
-            dead_letter_queue=sqs.DeadLetterQueue(queue=failed_events, max_receive_count=QUEUE_RECEIVES),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=failed_events, max_receive_count=max_receives),
         )

@@ -3,15 +3,15 @@
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge
+from infra.parking_queue import parking_queue
 
 SUBSCRIPTION_PROTOCOLS = ("sqs", "lambda", "firehose", "https")
 
@@ -70,21 +70,13 @@ class InvitationMessaging(Construct):
             )
         # Failed events from the rule (could not invoke) and from the functions (on-failure
         # destination, or bad input they dead-letter themselves). It is the last stop: no DLQ of its own.
-        self.failed_events = sqs.Queue(
+        self.failed_events = parking_queue(
             self,
             "FailedEvents",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+            key=key,
+            why_last="FailedEvents is itself the final dead-letter queue of the rule and the functions; "
+            "operators redrive it with `invitation-sync redrive`, so it has no queue behind it.",
         )
-        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-            acknowledge(
-                self.failed_events,
-                rule,
-                "FailedEvents is itself the final dead-letter queue of the rule and the functions; "
-                "operators redrive it with `invitation-sync redrive`, so it has no queue behind it.",
-            )
         self.alarm_topic = sns.Topic(
             self, "Alarms", display_name="invitation-sync: alarms", master_key=key, enforce_ssl=True
         )

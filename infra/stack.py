@@ -90,7 +90,7 @@ class InvitationSyncStack(Stack):
             functions["Answers"] = answerer
         messaging.allow_only_publishers(*(function.role for function in functions.values()))
         monitored = {name: function.function for name, function in functions.items()}
-        answer_function: lambda_.IFunction | None = None  # the answer function (issue 23), once it is deployed
+        answer_function: lambda_.IFunction | None = answerer.function if answerer is not None else None
         if settings.chat:
             chat = ChatChannels(self, "Chat", chat=settings.chat, key=key, answer_function=answer_function)
             notifier = ChatNotifierFunction(

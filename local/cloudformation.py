@@ -1,5 +1,5 @@
-"""Creates the synthesized template's table, topics and queues on a local AWS, and resolves each
-function's environment and the stack's outputs, so the demo runs what deploys."""
+"""Creates the synthesized template's table, topics, queues and queue subscriptions on a local AWS, and
+resolves each function's environment and the stack's outputs, so the demo runs what deploys."""
 
 import json
 import warnings
@@ -99,12 +99,19 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
         deployment.refs[logical_id] = url
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
         deployment.arns[logical_id] = attributes["QueueArn"]
+    functions = [logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::Lambda::Function"]
+    for logical_id in functions:  # named by logical id here; a function's environment may name another's ARN
+        deployment.refs[logical_id] = logical_id
+        deployment.arns[logical_id] = (
+            f"arn:aws:lambda:{_PSEUDO['AWS::Region']}:{_PSEUDO['AWS::AccountId']}:function:{logical_id}"
+        )
     for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::SNS::Subscription" and resource["Properties"]["Protocol"] == "sqs":
+            _subscribe(sns, deployment.resolved(resource["Properties"]))
         if resource["Type"] == "AWS::Lambda::Function":
             properties = resource["Properties"]
             variables = properties.get("Environment", {}).get("Variables", {})
             environment = {k: deployment.resolve(v) for k, v in variables.items()}
-            deployment.refs[logical_id] = logical_id  # the function's name here
             log_group = properties.get("LoggingConfig", {}).get("LogGroup")
             deployment.functions[logical_id] = LocalFunction(
                 properties["Handler"],
@@ -118,6 +125,16 @@ def deploy(template: dict[str, Any], dynamodb: "DynamoDBClient", sns: "SNSClient
         except TemplateError:
             continue  # e.g. the dashboard: nothing local stands for it
     return deployment
+
+
+def _subscribe(sns: "SNSClient", properties: dict[str, Any]) -> None:
+    """A queue's subscription as the template declares it: SNS applies its filter policy and raw delivery."""
+    attributes = {"RawMessageDelivery": str(properties.get("RawMessageDelivery", False)).lower()}
+    if "FilterPolicy" in properties:
+        attributes["FilterPolicy"] = json.dumps(properties["FilterPolicy"])
+    sns.subscribe(
+        TopicArn=properties["TopicArn"], Protocol="sqs", Endpoint=properties["Endpoint"], Attributes=attributes
+    )
 
 
 def _queue_attributes(properties: dict[str, Any], deployment: LocalDeployment) -> "dict[QueueAttributeNameType, str]":

@@ -26,6 +26,7 @@ from rich.table import Table
 from invitation_sync.domain import PARTICIPANT_TYPES
 from invitation_sync_cli.main import main as invitation_sync
 from local.aws_resources import PublishedMessage, drain_published, make_moto_item_writes_atomic, subscribe_probe_queue
+from local.chat_demo import show_chat_messages
 from local.documented_queries import run as run_query
 from local.documented_queries import snippets
 from local.environment import local_process_environment
@@ -343,6 +344,7 @@ def main() -> int:
             story.run()
             show_table(deployment.tables[0])
             show_published(story.published)
+            show_chat_messages(operator, story.published, expect)
             show_queries(deployment.tables[0])
             operate(operator)
     except DemoCheckFailed as failure:

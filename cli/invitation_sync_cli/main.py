@@ -2,6 +2,7 @@
 
   backfill  invoke the reconciler function until the table matches Partner Central
   redrive   move parked events back to the event queue (SQS dead-letter redrive); list what stays
+            (--chat: parked chat notifications back to the chat notifier's queue)
   status    invitations per status, expiring ones, the last reconcile, failed events, alarms
   verify    check the event path after a deploy: rule, policies, alarms, one record through the sync
   pending   the invitations waiting for an answer, soonest expiry first
@@ -35,7 +36,7 @@ from invitation_sync_cli.backfill import DEFAULT_MAX_READS, BackfillRequest, run
 from invitation_sync_cli.clients import Clients
 from invitation_sync_cli.errors import CommandError, explain
 from invitation_sync_cli.invoker import FunctionFailedError, FunctionInvoker, LambdaInvoker
-from invitation_sync_cli.redrive import FailedEventsRedrive
+from invitation_sync_cli.redrive import CHAT, EVENTS, FailedEventsRedrive
 from invitation_sync_cli.stack import DEFAULT_STACK, StackOutputs, read_outputs
 from invitation_sync_cli.status import StatusReader, now_utc
 
@@ -47,6 +48,8 @@ FLAGS: Final = {  # stack output -> the flag that overrides it
     "FailedEventsQueueUrl": "--failed-events-queue-url",
     "EventQueueUrl": "--event-queue-url",
     "AnswerFunctionName": "--answer-function",
+    "FailedNotificationsQueueUrl": "--failed-notifications-queue-url",
+    "ChatQueueUrl": "--chat-queue-url",
 }
 console = Console(stderr=True)
 
@@ -134,7 +137,9 @@ def _parser() -> argparse.ArgumentParser:
         "move parked events back to the event queue and report what stays parked",
         "Starts SQS's dead-letter redrive (a message move task) from the failed-events queue to the event "
         "queue, follows it to the end, waits for the sync function to take the events, then lists what is "
-        "parked again with the reason. Records that are not invitation events are reported as such.",
+        "parked again with the reason. Records that are not invitation events are reported as such. With "
+        "--chat: the same for chat notifications, from the failed-notifications queue to the chat notifier's "
+        "queue.",
     )
     redrive.add_argument(
         "--wait", type=float, default=120.0, help="seconds to wait for the sync function to take them (default 120)"
@@ -142,6 +147,13 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--show", type=int, default=100, help="list at most this many parked messages")
     redrive.add_argument("--failed-events-queue-url", help="override the stack output FailedEventsQueueUrl")
     redrive.add_argument("--event-queue-url", help="override the stack output EventQueueUrl")
+    redrive.add_argument(
+        "--chat", action="store_true", help="redrive parked chat notifications instead (stacks with the chat setting)"
+    )
+    redrive.add_argument(
+        "--failed-notifications-queue-url", help="with --chat: override the stack output FailedNotificationsQueueUrl"
+    )
+    redrive.add_argument("--chat-queue-url", help="with --chat: override the stack output ChatQueueUrl")
 
     status = command(
         "status",
@@ -286,24 +298,32 @@ def _resume_hint(args: argparse.Namespace) -> str:
 
 def _redrive(command: Command) -> int:
     args = command.args
-    outputs = command.outputs("FailedEventsQueueUrl", "EventQueueUrl")
+    queues = ("FailedNotificationsQueueUrl", "ChatQueueUrl") if args.chat else ("FailedEventsQueueUrl", "EventQueueUrl")
+    parked_in, moved_to = queues
+    outputs = command.outputs(parked_in, moved_to)
+    if args.chat and not outputs.values.get(parked_in):
+        raise CommandError(
+            f"stack {args.stack} has no chat notifier (no output {parked_in}): chat is deployed only with the "
+            "chat setting in cdk.json (README: Chat)"
+        )
     redrive = FailedEventsRedrive(
         command.clients.sqs(),
-        outputs["FailedEventsQueueUrl"],
-        outputs["EventQueueUrl"],
+        outputs[parked_in],
+        outputs[moved_to],
         report=lambda line: console.print(line, highlight=False),
+        parking=CHAT if args.chat else EVENTS,
     )
-    out = Console()
+    parking, out = redrive.parking, Console()
     if not redrive.waiting():
-        out.print("nothing is parked in the failed-events queue")
+        out.print(f"nothing is parked in the {parking.parked_in}")
         return 0
     result = redrive.move_back()
     if result.status == "FAILED":
         raise CommandError(f"SQS stopped the move after {result.moved} messages: {result.failure_reason}")
-    out.print(f"moved back to the event queue: {result.moved} ({result.status.lower()})")
+    out.print(f"moved back to the {parking.moved_to}: {result.moved} ({result.status.lower()})")
     if result.moved and (left := redrive.settle(args.wait)):
-        out.print(f"still in the event queue after {args.wait:.0f} s (being processed or retried): {left}")
-    render.parked(out, redrive.parked(args.show))
+        out.print(f"still in the {parking.moved_to} after {args.wait:.0f} s (being processed or retried): {left}")
+    render.parked(out, redrive.parked(args.show), parking.parked_in)
     return 0
 
 

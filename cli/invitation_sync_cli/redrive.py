@@ -1,6 +1,7 @@
 """Redrive with SQS's own dead-letter redrive: a message move task from the failed-events queue back
 to the event queue, where the sync function's event source mapping takes each event again under
-the function's role. Then what stays parked, with the reasons, read without consuming anything."""
+the function's role (with --chat: from the failed-notifications queue back to the chat notifier's
+queue). Then what stays parked, with the reasons, read without consuming anything."""
 
 import json
 import time
@@ -37,6 +38,15 @@ class ParkedEvent:
     is_invitation: bool
 
 
+@dataclass(frozen=True)
+class Parking:
+    """Where records are parked, where a redrive moves them, and what each parked record is."""
+
+    parked_in: str
+    moved_to: str
+    describe: Callable[["MessageTypeDef"], ParkedEvent]
+
+
 class FailedEventsRedrive:
     def __init__(
         self,
@@ -45,12 +55,14 @@ class FailedEventsRedrive:
         event_queue_url: str,
         *,
         report: Callable[[str], None],
+        parking: Parking | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sqs = sqs
         self._failed_events = failed_events_queue_url
         self._event_queue = event_queue_url
+        self.parking = parking or EVENTS
         self._report, self._sleep, self._clock = report, sleep, clock
 
     def waiting(self) -> int:
@@ -61,7 +73,7 @@ class FailedEventsRedrive:
         source, destination = self._arn(self._failed_events), self._arn(self._event_queue)
         latest = next(iter(self._tasks(source)), None)
         if latest is not None and latest["Status"] in ACTIVE:
-            self._report("a redrive of the failed-events queue is already running: following it")
+            self._report(f"a redrive of the {self.parking.parked_in} is already running: following it")
             since = latest["StartedTimestamp"]
         else:
             # Ours starts after the latest task SQS lists now, by SQS's own clock: an earlier, finished one (a
@@ -76,7 +88,7 @@ class FailedEventsRedrive:
             task = next((t for t in self._tasks(source) if t["StartedTimestamp"] >= since), None)
             if task is None:
                 if self._clock() - started > TASK_LISTED_WITHIN_SECONDS:
-                    raise CommandError("SQS lists no move task for the failed-events queue after starting one")
+                    raise CommandError(f"SQS lists no move task for the {self.parking.parked_in} after starting one")
                 self._sleep(POLL_SECONDS)
                 continue
             moved = task.get("ApproximateNumberOfMessagesMoved", 0)
@@ -84,12 +96,14 @@ class FailedEventsRedrive:
             if task["Status"] not in ACTIVE:
                 return MoveResult(task["Status"], moved, task.get("FailureReason"))
             if self._clock() - last_report >= 10:
-                self._report(f"moved {moved} of {to_move if to_move is not None else '?'} back to the event queue")
+                self._report(
+                    f"moved {moved} of {to_move if to_move is not None else '?'} back to the {self.parking.moved_to}"
+                )
                 last_report = self._clock()
             self._sleep(POLL_SECONDS)
 
     def settle(self, timeout_seconds: float) -> int:
-        """Wait until the sync function has taken every moved event (or the time is up); returns how many
+        """Wait until the function has taken every moved event (or the time is up); returns how many
         are still in the event queue (being processed, or waiting for a retry)."""
         deadline = self._clock() + timeout_seconds
         while (left := self._in_queue(self._event_queue)) and self._clock() < deadline:
@@ -97,7 +111,7 @@ class FailedEventsRedrive:
         return left
 
     def parked(self, limit: int = 100) -> list[ParkedEvent]:
-        """Read what the failed-events queue holds without deleting anything: each message is hidden
+        """Read what the parking queue holds without deleting anything: each message is hidden
         only while the pages are read, then made visible again."""
         messages: dict[str, MessageTypeDef] = {}
         while len(messages) < limit:
@@ -120,7 +134,7 @@ class FailedEventsRedrive:
                     for index, handle in enumerate(handles[start : start + 10])
                 ],
             )
-        return [describe_parked(message) for message in messages.values()]
+        return [self.parking.describe(message) for message in messages.values()]
 
     def _arn(self, queue_url: str) -> str:
         attributes = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
@@ -141,21 +155,10 @@ def describe_parked(message: "MessageTypeDef") -> ParkedEvent:
     function's own record, Lambda's on-failure record, and a raw EventBridge event (from the rule's
     dead-letter queue, with the reason in message attributes, or moved by SQS after its retries).
     A record parked again after a redrive wraps the earlier one: the newest reason is kept."""
-    message_id = message["MessageId"]
-    try:
-        body = json.loads(message.get("Body", ""))
-    except json.JSONDecodeError:
-        return ParkedEvent(message_id, "not an invitation event: the body is not JSON", "", is_invitation=False)
-    reason = None
-    while isinstance(body, dict) and ("event" in body or "requestPayload" in body):
-        if "event" in body:
-            reason = reason or f"{body.get('errorType')}: {body.get('reason')}"
-            body = body["event"]
-        else:
-            response = body.get("responsePayload") or {}
-            failure = f"{response.get('errorType', 'Lambda')}: {response.get('errorMessage', '')}"
-            reason = reason or failure.rstrip(": ")
-            body = body["requestPayload"]
+    parked = _unwrapped(message)
+    if isinstance(parked, ParkedEvent):
+        return parked
+    body, reason = parked
     if reason is None:
         attributes = {
             name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()
@@ -167,7 +170,46 @@ def describe_parked(message: "MessageTypeDef") -> ParkedEvent:
                 "moved by the event queue after its last delivery failed or found too little time left to park "
                 "it (see the sync function's logs for its event id)"
             )
-    return _classify(message_id, body, reason)
+    return _classify(message["MessageId"], body, reason)
+
+
+def describe_parked_notification(message: "MessageTypeDef") -> ParkedEvent:
+    """A parked chat notification: the published invitation event the notifier could not turn into a
+    message or publish, with its reason (or moved by the chat queue's redrive policy, with none)."""
+    parked = _unwrapped(message)
+    if isinstance(parked, ParkedEvent):
+        return parked
+    event, reason = parked
+    reason = reason or (
+        "moved by the chat queue after its last delivery failed or found too little time left to park it "
+        "(see the chat notifier's logs)"
+    )
+    invitation = event.get("invitation") if isinstance(event, dict) else None
+    if not isinstance(event, dict) or not isinstance(invitation, dict):
+        return ParkedEvent(message["MessageId"], "not a published invitation event", reason, is_invitation=False)
+    what = f"{invitation.get('catalog')}/{invitation.get('id')} {event.get('eventType', '(no eventType)')}"
+    return ParkedEvent(message["MessageId"], what, reason, is_invitation=True)
+
+
+def _unwrapped(message: "MessageTypeDef") -> tuple[Any, str | None] | ParkedEvent:
+    """The parked record's original event and the newest reason recorded around it (None: no record of
+    ours or Lambda's wraps it); a body that is not JSON is described at once."""
+    try:
+        body = json.loads(message.get("Body", ""))
+    except json.JSONDecodeError:
+        what = "not an invitation event: the body is not JSON"
+        return ParkedEvent(message["MessageId"], what, "", is_invitation=False)
+    reason = None
+    while isinstance(body, dict) and ("event" in body or "requestPayload" in body):
+        if "event" in body:
+            reason = reason or f"{body.get('errorType')}: {body.get('reason')}"
+            body = body["event"]
+        else:
+            response = body.get("responsePayload") or {}
+            failure = f"{response.get('errorType', 'Lambda')}: {response.get('errorMessage', '')}"
+            reason = reason or failure.rstrip(": ")
+            body = body["requestPayload"]
+    return body, reason
 
 
 def _classify(message_id: str, event: Any, reason: str) -> ParkedEvent:
@@ -182,3 +224,7 @@ def _classify(message_id: str, event: Any, reason: str) -> ParkedEvent:
     except InvalidEventError as error:
         return ParkedEvent(message_id, f"malformed invitation event ({error})", reason, is_invitation=True)
     return ParkedEvent(message_id, f"{parsed.catalog}/{parsed.invitation_id}", reason, is_invitation=True)
+
+
+EVENTS: Final = Parking("failed-events queue", "event queue", describe_parked)
+CHAT: Final = Parking("failed-notifications queue", "chat queue", describe_parked_notification)

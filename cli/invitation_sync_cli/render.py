@@ -59,12 +59,12 @@ def backfill_summary(out: Console, progress: BackfillProgress, *, dry_run: bool)
         out.print(f"failed: {failure}", highlight=False, soft_wrap=True)
 
 
-def parked(out: Console, events: list[ParkedEvent]) -> None:
+def parked(out: Console, events: list[ParkedEvent], queue: str = "failed-events queue") -> None:
     """One line each, invitation events first: long reasons stay whole and greppable."""
     if not events:
-        out.print("nothing stays parked in the failed-events queue")
+        out.print(f"nothing stays parked in the {queue}")
         return
-    out.print(f"still parked in the failed-events queue ({len(events)}):")
+    out.print(f"still parked in the {queue} ({len(events)}):")
     for event in sorted(events, key=lambda event: (not event.is_invitation, event.what)):
         out.print(f"  {event.what}: {event.reason} (message {event.message_id})", highlight=False, soft_wrap=True)
 

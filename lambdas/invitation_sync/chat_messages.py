@@ -29,12 +29,15 @@ from invitation_sync.models.published import InvitationChangedEvent
 
 ANSWER_FAILED: Final = "invitation.answer-failed"  # published by the answer function (issue 23)
 FIELD_MAX: Final = 200  # one value in the description
-# additionalContext keys the buttons read as variables (infra/chat_actions.py names them).
+# additionalContext keys the buttons read as variables (infra/chat_buttons.py names them).
 CATALOG_KEY: Final = "catalog"
 INVITATION_KEY: Final = "invitationId"
 ANSWER_FUNCTION_KEY: Final = "answerFunction"
 ACCEPT_REQUEST_KEY: Final = "acceptRequest"
 REJECT_REQUEST_KEY: Final = "rejectRequest"
+# The buttons' labels (infra/chat_buttons.py); Reject's ellipsis: the service asks for the reason first.
+ACCEPT_BUTTON: Final = "Accept"
+REJECT_BUTTON: Final = "Reject…"
 
 _PAYLOAD_LABELS: Final = {
     "OpportunityInvitation": "Opportunity invitation",

@@ -16,6 +16,7 @@ from aws_cdk.assertions import Template
 from infra.chat_channels import ChatChannels
 from infra.settings import ChatSettings, InvalidSettingsError, StackSettings
 from invitation_sync.chat_messages import AnswerButtons, NotifiedEvent, chat_message
+from invitation_sync.models.answer import AnswerRequest
 from tests.infra.conftest import Synthesized, synthesize
 from tests.unit.test_chat_messages import NOW, expiring_in, published
 
@@ -78,10 +79,51 @@ def test_channels_log_errors_only_and_use_one_guardrail(chat_stack: Synthesized)
             {"Ref": _named(chat_stack, "AWS::IAM::ManagedPolicy", "ChatGuardrail")}
         ]
     (guardrail,) = chat_stack.resources("AWS::IAM::ManagedPolicy").values()
-    # No answer function deployed yet: the channels may do nothing at all.
+    assert guardrail["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": _answer_function_arn(chat_stack)}
+    ]
+
+
+def test_with_answers_on_the_stack_wires_its_answer_function_to_the_buttons_and_the_notifier(
+    chat_stack: Synthesized,
+) -> None:
+    answer_arn = _answer_function_arn(chat_stack)
+    (role,) = [
+        r["Properties"]
+        for name, r in chat_stack.resources("AWS::IAM::Role").items()
+        if name.startswith("ChatChannelRole")
+    ]
+    assert [policy["PolicyDocument"]["Statement"] for policy in role["Policies"]] == [
+        [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": answer_arn}]
+    ]
+    (notifier,) = [
+        r["Properties"]
+        for r in chat_stack.resources("AWS::Lambda::Function").values()
+        if r["Properties"]["Handler"].endswith("chat_handler.lambda_handler")
+    ]
+    assert notifier["Environment"]["Variables"]["ANSWER_FUNCTION_ARN"] == answer_arn
+    actions = chat_stack.resources("AWS::Chatbot::CustomAction")
+    assert len(actions) == 4  # Accept and Reject per channel
+    for configuration in [
+        *chat_stack.resources("AWS::Chatbot::SlackChannelConfiguration").values(),
+        *chat_stack.resources("AWS::Chatbot::MicrosoftTeamsChannelConfiguration").values(),
+    ]:
+        arns = configuration["Properties"]["CustomizationResourceArns"]
+        assert len(arns) == 2
+        assert {arn["Fn::GetAtt"][0] for arn in arns} <= set(actions)
+
+
+def test_without_an_answer_function_the_channels_may_do_nothing_and_carry_no_buttons() -> None:
+    stack = Stack(App(), "MessagesOnly", env={"region": "us-east-1", "account": "111122223333"})
+    ChatChannels(stack, "Chat", chat=ChatSettings.model_validate(CHAT), key=kms.Key(stack, "Key"), answer_function=None)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    (guardrail,) = [r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
     assert guardrail["Properties"]["PolicyDocument"]["Statement"] == [
         {"Action": "*", "Effect": "Deny", "Resource": "*"}
     ]
+    assert not [r for r in resources.values() if r["Type"] == "AWS::Chatbot::CustomAction"]
+    roles = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    assert [role.get("Policies") for role in roles] == [None]
 
 
 def test_the_notifier_cannot_publish_invitation_events(chat_stack: Synthesized) -> None:
@@ -161,6 +203,7 @@ def test_buttons_read_what_a_pending_message_carries_and_send_an_answer_request(
         assert request["invitationId"] == body["invitation"]["id"]
         assert request["requestedBy"] in ("slack-C0123ABCD", "teams-1")
         assert request.get("reason") == ("Unable to support" if decision == "reject" else None)
+        AnswerRequest.model_validate(request)  # what the answer function accepts, not only valid JSON
     for configuration in [
         r for r in buttons_template["Resources"].values() if r["Type"].endswith("ChannelConfiguration")
     ]:
@@ -191,6 +234,15 @@ def _read(message: dict[str, Any], path: str) -> str:
     for part in path.removeprefix("event.").split("."):
         value = value[part]
     return str(value)
+
+
+def _answer_function_arn(stack: Synthesized) -> dict[str, list[str]]:
+    (name,) = [
+        name
+        for name, r in stack.resources("AWS::Lambda::Function").items()
+        if r["Properties"]["Handler"].endswith("answer_handler.lambda_handler")
+    ]
+    return {"Fn::GetAtt": [name, "Arn"]}
 
 
 def _named(stack: Synthesized, resource_type: str, prefix: str) -> str:

@@ -26,6 +26,7 @@ def test_demo_passes_every_step() -> None:
     assert "healed by one reconcile run" in result.stdout
     assert 'changedFields = ["engagementTitle"] -> invitation.updated' in result.stdout
     assert "reminder at 72 h" in result.stdout
+    assert "┌ New: opportunity invitation — Data platform migration\n" in result.stdout  # its chat message
     assert "Traceback" not in result.stdout + result.stderr
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     shown = [line for line in readme.split("## Try it locally", 1)[1].splitlines() if line.startswith("✓")]

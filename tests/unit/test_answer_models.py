@@ -29,6 +29,7 @@ def test_committed_schemas_match_their_models(path: Path) -> None:
         ({**REJECT, "reason": ""}, "reason"),
         ({**REJECT, "reason": "x" * 81}, "reason"),
         ({**REJECT, "reason": "two\nlines"}, "reason"),
+        ({**REJECT, "reason": "$reason"}, "unfilled chat variable"),  # a Reject button run without asking
         ({**ACCEPT, "reason": "Other"}, "only a reject takes a reason"),
         ({**ACCEPT, "decision": "maybe"}, "decision"),
         ({**ACCEPT, "catalog": "Live"}, "catalog"),

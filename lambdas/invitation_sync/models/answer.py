@@ -1,9 +1,9 @@
 """The answer function's contract: what a caller sends and what it gets back. Both JSON Schemas are
 generated from these models (schemas/answer-request.schema.json, schemas/answer-result.schema.json)."""
 
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from invitation_sync.domain import Catalog
@@ -15,7 +15,24 @@ DECIDED_OUTCOME: Final[dict[str, Outcome]] = {"accept": "accepted", "reject": "r
 
 # RejectEngagementInvitation's RejectionReason, as botocore's model writes it: 1-80 characters of this set.
 REJECTION_REASON_PATTERN: Final = r"^[\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD]{1,80}$"
-RejectionReason = Annotated[str, StringConstraints(pattern=REJECTION_REASON_PATTERN)]
+# A chat Reject button's command carries this variable for the person to fill in (infra/chat_buttons.py).
+# Should the service ever run the command with it unfilled, the literal is refused, never sent to Partner
+# Central as the reason.
+UNFILLED_REASON: Final = "$reason"
+
+
+def _filled(reason: str) -> str:
+    if reason == UNFILLED_REASON:
+        raise ValueError(f"the reason is the unfilled chat variable {UNFILLED_REASON}: give the reason itself")
+    return reason
+
+
+def _reason_schema(schema: dict[str, Any]) -> None:
+    optional_member(schema)
+    schema["not"] = {"const": UNFILLED_REASON}
+
+
+RejectionReason = Annotated[str, StringConstraints(pattern=REJECTION_REASON_PATTERN), AfterValidator(_filled)]
 # Who asks: an IAM identity's ARN, a chat user, a name. One line, no control characters.
 Requester = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
@@ -41,7 +58,7 @@ class AnswerRequest(CamelModel):
     reason: RejectionReason | SkipJsonSchema[None] = Field(
         None,
         exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
+        json_schema_extra=_reason_schema,
         description="Required for reject (sent to Partner Central as the RejectionReason, 1-80 characters, e.g. "
         "'Customer problem unclear', 'Next steps unclear', 'Unable to support', 'Duplicate of partner referral', "
         "'Other'); refused with accept, which takes none.",
