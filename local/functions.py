@@ -17,6 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from invitation_sync.observability import logger
+from invitation_sync.wiring.answer import answer_services
 from invitation_sync.wiring.reconcile import reconcile_services
 from invitation_sync.wiring.reminders import reminder_services
 from invitation_sync.wiring.sync import sync_services
@@ -31,6 +32,7 @@ class LocalInvoker:
         sync_services.cache_clear()  # a new deployment: the first invocation is a cold start
         reconcile_services.cache_clear()
         reminder_services.cache_clear()
+        answer_services.cache_clear()
 
     def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         function = self._functions.get(function_name)
