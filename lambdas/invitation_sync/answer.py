@@ -214,9 +214,7 @@ class InvitationAnswers:
             return _result(request, "in-progress", str(error), held)
         except InvitationSyncError as error:  # the claim and its record stay: the next request resumes
             logger.warning("answer interrupted", error_type=type(error).__name__)
-            busy = isinstance(error, PartnerCentralUnavailableError | WriteQuotaBusyError)
-            why = f"Partner Central is busy ({error})" if busy else f"interrupted ({type(error).__name__})"
-            return self._pause(request, held, f"{why}: ask again to resume")
+            return self._pause(request, held, f"{_why_paused(error)}: ask again to resume")
         return self._published(request, held, time_left)
 
     def _finish_task(
@@ -254,7 +252,8 @@ class InvitationAnswers:
                 opportunity_id=task.opportunity_id,
                 reason_code=task.reason_code,
             )
-        if held.state == "writing" and self._holds_answer(request):
+        decided = STATUS_AFTER[request.decision]
+        if held.state == "writing" and self._shown_status(request) == decided:
             return held  # the earlier request's write arrived: no second one
         held = self._record(request, held, state="writing")
         try:
@@ -265,17 +264,23 @@ class InvitationAnswers:
         except AnswerWriteError as error:
             # An attempt whose answer was lost may have arrived: the retry then meets a ConflictException (or,
             # after a reject, not-found or access-denied: the data is gone). Partner Central's status tells.
-            if error.code not in _MAYBE_ARRIVED or not self._holds_answer(request):
+            if error.code not in _MAYBE_ARRIVED:
+                raise
+            shown = self._shown_status(request)
+            if shown == PENDING and error.code == "ConflictException":
+                # Not PENDING, says the write; PENDING, says the read, which lags a write that arrived: not
+                # known yet, so nothing is recorded as failed. The next request looks again (state writing).
+                raise LaggingReadError(f"{held.operation}: ConflictException, yet Get still answers PENDING") from error
+            if shown != decided:
                 raise
         return held
 
-    def _holds_answer(self, request: AnswerRequest) -> bool:
-        """Partner Central shows the requested answer. A rejected invitation's details become inaccessible."""
+    def _shown_status(self, request: AnswerRequest) -> str | None:
+        """The status Partner Central shows. A rejected invitation's details become inaccessible."""
         try:
-            status = self._invitations.get(request.catalog, request.invitation_id).get("Status")
+            return self._invitations.get(request.catalog, request.invitation_id).get("Status")
         except InvitationNotAccessibleError:
-            return request.decision == "reject"
-        return status == STATUS_AFTER[request.decision]
+            return REJECTED
 
     def _follow(self, request: AnswerRequest, held: AnswerRecord, time_left: Callable[[], float]) -> AcceptTask:
         """Read the accept task until it is COMPLETE or FAILED, while a failure could still be recorded."""
@@ -354,6 +359,14 @@ class InvitationAnswers:
 
     def _record(self, request: AnswerRequest, held: AnswerRecord, **changes: object) -> AnswerRecord:
         return self._answers.record(request.catalog, request.invitation_id, held, **changes)
+
+
+def _why_paused(error: InvitationSyncError) -> str:
+    if isinstance(error, LaggingReadError):
+        return "Partner Central does not show the answer yet"
+    if isinstance(error, PartnerCentralUnavailableError | WriteQuotaBusyError):
+        return f"Partner Central is busy ({error})"
+    return f"interrupted ({type(error).__name__})"
 
 
 def _already(request: AnswerRequest, record: AnswerRecord) -> AnswerResult:
