@@ -131,7 +131,7 @@ class InvitationAnswers:
         """The result when the stored item already settles the request (no claim, no write), else None."""
         record, invitation = stored.answer, stored.invitation
         if record is not None and record.state == "failed" and not record.failure_published:
-            self._publish_failure(stored, record)  # an earlier request could not: same eventId
+            self._publish_left_failure(stored, record)
         if record is not None and (
             record.state == "answered" or (record.is_open and record.decision != request.decision)
         ):
@@ -335,8 +335,23 @@ class InvitationAnswers:
             changes["task_status"] = task.status
         held = self._record(request, held, **changes)
         published = self._publish_failure(stored, held)
+        if not published:
+            held = self._release(request, held)  # the next request publishes it at once
         note = "invitation.answer-failed published" if published else "its invitation.answer-failed is sent next time"
         return _result(request, "failed", f"Partner Central refused the {request.decision} ({code}); {note}", held)
+
+    def _publish_left_failure(self, stored: StoredInvitation, record: AnswerRecord) -> None:
+        """A failure its request did not publish: published by whoever takes its lease over (once it ran out
+        or was given up; until then its request may be publishing it), under the same eventId."""
+        now = self._clock()
+        if record.lease_until > iso_utc(now):
+            return
+        invitation = stored.invitation
+        try:
+            taken = self._answers.record(invitation.catalog, invitation.id, record, lease_until=iso_utc(now + _LEASE))
+        except AnswerLeaseLostError:
+            return  # another request took it over
+        self._publish_failure(stored, taken)
 
     def _publish_failure(self, stored: StoredInvitation, record: AnswerRecord) -> bool:
         try:
@@ -349,13 +364,16 @@ class InvitationAnswers:
         return True
 
     def _pause(self, request: AnswerRequest, held: AnswerRecord, message: str) -> AnswerResult:
-        """Stop here, claim and record kept; the lease is given up so the next request resumes at once (if
-        even that fails, when the lease runs out)."""
+        """Stop here, claim and record kept, the lease given up."""
+        return _result(request, "in-progress", message, self._release(request, held))
+
+    def _release(self, request: AnswerRequest, held: AnswerRecord) -> AnswerRecord:
+        """Give the lease up so the next request carries on at once (if even that fails, when it runs out)."""
         try:
-            held = self._record(request, held, lease_until=iso_utc(self._clock()))
+            return self._record(request, held, lease_until=iso_utc(self._clock()))
         except InvitationSyncError as error:
             logger.warning("answer lease kept until it runs out", error_type=type(error).__name__)
-        return _result(request, "in-progress", message, held)
+            return held
 
     def _record(self, request: AnswerRequest, held: AnswerRecord, **changes: object) -> AnswerRecord:
         return self._answers.record(request.catalog, request.invitation_id, held, **changes)

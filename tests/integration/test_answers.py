@@ -324,3 +324,22 @@ def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(an
     assert second.outcome == "accepted", second
     assert len(answering.writes()) == 2
     assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_a_failure_being_published_by_its_request_is_not_published_again_by_another(answering: Answering) -> None:
+    """While the request whose task failed publishes invitation.answer-failed, another request reads the failed,
+    not yet published record: the failure's own request still holds it, so the other does not publish it too."""
+    ident = answering.put(opportunity_invitation(15))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reason_code="OpportunityValidationFailed"))
+    failing = answering.answers()
+    publish = failing._publisher.publish
+
+    def another_request_meanwhile(event: Any) -> str:
+        answering.answer(request(ident, requestedBy="bo@example"))
+        return publish(event)
+
+    failing._publisher.publish = another_request_meanwhile  # type: ignore[method-assign]
+    answering.answer(request(ident), failing)
+
+    published = [event["eventType"] for event in answering.published()]
+    assert published.count("invitation.answer-failed") == 1, published
