@@ -274,12 +274,10 @@ class Answers:
         published = story.published[-1].body["answer"]
         expect(published["decision"] == decision and published.get("reason") == reason.get("reason"), f"{published}")
         expect(published.get("opportunityId") == result.get("opportunityId"), f"{published} against {result}")
-        created = f", opportunity {result['opportunityId']}" if result.get("opportunityId") else ""
+        created = f"opportunity {result['opportunityId']}, " if result.get("opportunityId") else ""
         kind = invitation["PayloadType"].removesuffix("Invitation").lower()
         story.step(
-            f"the {kind} is {outcome} through the answer function",
-            f"{outcome}{created} ({writes[0].operation}, 1 write call)",
-            fresh,
+            f"the {kind} is {outcome} by the answer function", f"{created}1 write ({writes[0].operation})", fresh
         )
         console.print(f"    published answer: {json.dumps(published)}", soft_wrap=True)
 

@@ -23,8 +23,8 @@ def test_demo_passes_every_step() -> None:
     assert "healed by one reconcile run" in result.stdout
     assert 'changedFields = ["engagementTitle"] -> invitation.updated' in result.stdout
     assert "reminder at 72 h" in result.stdout
-    assert "the opportunity is accepted through the answer function: accepted, opportunity O" in result.stdout
-    assert "the lead is rejected through the answer function: rejected" in result.stdout
+    assert "the opportunity is accepted by the answer function: opportunity O" in result.stdout
+    assert "the lead is rejected by the answer function: 1 write (RejectEngagementInvitation)" in result.stdout
     assert 'published answer: {"decision": "reject", "requestedBy": "ana@example.com"' in result.stdout
     assert "Accepted and Rejected events arrive: unchanged x2 -> nothing published" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
