@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from benchmarks import api_calls, cold_start
+from benchmarks import answers, api_calls, cold_start
 from benchmarks import warm as warm_events
 from infra.lambda_asset import LAMBDA_PLATFORM, LAMBDA_PYTHON, build_lambda_asset, has_bytecode
 from invitation_sync.observability import logger
@@ -96,6 +96,37 @@ def reconcile_rows(rec: dict[str, Any]) -> list[str]:
     return lines
 
 
+def answer_rows(per_answer: dict[str, Any], concurrent: dict[str, Any]) -> list[str]:
+    """Partner Central calls per answer against their floor (1 write + the task's List calls + 1 Get), and the
+    write calls of concurrent answers as Partner Central receives them."""
+    lines = [
+        row(
+            f"answer, {label}: Partner Central calls ({figures['writes']} write, {figures['task_lists']} task List)",
+            figures["partner_central_calls"],
+            figures["floor"],
+            "calls",
+            f"{figures['outcome']}, published {figures['published']}, DynamoDB+SNS {sum(figures['aws'].values())}",
+        )
+        for label, figures in per_answer.items()
+    ]
+    outcomes = ", ".join(f"{name} {count}" for name, count in sorted(concurrent["outcomes"].items()))
+    at_once = f"{concurrent['invocations']} answers at once"
+    lines.append(
+        row(f"{at_once}: most write calls in any 1 s", concurrent["peak_writes_per_second"], 1, "calls", "<= 1")
+    )
+    lines.append(
+        row(
+            f"{at_once}: least spacing of two write calls",
+            concurrent["min_spacing_s"],
+            1.0,
+            "s",
+            f">= 1 s; {concurrent['write_calls']} writes, {concurrent['throttled']} throttled; {outcomes}",
+        )
+    )
+    lines.append(row(f"{at_once}: first to last write call", concurrent["span_s"], None, "s", ""))
+    return lines
+
+
 def main() -> None:
     logger.setLevel("ERROR")
     figures: dict[str, Any] = {
@@ -111,6 +142,9 @@ def main() -> None:
     print("measuring scheduled reconcile runs over 10,000 invitations, 100 open ...", file=sys.stderr)
     with contextlib.redirect_stdout(io.StringIO()):
         figures["reconcile"] = api_calls.reconcile_at_scale()
+    print("answering: calls per answer, then concurrent answers against the write quota ...", file=sys.stderr)
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures["answers"] = {"per_answer": answers.per_answer(), "concurrent": answers.concurrent_write_rate()}
     asset = build_lambda_asset(LAMBDA_PLATFORM)
     figures["asset_zip_bytes"] = asset_zip_bytes(asset)
     figures["lambda_asset_bytecode"] = has_bytecode(asset)
@@ -151,6 +185,7 @@ def main() -> None:
             row(f"API calls: {scenario} (published {counts['published']})", counts["total"], floor, "calls", goal)
         )
     lines += reconcile_rows(rec)
+    lines += answer_rows(figures["answers"]["per_answer"], figures["answers"]["concurrent"])
     lines.append(row("asset, zipped", figures["asset_zip_bytes"] / 1e6, None, "MB", "< 50 MB (direct upload)"))
     bytecode = "with bytecode" if figures["lambda_asset_bytecode"] else f"without bytecode (no python{LAMBDA_PYTHON})"
     lines.append(f"| the Lambda asset built on this machine | {bytecode} | - | - | - |")

@@ -29,6 +29,7 @@ from local.aws_resources import PublishedMessage, drain_published, make_moto_ite
 from local.chat_demo import show_chat_messages
 from local.documented_queries import run as run_query
 from local.documented_queries import snippets
+from local.emulated_answers import WRITE_OPERATIONS
 from local.environment import local_process_environment
 from local.lambda_context import FakeLambdaContext
 from local.operator import LocalOperator, deploy_for_operator
@@ -238,6 +239,63 @@ class Story:
         return _scheduled_run(lambda_handler, TIMEOUT.to_seconds(), {"mode": "incremental"})
 
 
+class Answers:
+    """An opportunity accepted and a lead rejected through the deployed answer function (what `invitation-sync
+    accept` and `reject` invoke); then Partner Central's own EventBridge events for both, duplicates by now."""
+
+    def __init__(self, story: Story, operator: LocalOperator) -> None:
+        self.story, self.invoker = story, QuietInvoker(operator)
+        self.function = operator.deployment.outputs["AnswerFunctionName"]
+        self.opportunity = opportunity_invitation(7, catalog=CATALOG, title="Serverless data lake", company="Umbrella")
+        self.lead = lead_invitation(8, catalog=CATALOG)
+
+    def run(self) -> None:
+        story = self.story
+        for invitation in (self.opportunity, self.lead):
+            story.emulator.put(invitation)
+            story.deliver(invitation, "Engagement Invitation Created")
+        created = story.event_types()
+        expect(created == ["invitation.created"] * 2, f"two more invitations: {created}")
+        story.step("an opportunity and a lead arrive, to be answered", "stored v1 each", created)
+        self.answer(self.opportunity, "accept")
+        self.answer(self.lead, "reject", reason="Unable to support")
+        self.partner_central_events_after()
+
+    def answer(self, invitation: dict[str, Any], decision: str, **reason: str) -> None:
+        """One invocation, one write call, the outcome published with its `answer` member at once."""
+        story, writes_before = self.story, len(self._writes())
+        payload = {"catalog": CATALOG, "invitationId": invitation["Id"], "decision": decision} | reason
+        result = self.invoker.invoke(self.function, payload | {"requestedBy": "ana@example.com"})
+        fresh = story.event_types()
+        outcome = {"accept": "accepted", "reject": "rejected"}[decision]
+        writes = self._writes()[writes_before:]
+        expect(result.get("outcome") == outcome, f"{decision} {invitation['Id']}: {result}")
+        expect(fresh == [f"invitation.{outcome}"], f"{decision}: published {fresh}")
+        expect(len(writes) == 1, f"{decision}: {len(writes)} write calls, one expected")
+        published = story.published[-1].body["answer"]
+        expect(published["decision"] == decision and published.get("reason") == reason.get("reason"), f"{published}")
+        expect(published.get("opportunityId") == result.get("opportunityId"), f"{published} against {result}")
+        created = f"opportunity {result['opportunityId']}, " if result.get("opportunityId") else ""
+        kind = invitation["PayloadType"].removesuffix("Invitation").lower()
+        story.step(
+            f"the {kind} is {outcome} by the answer function", f"{created}1 write ({writes[0].operation})", fresh
+        )
+        console.print(f"    published answer: {json.dumps(published)}", soft_wrap=True)
+
+    def partner_central_events_after(self) -> None:
+        from local.event_source import deliver  # noqa: PLC0415 - imports the handler: after the environment
+
+        events = self.story.emulator.take_events()
+        with contextlib.redirect_stdout(io.StringIO()):
+            outcomes = [deliver(event)["outcome"] for event in events]
+        fresh = self.story.event_types()
+        expect(len(events) == 2 and outcomes == ["unchanged"] * 2 and not fresh, f"late events: {outcomes} {fresh}")
+        self.story.step("Partner Central's own Accepted and Rejected events arrive", "unchanged x2", fresh)
+
+    def _writes(self) -> list[Any]:
+        return [call for call in self.story.emulator.calls if call.operation in WRITE_OPERATIONS]
+
+
 def _scheduled_run(handler: Callable[..., dict[str, Any]], timeout: float, event: dict[str, Any]) -> dict[str, Any]:
     """A scheduled function's run, with its own timeout; its log and metric lines stay out of the demo."""
     with contextlib.redirect_stdout(io.StringIO()):
@@ -346,6 +404,7 @@ def main() -> int:
             show_published(story.published)
             show_chat_messages(operator, story.published, expect)
             show_queries(deployment.tables[0])
+            Answers(story, operator).run()
             operate(operator)
     except DemoCheckFailed as failure:
         console.print(f"[red]demo check failed:[/red] {failure}")

@@ -17,6 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from invitation_sync.observability import logger
+from invitation_sync.wiring.answer import answer_services
 from invitation_sync.wiring.chat import chat_services
 from invitation_sync.wiring.reconcile import reconcile_services
 from invitation_sync.wiring.reminders import reminder_services
@@ -33,6 +34,7 @@ class LocalInvoker:
         reconcile_services.cache_clear()
         reminder_services.cache_clear()
         chat_services.cache_clear()
+        answer_services.cache_clear()
 
     def invoke(self, function_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         function = self._functions.get(function_name)

@@ -131,7 +131,7 @@ class InvitationAnswers:
         """The result when the stored item already settles the request (no claim, no write), else None."""
         record, invitation = stored.answer, stored.invitation
         if record is not None and record.state == "failed" and not record.failure_published:
-            self._publish_failure(stored, record)  # an earlier request could not: same eventId
+            self._publish_left_failure(stored, record)
         if record is not None and (
             record.state == "answered" or (record.is_open and record.decision != request.decision)
         ):
@@ -214,9 +214,7 @@ class InvitationAnswers:
             return _result(request, "in-progress", str(error), held)
         except InvitationSyncError as error:  # the claim and its record stay: the next request resumes
             logger.warning("answer interrupted", error_type=type(error).__name__)
-            busy = isinstance(error, PartnerCentralUnavailableError | WriteQuotaBusyError)
-            why = f"Partner Central is busy ({error})" if busy else f"interrupted ({type(error).__name__})"
-            return self._pause(request, held, f"{why}: ask again to resume")
+            return self._pause(request, held, f"{_why_paused(error)}: ask again to resume")
         return self._published(request, held, time_left)
 
     def _finish_task(
@@ -254,7 +252,8 @@ class InvitationAnswers:
                 opportunity_id=task.opportunity_id,
                 reason_code=task.reason_code,
             )
-        if held.state == "writing" and self._holds_answer(request):
+        decided = STATUS_AFTER[request.decision]
+        if held.state == "writing" and self._shown_status(request) == decided:
             return held  # the earlier request's write arrived: no second one
         held = self._record(request, held, state="writing")
         try:
@@ -265,17 +264,23 @@ class InvitationAnswers:
         except AnswerWriteError as error:
             # An attempt whose answer was lost may have arrived: the retry then meets a ConflictException (or,
             # after a reject, not-found or access-denied: the data is gone). Partner Central's status tells.
-            if error.code not in _MAYBE_ARRIVED or not self._holds_answer(request):
+            if error.code not in _MAYBE_ARRIVED:
+                raise
+            shown = self._shown_status(request)
+            if shown == PENDING and error.code == "ConflictException":
+                # Not PENDING, says the write; PENDING, says the read, which lags a write that arrived: not
+                # known yet, so nothing is recorded as failed. The next request looks again (state writing).
+                raise LaggingReadError(f"{held.operation}: ConflictException, yet Get still answers PENDING") from error
+            if shown != decided:
                 raise
         return held
 
-    def _holds_answer(self, request: AnswerRequest) -> bool:
-        """Partner Central shows the requested answer. A rejected invitation's details become inaccessible."""
+    def _shown_status(self, request: AnswerRequest) -> str | None:
+        """The status Partner Central shows. A rejected invitation's details become inaccessible."""
         try:
-            status = self._invitations.get(request.catalog, request.invitation_id).get("Status")
+            return self._invitations.get(request.catalog, request.invitation_id).get("Status")
         except InvitationNotAccessibleError:
-            return request.decision == "reject"
-        return status == STATUS_AFTER[request.decision]
+            return REJECTED
 
     def _follow(self, request: AnswerRequest, held: AnswerRecord, time_left: Callable[[], float]) -> AcceptTask:
         """Read the accept task until it is COMPLETE or FAILED, while a failure could still be recorded."""
@@ -330,8 +335,23 @@ class InvitationAnswers:
             changes["task_status"] = task.status
         held = self._record(request, held, **changes)
         published = self._publish_failure(stored, held)
+        if not published:
+            held = self._release(request, held)  # the next request publishes it at once
         note = "invitation.answer-failed published" if published else "its invitation.answer-failed is sent next time"
         return _result(request, "failed", f"Partner Central refused the {request.decision} ({code}); {note}", held)
+
+    def _publish_left_failure(self, stored: StoredInvitation, record: AnswerRecord) -> None:
+        """A failure its request did not publish: published by whoever takes its lease over (once it ran out
+        or was given up; until then its request may be publishing it), under the same eventId."""
+        now = self._clock()
+        if record.lease_until > iso_utc(now):
+            return
+        invitation = stored.invitation
+        try:
+            taken = self._answers.record(invitation.catalog, invitation.id, record, lease_until=iso_utc(now + _LEASE))
+        except AnswerLeaseLostError:
+            return  # another request took it over
+        self._publish_failure(stored, taken)
 
     def _publish_failure(self, stored: StoredInvitation, record: AnswerRecord) -> bool:
         try:
@@ -344,16 +364,27 @@ class InvitationAnswers:
         return True
 
     def _pause(self, request: AnswerRequest, held: AnswerRecord, message: str) -> AnswerResult:
-        """Stop here, claim and record kept; the lease is given up so the next request resumes at once (if
-        even that fails, when the lease runs out)."""
+        """Stop here, claim and record kept, the lease given up."""
+        return _result(request, "in-progress", message, self._release(request, held))
+
+    def _release(self, request: AnswerRequest, held: AnswerRecord) -> AnswerRecord:
+        """Give the lease up so the next request carries on at once (if even that fails, when it runs out)."""
         try:
-            held = self._record(request, held, lease_until=iso_utc(self._clock()))
+            return self._record(request, held, lease_until=iso_utc(self._clock()))
         except InvitationSyncError as error:
             logger.warning("answer lease kept until it runs out", error_type=type(error).__name__)
-        return _result(request, "in-progress", message, held)
+            return held
 
     def _record(self, request: AnswerRequest, held: AnswerRecord, **changes: object) -> AnswerRecord:
         return self._answers.record(request.catalog, request.invitation_id, held, **changes)
+
+
+def _why_paused(error: InvitationSyncError) -> str:
+    if isinstance(error, LaggingReadError):
+        return "Partner Central does not show the answer yet"
+    if isinstance(error, PartnerCentralUnavailableError | WriteQuotaBusyError):
+        return f"Partner Central is busy ({error})"
+    return f"interrupted ({type(error).__name__})"
 
 
 def _already(request: AnswerRequest, record: AnswerRecord) -> AnswerResult:

@@ -24,14 +24,17 @@ from local.environment import local_process_environment
 from local.event_source_mapping import LocalEventSourceMapping
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
-from local.samples import invitation_event, opportunity_invitation
+from local.samples import invitation_event, lead_invitation, opportunity_invitation
 from tests.fixtures.iam import AuthorizationRequest, AwsCall, CallRecorder, RolePolicy, TemplateNames, as_list
 from tests.fixtures.iam import authorization_requests as requests_of
 from tests.infra.conftest import synthesize
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
-SYNC, RECONCILE, REMIND = (f"invitation_sync.handlers.{name}_handler" for name in ("sync", "reconcile", "reminder"))
+SYNC, RECONCILE, REMIND, ANSWER = (
+    f"invitation_sync.handlers.{name}_handler" for name in ("sync", "reconcile", "reminder", "answer")
+)
+HANDLERS = [SYNC, RECONCILE, REMIND, ANSWER]
 ACCEPTED, REJECTED = "Engagement Invitation Accepted", "Engagement Invitation Rejected"
 # What the paths below must reach, so a path that stops calling AWS cannot pass by checking nothing.
 REACHED = {
@@ -56,6 +59,17 @@ REACHED = {
         "Publish",
     },
     REMIND: {"Query", "UpdateItem", "Publish"},
+    ANSWER: {
+        "GetItem",
+        "UpdateItem",
+        "PutItem",
+        "StartEngagementByAcceptingInvitationTask",
+        "ListEngagementByAcceptingInvitationTasks",
+        "AcceptEngagementInvitation",
+        "RejectEngagementInvitation",
+        "GetEngagementInvitation",
+        "Publish",
+    },
 }
 
 
@@ -115,6 +129,7 @@ class Scenarios:
         self.events_and_retries()
         self.reconcile_runs()
         self.reminder()
+        self.answers()
 
     def through_queue(self, event: dict[str, Any], earlier_receives: int = 0) -> None:
         self.sqs.send_message(QueueUrl=self.queue, MessageBody=json.dumps(event))
@@ -161,6 +176,18 @@ class Scenarios:
         self.through_queue(invitation_event(soon))
         assert self.invoke(REMIND, {"source": "aws.events"})["published"] == 1
 
+    def answers(self) -> None:
+        """The answer function on each write path: an opportunity accepted by its task (followed by List), a
+        lead accepted, a lead rejected; each then stored and published through the sync's path."""
+        paths = ((opportunity_invitation(7), "accept"), (lead_invitation(8), "accept"), (lead_invitation(9), "reject"))
+        for invitation, decision in paths:
+            self.emulator.put(invitation)
+            self.through_queue(invitation_event(invitation))
+            reason = {"reason": "Unable to support"} if decision == "reject" else {}
+            request = {"catalog": "AWS", "invitationId": invitation["Id"], "decision": decision, **reason}
+            result = self.invoke(ANSWER, request | {"requestedBy": "ana@example.com"})
+            assert result["outcome"] == {"accept": "accepted", "reject": "rejected"}[decision], result
+
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory, emulator: PartnerCentralEmulator) -> Iterator[RecordedStack]:
@@ -176,19 +203,19 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, emulator: PartnerCentralE
         yield RecordedStack(template, TemplateNames(template, operator.deployment), recorder, scenarios.functions)
 
 
-@pytest.mark.parametrize("handler", [SYNC, RECONCILE, REMIND])
+@pytest.mark.parametrize("handler", HANDLERS)
 def test_the_paths_reach_every_kind_of_call(recorded: RecordedStack, handler: str) -> None:
     assert REACHED[handler] <= {call.operation for call in recorded.calls(handler)}
 
 
-@pytest.mark.parametrize("handler", [SYNC, RECONCILE, REMIND])
+@pytest.mark.parametrize("handler", HANDLERS)
 def test_every_call_a_function_sends_is_allowed_by_its_role(recorded: RecordedStack, handler: str) -> None:
     policy = recorded.policy(handler)
     denied = sorted({str(request) for request in recorded.requests(handler) if not policy.allows(request)})
     assert not denied, "AccessDenied in AWS:\n" + "\n".join(denied)
 
 
-@pytest.mark.parametrize("handler", [SYNC, RECONCILE, REMIND])
+@pytest.mark.parametrize("handler", HANDLERS)
 def test_every_action_a_role_is_granted_is_used(recorded: RecordedStack, handler: str) -> None:
     """Least privilege, by behaviour: each granted action serves a call the function, its event source
     mapping or the runtime makes. A grant nothing uses is a permission an attacker could use instead."""
@@ -221,3 +248,22 @@ def test_the_judge_refuses_what_the_roles_do_not_grant(recorded: RecordedStack) 
     assert not reminders.allows(replace(by_expiry, resource=by_expiry.resource.replace("Expiration", "")))
     assert not reminders.allows(replace(publish, resource=alarms))  # the operators' alarm topic
     assert not reminders.allows(replace(publish, action="sns:Subscribe"))
+
+
+def test_the_judge_refuses_the_answer_role_what_it_does_not_grant(recorded: RecordedStack) -> None:
+    """The answer role writes to Partner Central in its catalogs only and puts write slots only; no other role
+    may send the write its calls carry."""
+    answerer, sync = recorded.policy(ANSWER), recorded.policy(SYNC)
+    requests = recorded.requests(ANSWER)
+    start = next(r for r in requests if r.action == "partnercentral:StartEngagementByAcceptingInvitationTask")
+    reject = next(r for r in requests if r.action == "partnercentral:RejectEngagementInvitation")
+    slot = next(r for r in requests if r.action == "dynamodb:PutItem")
+    assert answerer.allows(start)
+    assert answerer.allows(reject)
+    assert answerer.allows(slot)
+    assert not answerer.allows(replace(start, context={"partnercentral:Catalog": ("Live",)}))
+    assert not answerer.allows(replace(slot, context={"dynamodb:LeadingKeys": ("AWS",)}))  # an invitation's item
+    assert not answerer.allows(replace(slot, action="dynamodb:DeleteItem"))
+    assert not answerer.allows(replace(reject, action="partnercentral:ListEngagementInvitations"))
+    assert not sync.allows(start)
+    assert not sync.allows(reject)

@@ -301,3 +301,45 @@ def test_the_write_quota_holds_across_concurrent_invocations(answering: Answerin
     assert len(sent) == 4
     assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(sent)), sent
     assert "write quota throttle" not in answering.emulator.faults_injected
+
+
+def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(answering: Answering) -> None:
+    """The connection drops after Partner Central took the accept; the retry meets a ConflictException while Get
+    still answers PENDING (read-after-write lag). Partner Central holds the answer: no failure is recorded or
+    published, the next request finds the answer there and writes nothing more."""
+    ident = answering.put(lead_invitation(14))
+    answering.emulator.faults.read_lag_seconds = 30.0
+    answering.emulator.fail_next("InternalServerException", ACCEPT, after_effect=True)
+
+    first = answering.answer(request(ident))
+
+    assert first.outcome == "in-progress", first
+    assert [call.error for call in answering.writes()] == ["InternalServerException", "ConflictException"]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
+    assert answering.published() == []
+    answering.clock.jump(30.0)  # Get catches up
+
+    second = answering.answer(request(ident))
+
+    assert second.outcome == "accepted", second
+    assert len(answering.writes()) == 2
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_a_failure_being_published_by_its_request_is_not_published_again_by_another(answering: Answering) -> None:
+    """While the request whose task failed publishes invitation.answer-failed, another request reads the failed,
+    not yet published record: the failure's own request still holds it, so the other does not publish it too."""
+    ident = answering.put(opportunity_invitation(15))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reason_code="OpportunityValidationFailed"))
+    failing = answering.answers()
+    publish = failing._publisher.publish
+
+    def another_request_meanwhile(event: Any) -> str:
+        answering.answer(request(ident, requestedBy="bo@example"))
+        return publish(event)
+
+    failing._publisher.publish = another_request_meanwhile  # type: ignore[method-assign]
+    answering.answer(request(ident), failing)
+
+    published = [event["eventType"] for event in answering.published()]
+    assert published.count("invitation.answer-failed") == 1, published
