@@ -4,9 +4,14 @@ A button shows on a message that carries its answer request (criterion HAS_VALUE
 PENDING invitation's new or reminder message, and runs `lambda invoke` on the answer function under the
 channel's role. The command holds at most 100 characters (CustomActionDefinition.CommandText in the
 Amazon Q Developer in chat applications API reference), too few for the whole request: the message
-carries the function's ARN and the request up to its last members, and the command closes it with
-requestedBy (the channel's name) and, for Reject, the reason. `$reason` is defined by no variable,
-so the service asks the person for it when they press Reject.
+carries the function's ARN and the request's closing members (catalog, invitation, decision), and the
+command opens it with the reason (Reject) and requestedBy (the channel's name). `$reason` is defined by
+no variable, so the service asks the person for it when they press Reject.
+
+The order is the defence: the reason is typed by a person and spliced in raw, so a reason such as
+`x","decision":"accept` adds members. Lambda's Python runtime keeps the last of duplicate JSON keys, so
+what the reason adds is overridden by the channel's requestedBy and the message's members after it,
+and a member the request does not know is refused by the answer function.
 """
 
 from typing import Final
@@ -33,8 +38,8 @@ REASON_VARIABLE: Final = UNFILLED_REASON.removeprefix("$")
 
 
 def command(requested_by: str, *, reason: bool) -> str:
-    closing = f'"requestedBy":"{requested_by}"' + (f',"reason":"${REASON_VARIABLE}"' if reason else "")
-    return f"lambda invoke --function-name ${FUNCTION_VARIABLE} --payload ${REQUEST_VARIABLE}{closing}}}"
+    opening = (f'"reason":"${REASON_VARIABLE}",' if reason else "") + f'"requestedBy":"{requested_by}",'
+    return f"lambda invoke --function-name ${FUNCTION_VARIABLE} --payload {{{opening}${REQUEST_VARIABLE}"
 
 
 class AnswerButtons(Construct):

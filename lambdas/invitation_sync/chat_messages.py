@@ -172,19 +172,20 @@ def _next_steps(event: NotifiedEvent, link: str, answerable: bool) -> list[str]:
 
 
 def _button_context(invitation: Invitation, buttons: AnswerButtons) -> dict[str, str]:
-    """The answer request each button sends, up to its last members (the button's command closes it with
-    requestedBy and, for Reject, the reason): a custom action's command holds at most 100 characters."""
+    """The closing members of the answer request each button sends (the button's command opens it with the
+    reason and requestedBy, which the members after them override: infra/chat_buttons.py); a custom
+    action's command holds at most 100 characters."""
     base = {"catalog": invitation.catalog, "invitationId": invitation.id}
     return {
         ANSWER_FUNCTION_KEY: buttons.function_arn,
-        ACCEPT_REQUEST_KEY: _open_request({**base, "decision": "accept"}),
-        REJECT_REQUEST_KEY: _open_request({**base, "decision": "reject"}),
+        ACCEPT_REQUEST_KEY: _closing_members({**base, "decision": "accept"}),
+        REJECT_REQUEST_KEY: _closing_members({**base, "decision": "reject"}),
     }
 
 
-def _open_request(members: dict[str, str]) -> str:
-    """`{"catalog":"AWS",...,"decision":"accept",` — compact JSON missing its closing members and brace."""
-    return json.dumps(members, separators=(",", ":"))[:-1] + ","
+def _closing_members(members: dict[str, str]) -> str:
+    """`"catalog":"AWS",...,"decision":"accept"}`: compact JSON without its opening brace."""
+    return json.dumps(members, separators=(",", ":"))[1:]
 
 
 def utc_now() -> datetime:

@@ -12,6 +12,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
+from pydantic import ValidationError
 
 from infra.chat_channels import ChatChannels
 from infra.settings import ChatSettings, InvalidSettingsError, StackSettings
@@ -208,6 +209,46 @@ def test_buttons_read_what_a_pending_message_carries_and_send_an_answer_request(
         r for r in buttons_template["Resources"].values() if r["Type"].endswith("ChannelConfiguration")
     ]:
         assert len(configuration["Properties"]["CustomizationResourceArns"]) == 2
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        'x","decision":"accept","requestedBy":"ceo","invitationId":"engi-0000000000999',
+        'x","decision":"accept","reason":null,"requestedBy":"ceo',  # would be a valid accept if it came last
+    ],
+)
+def test_a_reason_typed_to_change_the_request_cannot_turn_a_reject_into_anything_else(
+    buttons_template: dict[str, Any], typed: str
+) -> None:
+    """The reason is spliced into the command raw: quotes in it add JSON members. Lambda's Python runtime
+    keeps the last of duplicate keys, so the channel's and the message's members must come after it: the
+    request is then this channel's reject of this invitation, or refused (a reject without a reason)."""
+    [reject] = [
+        r["Properties"]
+        for r in buttons_template["Resources"].values()
+        if r["Type"] == "AWS::Chatbot::CustomAction"
+        and r["Properties"]["ActionName"].endswith("slack-C0123ABCD-reject")
+    ]
+    message = chat_message(
+        NotifiedEvent.model_validate(published(expiring_in(30))),
+        now=NOW,
+        link_template="https://x/{invitationId}",
+        buttons=AnswerButtons(ANSWER_ARN),
+    ).model_dump(by_alias=True)
+    (attachment,) = reject["Attachments"]
+    values = {name: _read(message, path) for name, path in attachment["Variables"].items()}
+    values["reason"] = typed
+    filled = re.sub(r"\$(\w+)", partial(_fill, values), reject["Definition"]["CommandText"])
+    sent = json.loads(filled.split(" --payload ", 1)[1])
+
+    assert (sent["decision"], sent["requestedBy"]) == ("reject", "slack-C0123ABCD")
+    assert sent["invitationId"] == message["metadata"]["additionalContext"]["invitationId"]
+    if sent["reason"] is None:
+        with pytest.raises(ValidationError, match="a reject needs a reason"):
+            AnswerRequest.model_validate(sent)
+    else:
+        assert AnswerRequest.model_validate(sent).reason == "x"
 
 
 def test_cfn_lint_is_clean_for_the_chat_resources(chat_stack: Synthesized) -> None:

@@ -148,8 +148,8 @@ def test_without_the_answer_function_there_are_no_buttons() -> None:
 def test_each_button_request_closes_into_the_answer_request() -> None:
     context = message(published(expiring_in(30)))["metadata"]["additionalContext"]
     assert context[ANSWER_FUNCTION_KEY] == ANSWER_ARN
-    accept = json.loads(context[ACCEPT_REQUEST_KEY] + '"requestedBy":"slack-C1"}')
-    reject = json.loads(context[REJECT_REQUEST_KEY] + '"requestedBy":"slack-C1","reason":"Unable to support"}')
+    accept = json.loads('{"requestedBy":"slack-C1",' + context[ACCEPT_REQUEST_KEY])
+    reject = json.loads('{"reason":"Unable to support","requestedBy":"slack-C1",' + context[REJECT_REQUEST_KEY])
     ids = {"catalog": "AWS", "invitationId": rendered_id()}
     assert accept == {**ids, "decision": "accept", "requestedBy": "slack-C1"}
     assert reject == {**ids, "decision": "reject", "requestedBy": "slack-C1", "reason": "Unable to support"}
