@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
+from unittest.mock import patch
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -31,6 +32,7 @@ from local.documented_queries import run as run_query
 from local.documented_queries import snippets
 from local.emulated_answers import WRITE_OPERATIONS
 from local.environment import local_process_environment
+from local.event_source_mapping import LocalEventSourceMapping
 from local.lambda_context import FakeLambdaContext
 from local.operator import LocalOperator, deploy_for_operator
 from local.partner_central_emulator import PartnerCentralEmulator
@@ -383,11 +385,18 @@ class QuietInvoker:
 
 
 def operate(operator: LocalOperator) -> None:
-    """What an operator runs after `make deploy`: names come from the stack, the functions do the work."""
-    for command in (["backfill"], ["status", "--catalog", CATALOG]):
-        console.print(f"[bold]$ invitation-sync {' '.join(command)}[/bold]")
-        code = invitation_sync(command, session=operator.session, invoker=QuietInvoker(operator))
-        expect(code == 0, f"invitation-sync {command[0]} exited with {code}")
+    """What an operator runs after `make deploy`: names come from the stack, the functions do the work.
+    The event source mapping runs meanwhile, as in AWS, so verify's record goes through the sync function."""
+    outputs = operator.deployment.outputs
+    mapping = LocalEventSourceMapping(
+        boto3.client("sqs"), outputs["EventQueueUrl"], operator.invoker, outputs["SyncFunctionName"]
+    )
+    # The mapping's invocations would print their metrics (EMF lines) between verify's steps.
+    with mapping.running(), patch.dict(os.environ, {"POWERTOOLS_METRICS_DISABLED": "true"}):
+        for command in (["verify", "--wait", "60"], ["backfill"], ["status", "--catalog", CATALOG]):
+            console.print(f"[bold]$ invitation-sync {' '.join(command)}[/bold]")
+            code = invitation_sync(command, session=operator.session, invoker=QuietInvoker(operator))
+            expect(code == 0, f"invitation-sync {command[0]} exited with {code}")
 
 
 def main() -> int:
@@ -397,7 +406,8 @@ def main() -> int:
             deployment = operator.deployment
             from invitation_sync.observability import logger  # noqa: PLC0415
 
-            logger.setLevel("ERROR")
+            for handler in logging.getLogger(logger.name).handlers:  # the console stays quiet; the log lines
+                handler.setLevel(logging.ERROR)  # still reach the log groups, where verify reads its witness
             story = Story(emulator, probe)
             story.run()
             show_table(deployment.tables[0])

@@ -31,6 +31,8 @@ def test_demo_passes_every_step() -> None:
     assert "the lead is rejected by the answer function: 1 write (RejectEngagementInvitation)" in result.stdout
     assert 'published answer: {"decision": "reject", "requestedBy": "ana@example.com"' in result.stdout
     assert "Accepted and Rejected events arrive: unchanged x2 -> nothing published" in result.stdout
+    assert "PASS first event: " in result.stdout  # invitation-sync verify against the local stack
+    assert "\nFAIL " not in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     shown = [line for line in readme.split("## Try it locally", 1)[1].splitlines() if line.startswith("✓")]
