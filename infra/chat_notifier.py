@@ -16,6 +16,7 @@ from infra.acknowledgements import acknowledge
 from infra.event_queue import InvitationEventQueue
 from infra.function import FunctionWiring, InvitationFunction
 from infra.parking_queue import parking_queue
+from invitation_sync.budgets import THROTTLED_RECEIVES
 from invitation_sync.handlers.chat_handler import CHAT_RECEIVES
 
 TIMEOUT: Final = Duration.seconds(60)  # a batch of 10 publishes, each bounded by the SNS client's timeouts
@@ -60,7 +61,7 @@ class ChatNotifierFunction(InvitationFunction):
             key=key,
             failed_events=self.failed_notifications,
             consumer_timeout=TIMEOUT,
-            max_receives=CHAT_RECEIVES,
+            max_receives=CHAT_RECEIVES + THROTTLED_RECEIVES,  # throttled invocations use receives too
         ).queue
         environment = {
             "CHAT_TOPIC_ARN": chat_topic.topic_arn,

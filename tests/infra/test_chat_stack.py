@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from infra.chat_channels import ChatChannels
 from infra.settings import ChatSettings, InvalidSettingsError, StackSettings
 from invitation_sync.chat_messages import AnswerButtons, NotifiedEvent, chat_message
+from invitation_sync.handlers.chat_handler import CHAT_RECEIVES
 from invitation_sync.models.answer import AnswerRequest
 from tests.infra.conftest import Synthesized, synthesize
 from tests.unit.test_chat_messages import NOW, expiring_in, published
@@ -64,6 +65,16 @@ def test_the_notifier_subscribes_with_a_filter_policy_and_raw_delivery(chat_stac
         ]
     }
     assert subscription["TopicArn"] == {"Ref": _named(chat_stack, "AWS::SNS::Topic", "MessagingInvitationEvents")}
+
+
+def test_the_chat_queue_moves_a_record_only_receives_after_the_notifier_parks_it(chat_stack: Synthesized) -> None:
+    """Like the event queue: throttled invocations raise receive counts the notifier never sees, so the
+    queue's own redrive (no reason recorded) must come a few receives after the notifier's park."""
+    [queue] = [
+        q["Properties"] for name, q in chat_stack.resources("AWS::SQS::Queue").items() if "ChatNotifierQueue" in name
+    ]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= CHAT_RECEIVES + 2
+    assert "FailedNotifications" in json.dumps(queue["RedrivePolicy"]["deadLetterTargetArn"])
 
 
 def test_channels_log_errors_only_and_use_one_guardrail(chat_stack: Synthesized) -> None:

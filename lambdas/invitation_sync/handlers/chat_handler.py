@@ -18,7 +18,7 @@ from invitation_sync.normalize import iso_utc
 from invitation_sync.observability import logger, tracer
 from invitation_sync.wiring.chat import chat_services
 
-CHAT_RECEIVES: Final = 5  # the queue's maxReceiveCount (infra/chat_notifier.py): the last one parks
+CHAT_RECEIVES: Final = 5  # the notifier parks on this receive; the queue (infra/chat_notifier.py) allows a few more
 
 if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:  # Lambda's init phase: settings and clients before the first event
     chat_services()
