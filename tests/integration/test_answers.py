@@ -17,6 +17,7 @@ import pytest
 
 from invitation_sync.answer import InvitationAnswers
 from invitation_sync.budgets import ANSWER_LEASE_SECONDS
+from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.models.answer import AnswerResult
 from invitation_sync.settings import AnswerSettings
 from invitation_sync.wiring.answer import build_answers
@@ -446,3 +447,94 @@ def test_an_open_accept_whose_invitation_shows_accepted_is_followed_to_its_oppor
     assert (answer["state"]["S"], answer["opportunityId"]["S"]) == ("answered", result.opportunity_id)
     [event] = answering.published()
     assert (event["eventType"], event["answer"]["opportunityId"]) == ("invitation.updated", result.opportunity_id)
+
+
+def test_an_accept_elsewhere_after_a_failed_answer_does_not_publish_that_answer(answering: Answering) -> None:
+    """Ana's accept failed; Bo then accepts in the console. invitation.accepted must not name Ana's answer."""
+    ident = answering.put(opportunity_invitation(30))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
+    assert answering.answer(request(ident)).outcome == "failed"
+    answering.published()
+    answering.emulator.update("AWS", ident, Status="ACCEPTED")
+
+    answering.answers()._sync.sync_invitation("AWS", ident, "evt-accepted", announced_status="ACCEPTED")
+
+    [event] = answering.published()
+    assert event["eventType"] == "invitation.accepted"
+    assert "answer" not in event
+
+
+@pytest.mark.parametrize("failing", ["store read", "claim", "publish of a failure"])
+def test_a_failing_store_or_topic_is_an_in_progress_result_never_an_exception(
+    answering: Answering, failing: str
+) -> None:
+    ident = answering.put(opportunity_invitation(31))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
+    answers = answering.answers()
+
+    def unavailable(*_: Any, **__: Any) -> Any:
+        raise StoreUnavailableError("DynamoDB: ProvisionedThroughputExceededException persisted after retries")
+
+    if failing == "store read":
+        answers._store.get = unavailable  # type: ignore[method-assign]
+    elif failing == "claim":
+        answers._answers.claim = unavailable  # type: ignore[method-assign]
+    else:  # the failure's record is written, its publish fails, then giving the lease up fails too
+        answers._publisher.publish = unavailable  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), answers)
+
+    assert result.outcome in {"in-progress", "failed"}, result
+    assert (result.catalog, result.invitation_id) == ("AWS", ident)
+
+
+def test_a_task_that_failed_for_a_passing_reason_is_tried_again_not_published_as_failed(answering: Answering) -> None:
+    ident = answering.put(opportunity_invitation(32))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="RequestThrottled"))
+
+    first = answering.answer(request(ident))
+
+    assert (first.outcome, first.reason_code) == ("in-progress", "RequestThrottled"), first
+    assert answering.published() == []
+    answer = answering.item("AWS", ident)["answer"]["M"]
+    assert (answer["state"]["S"], answer["attempt"]["N"]) == ("claimed", "2")
+
+    second = answering.answer(request(ident))
+
+    assert second.outcome == "accepted", second
+    starts = [call for call in answering.writes() if call.operation == START_TASK]
+    assert len({call.params["ClientToken"] for call in starts}) == 2
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_an_inaccessible_invitation_is_no_proof_of_a_reject(answering: Answering) -> None:
+    """Get answers AccessDeniedException (an IAM mistake, or passing): nothing is recorded as rejected, nothing
+    published as invitation.rejected, and no reject is sent."""
+    ident = answering.put(lead_invitation(33))
+    answering.emulator.make_inaccessible("AWS", ident, "AccessDeniedException")
+
+    result = answering.answer(request(ident, "reject"))
+
+    assert result.outcome == "refused", result
+    assert "AccessDeniedException" in result.message
+    assert answering.writes() == []
+    assert answering.published() == []
+
+
+def test_a_claim_whose_answer_was_lost_is_carried_out_not_blocked_by_its_own_lease(answering: Answering) -> None:
+    """DynamoDB took the claim but its answer was lost (botocore's retry then meets the condition): the item holds
+    exactly the record this request claimed, so it carries on instead of waiting 7 minutes for its own lease."""
+    ident = answering.put(lead_invitation(34))
+    answers = answering.answers()
+    claim = answers._answers.claim
+
+    def answer_lost(*args: Any, **kwargs: Any) -> bool:
+        claim(*args, **kwargs)
+        return False
+
+    answers._answers.claim = answer_lost  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), answers)
+
+    assert result.outcome == "accepted", result
+    assert [call.operation for call in answering.writes()] == [ACCEPT]
