@@ -405,7 +405,7 @@ def test_the_opportunity_reaches_subscribers_when_the_accepted_event_was_publish
         answering.answers()._sync.sync_invitation("AWS", ident, "evt-accepted", announced_status="ACCEPTED")
         sleep(seconds)
 
-    answers._sleep = eventbridge_delivers_meanwhile  # type: ignore[method-assign]
+    answers._sleep = eventbridge_delivers_meanwhile
     result = answering.answer(request(ident), answers)
 
     assert result.outcome == "accepted", result
