@@ -53,6 +53,9 @@ class AnswerFunction(InvitationFunction):
             {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [WRITE_SLOT_PARTITION]}},
         )
         self.allow_key_use("dynamodb", "sns")
+        # An asynchronous invoke's result is discarded: Lambda's own retries (2 by default) would only spend
+        # write quota on a repeat the caller never sees. The recorded answer makes a repeat safe either way.
+        self.function.configure_async_invoke(retry_attempts=0)
         self.retried_by_its_caller()
 
     def retried_by_its_caller(self) -> None:
@@ -63,3 +66,4 @@ class AnswerFunction(InvitationFunction):
             "which resumes the answer recorded on the invitation's item; no event to park or redrive."
         )
         acknowledge(self.function, "Serverless-LambdaDLQ", reason)
+        acknowledge(self.function, "Serverless-LambdaAsyncFailureDestination", reason)

@@ -279,8 +279,14 @@ def run(config: AnswerFaultsConfig) -> AnswerFaultsReport:
                 emulator.put(invitation)
                 sync_batch(sqs_event(invitation_event(invitation)), lambda_context())
         drain_published(boto3.client("sqs"), aws.probe_queue_url)
-        opportunities = [i for i in invitations if i["PayloadType"] == "OpportunityInvitation"]
-        for invitation in opportunities[: config.failing_tasks]:
+        # Failing tasks only where everyone accepts: a contested one may be rejected first, its task never started,
+        # and the run would then depend on which thread wins (a seed-dependent count of answer-failed events).
+        accepted_by_all = [
+            invitation
+            for invitation, group in zip(invitations, people, strict=True)
+            if invitation["PayloadType"] == "OpportunityInvitation" and {r.decision for r in group} == {"accept"}
+        ]
+        for invitation in accepted_by_all[: config.failing_tasks]:
             emulator.script_tasks("AWS", invitation["Id"], TaskScript(reason_code="OpportunityValidationFailed"))
         emulator.fail_next("InternalServerException", ACCEPT, times=config.lost_write_answers, after_effect=True)
         emulator.faults.throttle_rate = config.write_throttle_rate  # reads are paced and retried as well

@@ -38,7 +38,9 @@ DETAIL_TYPE_BY_STATUS: Final = {
 class TaskScript:
     """How one task ends: it answers IN_PROGRESS until it has been read `reads_in_progress` times (List,
     or Start again with its token) and `seconds_in_progress` have passed on the emulator's clock; then
-    COMPLETE with a new opportunity, or FAILED with `reason_code` (a ReasonCode of the model)."""
+    COMPLETE with a new opportunity, or FAILED with `reason_code` (a ReasonCode of the model). A task that
+    completes accepts the invitation when it starts (status ACCEPTED, its event), as Partner Central's does:
+    the opportunity comes after. A failing one leaves the invitation PENDING."""
 
     reads_in_progress: int = 1
     seconds_in_progress: float = 0.0

@@ -526,6 +526,8 @@ class PartnerCentralEmulator:
         script = scripts.popleft() if scripts else TaskScript()
         task = Task(len(self._tasks) + 1, catalog, invitation_id, token, script, self.clock())
         self._tasks.append(task)
+        if script.reason_code is None:  # the task accepts first (status and event), creates the opportunity after
+            self._change_status(stored, "ACCEPTED")
         return 200, task.summary()
 
     def _list_tasks(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -557,12 +559,10 @@ class PartnerCentralEmulator:
         for task in self._tasks:
             if not task.due(now):
                 continue
-            stored = self._invitations.get((task.catalog, task.invitation_id))
-            if task.script.reason_code is None and stored and stored.response.get("Status") == "PENDING":
+            if task.script.reason_code is None:
                 task.status, task.opportunity_id = "COMPLETE", opportunity_id(task.number)
-                self._change_status(stored, "ACCEPTED")
-            else:  # scripted to fail, or answered meanwhile
-                task.status, task.reason_code = "FAILED", task.script.reason_code or "EngagementInvitationConflict"
+            else:  # a failing task never accepted the invitation: it stays PENDING
+                task.status, task.reason_code = "FAILED", task.script.reason_code
 
     def _change_status(self, stored: _Stored, status: str, **changes: Any) -> _Stored:
         """Partner Central's side of an answer: the new status (Get may lag) and its EventBridge event."""

@@ -40,9 +40,13 @@ class ListTokenRefusedError(PartnerCentralRequestError):
 
 
 class InvitationNotAccessibleError(RetryableError):
-    """Partner Central answers not-found or access-denied. Expected after a rejection or an expiry
+    """Partner Central answers not-found or access-denied (`code`). Expected after a rejection or an expiry
     (handled); for a new or accepted invitation it may be read-after-write lag, so it is retried and
     then reaches the failed-events queue through Lambda's on-failure destination."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class StoreUnavailableError(RetryableError):
@@ -88,6 +92,11 @@ class AnswerWriteError(InvitationSyncError):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class AnswerOutcomeUnknownError(RetryableError):
+    """A token-less write (Accept, Reject) got no answer that says whether it took effect (a read timeout, a
+    5xx, a dropped connection): it is never sent again blindly. Get tells, once it catches up."""
 
 
 class AnswerLeaseLostError(RetryableError):

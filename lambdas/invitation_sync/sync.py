@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from invitation_sync.adapters.partner_central import PartnerCentralInvitations
 from invitation_sync.adapters.publisher import InvitationEventPublisher
-from invitation_sync.adapters.store import InvitationStore
+from invitation_sync.adapters.store import InvitationStore, SaveResult
 from invitation_sync.budgets import PUBLISH_LEASE_SECONDS, PUBLISH_WAIT_SECONDS
 from invitation_sync.domain import ENGAGEMENT_ID_PATTERN, EXPIRED, FINAL_STATUSES, PARTICIPANT_TYPES, REJECTED
 from invitation_sync.errors import (
@@ -153,19 +153,42 @@ class InvitationSync:
         """Write the change if it is new. A version still waiting to be published is finished first
         (once its writer's lease ran out), so every stored version is published before the next."""
         fingerprint = content_hash(invitation)
+        return self._write_and_publish(
+            f"{invitation.catalog}/{invitation.id}",
+            lambda lease_until: self._store.save(invitation, fingerprint, synced_at, source_event_id, lease_until),
+            lambda current: SyncOutcome.UNCHANGED if current.content_hash == fingerprint else SyncOutcome.STALE,
+        )
+
+    def announce_answer(self, catalog: str, invitation_id: str, source_event_id: str) -> SyncResult:
+        """Publish what the invitation's answer record gained after its answered status went out (the accept
+        task's opportunity) on a new version, its content unchanged (invitation.updated); UNCHANGED when there
+        is nothing (left) to announce."""
+        return self._write_and_publish(
+            f"{catalog}/{invitation_id}",
+            lambda lease_until: self._store.announce_answer(catalog, invitation_id, source_event_id, lease_until),
+            lambda _: SyncOutcome.UNCHANGED,
+        )
+
+    def _write_and_publish(
+        self,
+        name: str,
+        write: Callable[[str], SaveResult],
+        refused: Callable[[StoredInvitation], SyncOutcome],
+    ) -> SyncResult:
+        """`write` a version (leased to us until the time it is given) and publish it; while an earlier version
+        waits for its publish, finish that first (once its writer's lease ran out) or wait for its writer."""
         completed = 0
         # No round starts after PUBLISH_WAIT: the record is then retried later, when any lease has run out.
         give_up_at = self._clock() + PUBLISH_WAIT
         wait = _FIRST_WAIT
         while True:
-            result = self._store.save(invitation, fingerprint, synced_at, source_event_id, self._lease_until())
+            result = write(self._lease_until())
             current = result.current
             if result.saved:
                 event = self._publish(current)
                 return _result(SyncOutcome.STORED, current, event.event_type, completed)
             if not current.publish_pending:
-                outcome = SyncOutcome.UNCHANGED if current.content_hash == fingerprint else SyncOutcome.STALE
-                return _result(outcome, current, None, completed)
+                return _result(refused(current), current, None, completed)
             if self._take_over_publish(current):
                 completed += 1
             elif (left := (give_up_at - self._clock()).total_seconds()) > 0:
@@ -174,9 +197,7 @@ class InvitationSync:
                 self._sleep(min(wait, left))
                 wait *= 2
             if self._clock() >= give_up_at:
-                raise ConcurrentChangeError(
-                    f"{invitation.catalog}/{invitation.id}: another delivery still publishes version {current.version}"
-                )
+                raise ConcurrentChangeError(f"{name}: another delivery still publishes version {current.version}")
 
     def _lease_until(self) -> str:
         return iso_utc(self._clock() + PUBLISH_LEASE)

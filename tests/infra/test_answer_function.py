@@ -100,3 +100,19 @@ def test_answers_off_deploys_no_function_and_no_write_permission(tmp_path: Path)
     assert "AnswerFunctionName" not in stack.raw["Outputs"]
     template = json.dumps(stack.raw)
     assert not any(action in template for action in (*WRITE_ACTIONS, TASKS))
+
+
+def test_an_asynchronous_invoke_is_never_retried_by_lambda(default_stack: Synthesized) -> None:
+    """Results of asynchronous invokes are discarded; the recorded answer (its lease) makes a repeat safe, but a
+    repeat Lambda makes on its own would only spend write quota: none."""
+    [function_id] = [
+        logical_id
+        for logical_id, f in default_stack.resources("AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == HANDLER
+    ]
+    [config] = [
+        c["Properties"]
+        for c in default_stack.resources("AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    assert config["MaximumRetryAttempts"] == 0

@@ -17,6 +17,7 @@ import pytest
 
 from invitation_sync.answer import InvitationAnswers
 from invitation_sync.budgets import ANSWER_LEASE_SECONDS
+from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.models.answer import AnswerResult
 from invitation_sync.settings import AnswerSettings
 from invitation_sync.wiring.answer import build_answers
@@ -209,7 +210,11 @@ def test_accept_against_reject_at_once_gives_one_decision(answering: Answering) 
     assert len(answering.writes()) == 1
 
 
-def test_a_crash_after_the_write_resumes_with_the_same_token_and_task(answering: Answering) -> None:
+def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_invitation(
+    answering: Answering,
+) -> None:
+    """ClientToken idempotency has no documented window: the resuming request lists the tasks accepting the
+    invitation first and follows the one it finds, with no second Start."""
     ident = answering.put(opportunity_invitation(10))
     answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
     crashing = answering.answers()
@@ -229,24 +234,45 @@ def test_a_crash_after_the_write_resumes_with_the_same_token_and_task(answering:
     result = answering.answer(request(ident))
 
     assert result.outcome == "accepted"
-    starts = answering.writes()
-    assert [call.operation for call in starts] == [START_TASK, START_TASK]
-    assert starts[0].params["ClientToken"] == starts[1].params["ClientToken"]
+    assert [call.operation for call in answering.writes()] == [START_TASK]
     [task] = answering.emulator.tasks()
     assert task["TaskId"] == result.task_id
 
 
-def test_a_lost_reject_answer_is_not_sent_as_a_second_answer(answering: Answering) -> None:
-    """The connection drops after Partner Central took the reject: the retry is refused (the data is gone),
-    and the Get that follows shows the reject arrived."""
+@pytest.mark.parametrize(("decision", "operation"), [("reject", REJECT), ("accept", ACCEPT)])
+def test_a_lost_token_less_answer_is_never_sent_twice(answering: Answering, decision: str, operation: str) -> None:
+    """The answer to a write Partner Central took is lost (a 5xx after the effect): the write is not sent again;
+    Get shows it arrived (after a reject, our own reject is why the invitation is gone)."""
     ident = answering.put(lead_invitation(11))
-    answering.emulator.fail_next("InternalServerException", REJECT, after_effect=True)
+    answering.emulator.fail_next("InternalServerException", operation, after_effect=True)
 
-    result = answering.answer(request(ident, "reject"))
+    result = answering.answer(request(ident, decision))
 
-    assert result.outcome == "rejected"
-    assert [call.error for call in answering.writes()] == ["InternalServerException", "ResourceNotFoundException"]
-    assert answering.emulator.truth("AWS", ident)["Status"] == "REJECTED"
+    assert result.outcome == f"{decision}ed"
+    assert [(call.operation, call.error) for call in answering.writes()] == [(operation, "InternalServerException")]
+    assert answering.emulator.truth("AWS", ident)["Status"] == f"{decision.upper()}ED"
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "answered"
+
+
+def test_an_unknown_token_less_answer_is_in_progress_never_failed_and_sent_again_only_once_get_says_pending(
+    answering: Answering,
+) -> None:
+    """A 5xx that may or may not have taken effect (here: it did not): nothing is resent while Get could still
+    lag; the request ends in-progress with the write recorded as under way; the next one sends it."""
+    ident = answering.put(lead_invitation(16))
+    answering.emulator.fail_next("InternalServerException", ACCEPT)
+
+    first = answering.answer(request(ident))
+
+    assert first.outcome == "in-progress", first
+    assert [call.error for call in answering.writes()] == ["InternalServerException"]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
+    assert answering.published() == []
+
+    second = answering.answer(request(ident))
+
+    assert second.outcome == "accepted", second
+    assert [call.error for call in answering.writes()] == ["InternalServerException", None]
 
 
 def test_a_failed_task_is_recorded_and_published_as_answer_failed(answering: Answering) -> None:
@@ -304,9 +330,9 @@ def test_the_write_quota_holds_across_concurrent_invocations(answering: Answerin
 
 
 def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(answering: Answering) -> None:
-    """The connection drops after Partner Central took the accept; the retry meets a ConflictException while Get
-    still answers PENDING (read-after-write lag). Partner Central holds the answer: no failure is recorded or
-    published, the next request finds the answer there and writes nothing more."""
+    """The connection drops after Partner Central took the accept while Get still answers PENDING for longer
+    than the request looks (read-after-write lag). No failure is recorded or published, nothing is resent; the
+    next request finds the answer there and writes nothing more."""
     ident = answering.put(lead_invitation(14))
     answering.emulator.faults.read_lag_seconds = 30.0
     answering.emulator.fail_next("InternalServerException", ACCEPT, after_effect=True)
@@ -314,7 +340,7 @@ def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(an
     first = answering.answer(request(ident))
 
     assert first.outcome == "in-progress", first
-    assert [call.error for call in answering.writes()] == ["InternalServerException", "ConflictException"]
+    assert [call.error for call in answering.writes()] == ["InternalServerException"]
     assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
     assert answering.published() == []
     answering.clock.jump(30.0)  # Get catches up
@@ -322,7 +348,7 @@ def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(an
     second = answering.answer(request(ident))
 
     assert second.outcome == "accepted", second
-    assert len(answering.writes()) == 2
+    assert len(answering.writes()) == 1
     assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
 
 
@@ -343,3 +369,172 @@ def test_a_failure_being_published_by_its_request_is_not_published_again_by_anot
 
     published = [event["eventType"] for event in answering.published()]
     assert published.count("invitation.answer-failed") == 1, published
+
+
+def test_a_failed_answer_is_taken_over_by_another_decision_only_while_partner_central_says_pending(
+    answering: Answering,
+) -> None:
+    """Ana's accept failed; meanwhile Bo rejected in the console (the table has not heard yet). A reject asked
+    for now is refused before any write: Partner Central's own status decides, not the table's."""
+    ident = answering.put(opportunity_invitation(17))
+    answering.emulator.script_tasks(
+        "AWS", ident, TaskScript(reads_in_progress=0, reason_code="OpportunityValidationFailed")
+    )
+    assert answering.answer(request(ident)).outcome == "failed"
+    answering.emulator.update("AWS", ident, Status="REJECTED")
+
+    result = answering.answer(request(ident, "reject", requestedBy="bo@example"))
+
+    assert result.outcome == "refused", result
+    assert "REJECTED" in result.message
+    assert [call.operation for call in answering.writes()] == [START_TASK]
+
+
+def test_the_opportunity_reaches_subscribers_when_the_accepted_event_was_published_first(
+    answering: Answering,
+) -> None:
+    """The task accepts the invitation before it creates the opportunity: Partner Central's Accepted event is
+    synced (invitation.accepted, no opportunity yet) while the answer function still follows the task. The
+    opportunity id is then published on a new version (invitation.updated) with the answer."""
+    ident = answering.put(opportunity_invitation(18))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=2))
+    answers = answering.answers()
+    sleep = answers._sleep
+
+    def eventbridge_delivers_meanwhile(seconds: float) -> None:
+        answering.answers()._sync.sync_invitation("AWS", ident, "evt-accepted", announced_status="ACCEPTED")
+        sleep(seconds)
+
+    answers._sleep = eventbridge_delivers_meanwhile
+    result = answering.answer(request(ident), answers)
+
+    assert result.outcome == "accepted", result
+    assert result.opportunity_id
+    events = answering.published()
+    assert [event["eventType"] for event in events] == ["invitation.accepted", "invitation.updated"]
+    assert "opportunityId" not in events[0]["answer"]
+    assert events[1]["answer"]["opportunityId"] == result.opportunity_id
+    assert events[1]["invitation"] == events[0]["invitation"]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "answered"
+
+
+def test_an_open_accept_whose_invitation_shows_accepted_is_followed_to_its_opportunity(
+    answering: Answering,
+) -> None:
+    """The request that started the task stopped while following it; Partner Central's Accepted event has been
+    synced since. The next request does not stop at `already-answered`: it follows the same task (no second
+    Start) to its opportunity and records the answer as complete."""
+    ident = answering.put(opportunity_invitation(19))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=3))
+    stopping = answering.answers()
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise SystemExit("the invocation died while following the task")
+
+    stopping._partner_central.accept_task = crash  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        answering.answer(request(ident), stopping)
+    answering.answers()._sync.sync_invitation("AWS", ident, "evt-accepted", announced_status="ACCEPTED")
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+
+    result = answering.answer(request(ident, requestedBy="bo@example"))
+
+    assert (result.outcome, result.answered_by) == ("accepted", "ana@example"), result
+    assert result.opportunity_id
+    assert [call.operation for call in answering.writes()] == [START_TASK]
+    answer = answering.item("AWS", ident)["answer"]["M"]
+    assert (answer["state"]["S"], answer["opportunityId"]["S"]) == ("answered", result.opportunity_id)
+    [event] = answering.published()
+    assert (event["eventType"], event["answer"]["opportunityId"]) == ("invitation.updated", result.opportunity_id)
+
+
+def test_an_accept_elsewhere_after_a_failed_answer_does_not_publish_that_answer(answering: Answering) -> None:
+    """Ana's accept failed; Bo then accepts in the console. invitation.accepted must not name Ana's answer."""
+    ident = answering.put(opportunity_invitation(30))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
+    assert answering.answer(request(ident)).outcome == "failed"
+    answering.published()
+    answering.emulator.update("AWS", ident, Status="ACCEPTED")
+
+    answering.answers()._sync.sync_invitation("AWS", ident, "evt-accepted", announced_status="ACCEPTED")
+
+    [event] = answering.published()
+    assert event["eventType"] == "invitation.accepted"
+    assert "answer" not in event
+
+
+@pytest.mark.parametrize("failing", ["store read", "claim", "publish of a failure"])
+def test_a_failing_store_or_topic_is_an_in_progress_result_never_an_exception(
+    answering: Answering, failing: str
+) -> None:
+    ident = answering.put(opportunity_invitation(31))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
+    answers = answering.answers()
+
+    def unavailable(*_: Any, **__: Any) -> Any:
+        raise StoreUnavailableError("DynamoDB: ProvisionedThroughputExceededException persisted after retries")
+
+    if failing == "store read":
+        answers._store.get = unavailable  # type: ignore[method-assign]
+    elif failing == "claim":
+        answers._answers.claim = unavailable  # type: ignore[method-assign]
+    else:  # the failure's record is written, its publish fails, then giving the lease up fails too
+        answers._publisher.publish = unavailable  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), answers)
+
+    assert result.outcome in {"in-progress", "failed"}, result
+    assert (result.catalog, result.invitation_id) == ("AWS", ident)
+
+
+def test_a_task_that_failed_for_a_passing_reason_is_tried_again_not_published_as_failed(answering: Answering) -> None:
+    ident = answering.put(opportunity_invitation(32))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="RequestThrottled"))
+
+    first = answering.answer(request(ident))
+
+    assert (first.outcome, first.reason_code) == ("in-progress", "RequestThrottled"), first
+    assert answering.published() == []
+    answer = answering.item("AWS", ident)["answer"]["M"]
+    assert (answer["state"]["S"], answer["attempt"]["N"]) == ("claimed", "2")
+
+    second = answering.answer(request(ident))
+
+    assert second.outcome == "accepted", second
+    starts = [call for call in answering.writes() if call.operation == START_TASK]
+    assert len({call.params["ClientToken"] for call in starts}) == 2
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_an_inaccessible_invitation_is_no_proof_of_a_reject(answering: Answering) -> None:
+    """Get answers AccessDeniedException (an IAM mistake, or passing): nothing is recorded as rejected, nothing
+    published as invitation.rejected, and no reject is sent."""
+    ident = answering.put(lead_invitation(33))
+    answering.emulator.make_inaccessible("AWS", ident, "AccessDeniedException")
+
+    result = answering.answer(request(ident, "reject"))
+
+    assert result.outcome == "refused", result
+    assert "AccessDeniedException" in result.message
+    assert answering.writes() == []
+    assert answering.published() == []
+
+
+def test_a_claim_whose_answer_was_lost_is_carried_out_not_blocked_by_its_own_lease(answering: Answering) -> None:
+    """DynamoDB took the claim but its answer was lost (botocore's retry then meets the condition): the item holds
+    exactly the record this request claimed, so it carries on instead of waiting 7 minutes for its own lease."""
+    ident = answering.put(lead_invitation(34))
+    answers = answering.answers()
+    claim = answers._answers.claim
+
+    def answer_lost(*args: Any, **kwargs: Any) -> bool:
+        claim(*args, **kwargs)
+        return False
+
+    answers._answers.claim = answer_lost  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), answers)
+
+    assert result.outcome == "accepted", result
+    assert [call.operation for call in answering.writes()] == [ACCEPT]

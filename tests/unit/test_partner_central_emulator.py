@@ -285,9 +285,11 @@ def listed(writer: Any, task_id: str) -> dict[str, Any]:
     return dict(summary)
 
 
-def test_an_opportunity_is_accepted_by_a_task_that_completes_with_an_opportunity_and_an_event(
+def test_an_opportunity_task_accepts_the_invitation_at_once_and_creates_the_opportunity_after(
     writer: Any, clocked: PartnerCentralEmulator
 ) -> None:
+    """The task accepts the invitation first (status ACCEPTED and its event while the task is IN_PROGRESS), then
+    creates the opportunity: a subscriber hears `Accepted` before the opportunity id exists."""
     invitation = opportunity_invitation(1)
     clocked.put(invitation)
     started = writer.start_engagement_by_accepting_invitation_task(
@@ -295,15 +297,14 @@ def test_an_opportunity_is_accepted_by_a_task_that_completes_with_an_opportunity
     )
     assert (started["TaskStatus"], started["EngagementInvitationId"]) == ("IN_PROGRESS", invitation["Id"])
     assert re.fullmatch(r"task-[0-9a-z]{13}", started["TaskId"])
-    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])["Status"] == "PENDING"
-    assert listed(writer, started["TaskId"])["TaskStatus"] == "IN_PROGRESS"  # TaskScript(): read once in progress
-    assert clocked.events == []
+    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])["Status"] == "ACCEPTED"
+    assert clocked.take_events() == [invitation_event(clocked.truth("AWS", invitation["Id"]), ACCEPTED)]
+    in_progress = listed(writer, started["TaskId"])  # TaskScript(): read once in progress
+    assert (in_progress["TaskStatus"], in_progress.get("OpportunityId")) == ("IN_PROGRESS", None)
 
     done = listed(writer, started["TaskId"])
     assert done["TaskStatus"] == "COMPLETE"
     assert re.fullmatch(r"O[0-9]{1,19}", done["OpportunityId"])
-    assert writer.get_engagement_invitation(Catalog="AWS", Identifier=invitation["Id"])["Status"] == "ACCEPTED"
-    assert clocked.take_events() == [invitation_event(clocked.truth("AWS", invitation["Id"]), ACCEPTED)]
     assert clocked.take_events() == []
 
 

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any, Final
 from invitation_sync.adapters.store import _key, update_if
 from invitation_sync.adapters.table_design import ANSWER_ATTRIBUTE, SORT_KEY
 from invitation_sync.errors import AnswerLeaseLostError
-from invitation_sync.models.stored import OPEN_ANSWER_STATES, AnswerRecord
+from invitation_sync.models.stored import OPEN_ANSWER_STATES, RETAKEN_ANSWER_STATES, AnswerRecord
 from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _OPEN: Final = tuple(f":open{index}" for index in range(len(OPEN_ANSWER_STATES)))
+_RETAKEN: Final = tuple(f":retaken{index}" for index in range(len(RETAKEN_ANSWER_STATES)))
 _IS_THIS_RECORD: Final = f"{ANSWER_ATTRIBUTE}.clientToken = :token"
 
 
@@ -25,12 +26,12 @@ class AnswerStore:
     @tracer.capture_method(capture_response=False)
     def claim(self, catalog: str, invitation_id: str, record: AnswerRecord, replaces: AnswerRecord | None) -> bool:
         """Make `record` the invitation's answer: on a stored item without one, or (`replaces`) in place of a
-        failed one. False when the item holds another answer by now: re-read it."""
+        failed or withdrawn one. False when the item holds another answer by now: re-read it."""
         values: dict[str, Any] = {":record": _dumped(record)}
         condition = f"attribute_exists({SORT_KEY}) AND attribute_not_exists({ANSWER_ATTRIBUTE})"
         if replaces is not None:
-            values |= {":token": replaces.client_token, ":failed": "failed"}
-            condition = f"{_IS_THIS_RECORD} AND {ANSWER_ATTRIBUTE}.#state = :failed"
+            values |= {":token": replaces.client_token} | dict(zip(_RETAKEN, RETAKEN_ANSWER_STATES, strict=True))
+            condition = f"{_IS_THIS_RECORD} AND {ANSWER_ATTRIBUTE}.#state IN ({', '.join(_RETAKEN)})"
         return self._update_if(catalog, invitation_id, f"SET {ANSWER_ATTRIBUTE} = :record", condition, values)
 
     @tracer.capture_method(capture_response=False)
@@ -53,22 +54,50 @@ class AnswerStore:
         """Record a step of the answer this request holds (`held`, its lease unchanged) and return the record
         as now stored. Raises AnswerLeaseLostError if another request took it over meanwhile."""
         updated = held.model_copy(update=changes)
+        if not self._recorded(catalog, invitation_id, held, updated):
+            raise _lease_lost(catalog, invitation_id)
+        return updated
+
+    @tracer.capture_method(capture_response=False)
+    def complete(
+        self, catalog: str, invitation_id: str, held: AnswerRecord, status: str, **changes: object
+    ) -> AnswerRecord:
+        """Record the answer as complete (`changes`). If the item stores `status` (the answer's) already, the
+        event that announced it went out without what `changes` add (the accept task's opportunity): the
+        record then says so too (`announce_pending`), in the same write, so no crash can lose it."""
+        values = {":status": status}
+        updated = held.model_copy(update=changes)
+        if self._recorded(catalog, invitation_id, held, updated, also="NOT #status = :status", also_values=values):
+            return updated
+        announced = updated.model_copy(update={"announce_pending": True})
+        if self._recorded(catalog, invitation_id, held, announced, also="#status = :status", also_values=values):
+            return announced
+        raise _lease_lost(catalog, invitation_id)
+
+    def _recorded(
+        self,
+        catalog: str,
+        invitation_id: str,
+        held: AnswerRecord,
+        updated: AnswerRecord,
+        *,
+        also: str = "",
+        also_values: dict[str, Any] | None = None,
+    ) -> bool:
+        """Write what `updated` changes of `held`, if the item still holds `held` with its lease (and `also`)."""
         before = _dumped(held)
         changed = {name: value for name, value in _dumped(updated).items() if before.get(name) != value}
+        if not changed:
+            return True
         names = {f"#m{index}": name for index, name in enumerate(changed)}  # `state` is a reserved word
         sets = [f"{ANSWER_ATTRIBUTE}.#m{index} = :m{index}" for index in range(len(changed))]
         values = {f":m{index}": value for index, value in enumerate(changed.values())}
-        values |= {":token": held.client_token, ":lease": held.lease_until}
-        if sets and not self._update_if(
-            catalog,
-            invitation_id,
-            "SET " + ", ".join(sets),
-            f"{_IS_THIS_RECORD} AND {ANSWER_ATTRIBUTE}.leaseUntil = :lease",
-            values,
-            names=names,
-        ):
-            raise AnswerLeaseLostError(f"{catalog}/{invitation_id}: another request took the answer over")
-        return updated
+        values |= {":token": held.client_token, ":lease": held.lease_until} | (also_values or {})
+        condition = f"{_IS_THIS_RECORD} AND {ANSWER_ATTRIBUTE}.leaseUntil = :lease"
+        if also:
+            names["#status"] = "status"
+            condition += f" AND ({also})"
+        return self._update_if(catalog, invitation_id, "SET " + ", ".join(sets), condition, values, names=names)
 
     def _update_if(
         self,
@@ -90,3 +119,7 @@ class AnswerStore:
 
 def _dumped(record: AnswerRecord) -> dict[str, Any]:
     return record.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _lease_lost(catalog: str, invitation_id: str) -> AnswerLeaseLostError:
+    return AnswerLeaseLostError(f"{catalog}/{invitation_id}: another request took the answer over")

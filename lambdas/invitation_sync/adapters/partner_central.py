@@ -142,7 +142,7 @@ def _classify(error: ClientError | BotoCoreError, call: str) -> Exception:
     """Map botocore's error to ours; the message names the call and the code, never response data."""
     code = error_code(error)
     if code in _NOT_ACCESSIBLE:
-        return InvitationNotAccessibleError(f"{call}: {code}")
+        return InvitationNotAccessibleError(f"{call}: {code}", code)
     if is_transient(error):
         return PartnerCentralUnavailableError(f"{call}: {code} persisted after retries")
     return PartnerCentralRequestError(f"{call}: {code}")

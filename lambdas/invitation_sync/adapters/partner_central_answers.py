@@ -2,20 +2,23 @@
 
 The writer client has botocore's retries off: each attempt, retries included, must hold a write slot of
 its own (write_slots.py), so the retries are ours. A ClientToken is always passed where the operation
-takes one: botocore would fill a random one, and a retry would then start a second task.
+takes one: botocore would fill a random one, and a retry would then start a second task. The token-less
+writes (Accept, Reject) are sent again only when the first attempt surely did nothing: throttled, or the
+connection never opened. Any other lost answer may have come after the write took effect: the caller
+finds out with a Get (AnswerOutcomeUnknownError).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from invitation_sync.adapters.aws import error_code, is_transient
 from invitation_sync.adapters.partner_central import _classify
 from invitation_sync.adapters.write_slots import WriteSlots
 from invitation_sync.budgets import WRITE_ATTEMPTS
-from invitation_sync.errors import AnswerWriteError, PartnerCentralUnavailableError
+from invitation_sync.errors import AnswerOutcomeUnknownError, AnswerWriteError, PartnerCentralUnavailableError
 from invitation_sync.observability import tracer
 
 if TYPE_CHECKING:
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 class AcceptTask:
     """A StartEngagementByAcceptingInvitationTask task as Partner Central last described it."""
 
-    task_id: str
+    task_id: str | None  # the model requires no output member: a task may be known by its invitation only
     status: str  # IN_PROGRESS, COMPLETE or FAILED
     opportunity_id: str | None = None
     reason_code: str | None = None
@@ -34,7 +37,7 @@ class AcceptTask:
     @classmethod
     def from_answer(cls, answer: Any) -> "AcceptTask":
         return cls(
-            task_id=str(answer["TaskId"]),
+            task_id=answer.get("TaskId"),
             status=str(answer.get("TaskStatus") or "IN_PROGRESS"),
             opportunity_id=answer.get("OpportunityId"),
             reason_code=answer.get("ReasonCode"),
@@ -60,6 +63,7 @@ class PartnerCentralAnswers:
             lambda: self._writer.start_engagement_by_accepting_invitation_task(
                 Catalog=catalog, Identifier=invitation_id, ClientToken=client_token
             ),
+            idempotent=True,
         )
         return AcceptTask.from_answer(answer)
 
@@ -97,10 +101,12 @@ class PartnerCentralAnswers:
         summaries = answer.get("TaskSummaries", [])
         return AcceptTask.from_answer(summaries[0]) if summaries else None
 
-    def _write(self, operation: str, call: Callable[[], Any]) -> Any:
-        """One write call: each attempt in a write slot; throttling, 5xx and dropped connections are tried
-        again (a lost answer to a call that did arrive is the caller's to resolve: the same ClientToken, or
-        a Get). Any other refusal is an AnswerWriteError with its code."""
+    def _write(self, operation: str, call: Callable[[], Any], *, idempotent: bool = False) -> Any:
+        """One write call: each attempt in a write slot. Throttling and connections that never opened are tried
+        again; so are 5xx, timeouts and dropped connections when the call is `idempotent` (its ClientToken
+        answers the same task), otherwise they raise AnswerOutcomeUnknownError. ServiceQuotaExceededException
+        (too many tasks at once) passes: PartnerCentralUnavailableError. Any other refusal is an
+        AnswerWriteError with its code."""
         code = ""
         for _ in range(WRITE_ATTEMPTS):
             self._slots.acquire()
@@ -108,8 +114,14 @@ class PartnerCentralAnswers:
                 return call()
             except (ClientError, BotoCoreError) as error:
                 code = error_code(error)
+                if code == "ThrottlingException" or isinstance(error, ConnectTimeoutError | EndpointConnectionError):
+                    continue
+                if code == "ServiceQuotaExceededException":
+                    raise PartnerCentralUnavailableError(f"{operation}: {code}") from error
                 if not is_transient(error):
                     raise AnswerWriteError(f"{operation}: {code}{_reason(error)}", code) from error
+                if not idempotent:
+                    raise AnswerOutcomeUnknownError(f"{operation}: {code}, it may have taken effect") from error
         raise PartnerCentralUnavailableError(f"{operation}: {code} persisted after {WRITE_ATTEMPTS} attempts")
 
 

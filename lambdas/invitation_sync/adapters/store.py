@@ -121,6 +121,40 @@ class InvitationStore:
         return SaveResult(saved=True, current=_from_item(response["Attributes"]))
 
     @tracer.capture_method(capture_response=False)
+    def announce_answer(self, catalog: str, invitation_id: str, source_event_id: str, lease_until: str) -> SaveResult:
+        """A new version of the stored invitation, its content unchanged, for what its answer record gained
+        after the answered status was published (`announcePending`, cleared in the same write): marked
+        publish-pending like any version, so a failed publish is finished like any other. Refused while an
+        earlier version's publish is pending, or when nothing is left to announce."""
+        values = {
+            ":sourceEventId": source_event_id,
+            ":leaseUntil": lease_until,
+            ":true": True,
+            ":false": False,
+            ":one": 1,
+        }
+        expression = (
+            "SET version = version + :one, sourceEventId = :sourceEventId, publishPending = :true,"
+            " publishLeaseUntil = :leaseUntil, previousStatus = #status, previousInvitation = invitation,"
+            f" {ANSWER_ATTRIBUTE}.announcePending = :false"
+        )
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_key(catalog, invitation_id),
+                UpdateExpression=expression,
+                ConditionExpression=f"{ANSWER_ATTRIBUTE}.announcePending = :true"
+                " AND attribute_not_exists(publishPending)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=_serialized(values),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except (ClientError, BotoCoreError) as error:
+            return SaveResult(saved=False, current=_from_item(_refused(error, "UpdateItem")))
+        return SaveResult(saved=True, current=_from_item(response["Attributes"]))
+
+    @tracer.capture_method(capture_response=False)
     def clear_publish_pending(self, stored: StoredInvitation) -> bool:
         """Drop the marker of exactly this version; False if a newer version replaced it meanwhile."""
         return self._update_if(

@@ -63,6 +63,8 @@ class WriteSlots:
             current = math.floor(now / self.width)
             # The current slot only while its send window is open; slots already tried are never tried again.
             slot = max(candidate, current if now < current * self.width + SEND_WINDOW else current + 1)
+            if slot * self.width > give_up_at:
+                break  # every slot until then is held: one further on would outwait longest_wait
             candidate = slot + 1
             if not self._claim(slot):
                 continue

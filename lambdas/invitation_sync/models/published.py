@@ -8,7 +8,13 @@ from pydantic.json_schema import SkipJsonSchema
 from invitation_sync.domain import STATUSES
 from invitation_sync.models.base import CamelModel, absent_when_none, known_values, optional_member
 from invitation_sync.models.invitation import CATALOG_VALUES, KNOWN_PAYLOAD_TYPES, Invitation
-from invitation_sync.models.stored import AnswerRecord, StoredInvitation, answer_failed_event_id, reminder_event_id
+from invitation_sync.models.stored import (
+    PUBLISHED_ANSWER_STATES,
+    AnswerRecord,
+    StoredInvitation,
+    answer_failed_event_id,
+    reminder_event_id,
+)
 
 SCHEMA_VERSION: Final = "1.0"
 # Every event type, in one place: the schema, the message attributes, the committed examples and their
@@ -98,7 +104,8 @@ class InvitationChangedEvent(CamelModel):
         exclude_if=absent_when_none,
         json_schema_extra=optional_member,
         description="Dotted paths (relative to `invitation`) of the members this version changed, sorted; "
-        "a list is one member. Paths only, never values. Absent on invitation.created and invitation.expiring.",
+        "a list is one member. Paths only, never values. Absent on invitation.created and invitation.expiring; "
+        "empty on an invitation.updated that only announces what `answer` gained (the accept task's opportunity).",
     )
     reminder: ExpiryReminder | SkipJsonSchema[None] = Field(
         None,
@@ -111,7 +118,8 @@ class InvitationChangedEvent(CamelModel):
         exclude_if=absent_when_none,
         json_schema_extra=optional_member,
         description="When the invitation holds the answer this stack's answer function gave (from its "
-        "invitation.accepted or invitation.rejected on), and on invitation.answer-failed.",
+        "invitation.accepted or invitation.rejected on), and on invitation.answer-failed. An opportunity the "
+        "accept task creates after the invitation.accepted went out comes on an invitation.updated.",
     )
 
     @classmethod
@@ -208,9 +216,12 @@ _DECISION_BY_FINAL_STATUS: Final = {"ACCEPTED": "accept", "REJECTED": "reject"}
 
 
 def _answer_given(stored: StoredInvitation) -> PublishedAnswer | None:
-    """The item's answer record, when the invitation now has the status that answer asked for."""
+    """The item's answer record, when Partner Central took it (not a failed or unsent attempt: the status may
+    come from someone else's answer) and the invitation now has the status that answer asked for."""
     record, status = stored.answer, stored.invitation.status
-    if record is None or status is None or _DECISION_BY_FINAL_STATUS.get(status) != record.decision:
+    if record is None or record.state not in PUBLISHED_ANSWER_STATES:
+        return None
+    if status is None or _DECISION_BY_FINAL_STATUS.get(status) != record.decision:
         return None
     return PublishedAnswer.of(record)
 

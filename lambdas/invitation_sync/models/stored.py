@@ -64,15 +64,18 @@ def _differences(before: Any, after: Any, path: str = "") -> list[str]:
     ]
 
 
-AnswerState = Literal["claimed", "writing", "written", "answered", "failed"]
+AnswerState = Literal["claimed", "writing", "written", "answered", "failed", "withdrawn"]
 OPEN_ANSWER_STATES: Final = ("claimed", "writing", "written")  # resumable by the same decision
+RETAKEN_ANSWER_STATES: Final = ("failed", "withdrawn")  # a new claim (any decision) may replace them
+PUBLISHED_ANSWER_STATES: Final = ("written", "answered")  # Partner Central took it: the events name it
 
 
 class AnswerRecord(CamelModel):
     """The invitation's answer: who asked for what and when, and what Partner Central answered (the audit
     record, the `answer` map of the item). `state` moves claimed -> writing (a write call may be on its way)
-    -> written (Partner Central took it; the accept task runs) -> answered, or -> failed. A failed answer
-    may be asked for again: `attempt` then counts up, and with it the ClientToken."""
+    -> written (Partner Central took it; the accept task runs) -> answered, or -> failed; a claim that sent
+    nothing because Partner Central no longer shows the invitation PENDING ends withdrawn. A failed or
+    withdrawn answer may be asked for again: `attempt` then counts up, and with it the ClientToken."""
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
@@ -91,6 +94,9 @@ class AnswerRecord(CamelModel):
     reason_code: str | None = None  # the task's ReasonCode or the error code of a refused write
     answered_at: str | None = None  # when Partner Central took the answer (or refused it)
     failure_published: bool = False  # its invitation.answer-failed event went out
+    # Answered after the item stored the answered status: that event lacked what this record adds (the
+    # opportunity), so a new version announces it (InvitationSync.announce_answer clears this).
+    announce_pending: bool = False
 
     @property
     def is_open(self) -> bool:
