@@ -110,9 +110,10 @@ WRITE_CALL_WORST_CASE: Final = WRITE_ATTEMPTS * (
 
 
 def answer_write_worst_case(pacing: float) -> float:
-    """From the decision to write until Partner Central's answer is recorded: the step recorded (writing), a
-    Get when a token-less write resumes and again after a ConflictException, the write call, the result
-    recorded. A write is started only with this much time left; otherwise the answer stays claimed."""
+    """From the decision to write until Partner Central's answer is recorded: the step recorded (writing), the
+    Get before it (Partner Central's view before a first write, or whether a lost token-less write arrived)
+    and one more in reserve, the write call, the result recorded. A write is started only with this much
+    time left; otherwise the answer stays claimed. The Gets after a lost answer check their own time."""
     return 2 * AWS_CALL_WORST_CASE + 2 * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + WRITE_CALL_WORST_CASE
 
 
