@@ -108,6 +108,13 @@ WRITE_CALL_WORST_CASE: Final = WRITE_ATTEMPTS * (
     WRITE_SLOT_WAIT_SECONDS + AWS_CALL_WORST_CASE + call_worst_case(PARTNER_CENTRAL_WRITE_CONFIG)
 )
 
+# Read-after-write lag has no documented bound. A token-less write (Accept, Reject) whose answer was lost may
+# have arrived while Get still answers PENDING, so a request that resumes it trusts that PENDING (and sends the
+# write again) only once the write's last attempt is this long past: WRITE_CALL_WORST_CASE after its recorded
+# sentAt, then this settle window (the emulator's reliability runs lag reads by up to a minute; twice that).
+# Until then the answer is in-progress and nothing is sent.
+TOKEN_LESS_SETTLE_SECONDS: Final = 120.0
+
 
 def answer_write_worst_case(pacing: float) -> float:
     """From the decision to write until Partner Central's answer is recorded: the step recorded (writing), the

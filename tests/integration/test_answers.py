@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from invitation_sync.answer import InvitationAnswers
-from invitation_sync.budgets import ANSWER_LEASE_SECONDS
+from invitation_sync.budgets import ANSWER_LEASE_SECONDS, TOKEN_LESS_SETTLE_SECONDS, WRITE_CALL_WORST_CASE
 from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.models.answer import AnswerResult
 from invitation_sync.settings import AnswerSettings
@@ -258,7 +258,8 @@ def test_an_unknown_token_less_answer_is_in_progress_never_failed_and_sent_again
     answering: Answering,
 ) -> None:
     """A 5xx that may or may not have taken effect (here: it did not): nothing is resent while Get could still
-    lag; the request ends in-progress with the write recorded as under way; the next one sends it."""
+    lag; the request ends in-progress with the write recorded as under way, and so does the next one while the
+    write is not settled; the first after that, Get still answering PENDING, sends it."""
     ident = answering.put(lead_invitation(16))
     answering.emulator.fail_next("InternalServerException", ACCEPT)
 
@@ -268,6 +269,9 @@ def test_an_unknown_token_less_answer_is_in_progress_never_failed_and_sent_again
     assert [call.error for call in answering.writes()] == ["InternalServerException"]
     assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
     assert answering.published() == []
+    assert answering.answer(request(ident)).outcome == "in-progress"
+    assert len(answering.writes()) == 1
+    answering.clock.jump(WRITE_CALL_WORST_CASE + TOKEN_LESS_SETTLE_SECONDS)
 
     second = answering.answer(request(ident))
 
@@ -350,6 +354,27 @@ def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(an
     assert second.outcome == "accepted", second
     assert len(answering.writes()) == 1
     assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_a_lost_accept_is_not_sent_again_while_a_long_read_lag_still_shows_pending(answering: Answering) -> None:
+    """Partner Central took the accept, its answer was lost, and Get answers PENDING for a minute: the request
+    that sent it gives up in-progress, and the next one, while Get still lags, does not send it again (it would
+    be a second write, then a ConflictException). Once Get catches up, the answer completes with one write.
+    (A lost reject shows at once: the emulator, like Partner Central, then answers not-found.)"""
+    ident = answering.put(lead_invitation(35))
+    answering.emulator.faults.read_lag_seconds = 60.0
+    answering.emulator.fail_next("InternalServerException", ACCEPT, after_effect=True)
+    assert answering.answer(request(ident)).outcome == "in-progress"
+
+    again = answering.answer(request(ident))
+
+    assert again.outcome == "in-progress", again
+    assert [call.operation for call in answering.writes()] == [ACCEPT]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
+    answering.clock.jump(60.0)  # Get catches up
+
+    assert answering.answer(request(ident)).outcome == "accepted"
+    assert [call.operation for call in answering.writes()] == [ACCEPT]
 
 
 def test_a_failure_being_published_by_its_request_is_not_published_again_by_another(answering: Answering) -> None:
