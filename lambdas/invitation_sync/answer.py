@@ -117,7 +117,7 @@ class InvitationAnswers:
         try:
             request = AnswerRequest.model_validate(payload)
         except ValidationError as error:
-            return _refused_payload(payload, describe(error))
+            return refused_request(payload, f"malformed request: {describe(error)}")
         if request.catalog not in self._catalogs:
             return _result(
                 request,
@@ -585,15 +585,16 @@ def _result(request: AnswerRequest, outcome: Outcome, message: str, record: Answ
     )
 
 
-def _refused_payload(payload: object, problems: str) -> AnswerResult:
-    """A malformed request: the members it named that look right are echoed, so the caller can match it."""
+def refused_request(payload: object, message: str) -> AnswerResult:
+    """A request not taken up (malformed, or the function cannot run): nothing was sent. The members it named
+    that look right are echoed, so the caller can match it."""
     given: dict[str, Any] = payload if isinstance(payload, dict) else {}
     return AnswerResult(
         outcome="refused",
         catalog=given.get("catalog") if given.get("catalog") in ("AWS", "Sandbox") else None,
         invitation_id=given["invitationId"] if _is_invitation_id(given.get("invitationId")) else None,
         decision=given.get("decision") if given.get("decision") in ("accept", "reject") else None,
-        message=f"malformed request: {problems}",
+        message=message,
     )
 
 
