@@ -238,7 +238,7 @@ class InvitationAnswers:
                 if (stop := self._not_to_write(request, held, account_id, time_left)) is not None:
                     return stop
                 held = self._write(request, held, time_left)
-            if held.operation == ACCEPT_TASK:
+            if held.operation == ACCEPT_TASK and held.state != "answered":
                 return self._finish_task(request, stored, held, time_left)
             if held.state != "answered":
                 held = self._complete(request, held)
@@ -368,7 +368,14 @@ class InvitationAnswers:
             task = task if task is not None and task.status != "FAILED" else None
         if task is None:
             held = self._record(request, held, state="writing", sent_at=iso_utc(self._clock()))
-            task = self._partner_central.start_accept_task(catalog, ident, held.client_token)
+            try:
+                task = self._partner_central.start_accept_task(catalog, ident, held.client_token)
+            except AnswerWriteError as error:
+                if error.code != "ConflictException":
+                    raise
+                task = self._task_after_conflict(request, held, error)
+                if task is None:  # accepted, with no task of ours to follow
+                    return self._complete(request, held)
         return self._record(
             request,
             held,
@@ -378,6 +385,23 @@ class InvitationAnswers:
             opportunity_id=task.opportunity_id,
             reason_code=task.reason_code,
         )
+
+    def _task_after_conflict(
+        self, request: AnswerRequest, held: AnswerRecord, error: AnswerWriteError
+    ) -> AcceptTask | None:
+        """Start met a ConflictException: a task holds the invitation, or it is answered. Ours may be that task,
+        unlisted when this request looked (List lags) and its ClientToken no longer honoured: a task accepting
+        the invitation that has not failed is taken over. None: Partner Central shows it ACCEPTED (the decision
+        holds, no task to follow). PENDING: not known yet (in-progress); otherwise the refusal stands."""
+        task = self._partner_central.accept_task(request.catalog, invitation_id=request.invitation_id)
+        if task is not None and task.status != "FAILED":
+            return task
+        shown = self._shown_status(request, held)
+        if shown == ACCEPTED:
+            return None
+        if shown == PENDING:
+            raise LaggingReadError(f"{held.operation}: ConflictException, yet no running task and Get says PENDING")
+        raise error
 
     def _shows_in_time(
         self, request: AnswerRequest, held: AnswerRecord, decided: str, time_left: Callable[[], float]

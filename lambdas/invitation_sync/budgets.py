@@ -122,14 +122,18 @@ ANSWER_FAILURE_WORST_CASE: Final = 3 * AWS_CALL_WORST_CASE
 
 
 def answer_write_worst_case(pacing: float) -> float:
-    """From the decision to write until the answer's last record, on the longest path, every call at its worst:
-    the read before the write (the Get before a first write or after a lost token-less one, or the List of the
-    invitation's accept tasks), `writing` recorded, the write call, the Get a ConflictException calls for (an
-    earlier write may have arrived), then the failure recorded and published. A write is started only with
-    this much time left; otherwise the answer stays claimed. The Gets after a lost answer, and the task's
-    polls, check their own time."""
+    """From the decision to write until the answer's last record, on the longest path, every call at its worst.
+    Every write: the read before it (the Get before a first write or after a lost token-less one, or the List
+    of the invitation's accept tasks), `writing` recorded, the write call. Then, refused with a
+    ConflictException (an earlier write may have arrived): a token-less write's Get; an accept task's List and
+    Get, then the task it meets recorded (`written`). Last, the failure recorded and published. A write is
+    started only with this much time left; otherwise the answer stays claimed. The Gets after a lost answer,
+    and the task's polls, check their own time."""
     read = call_worst_case(PARTNER_CENTRAL_CONFIG, pacing)
-    return read + AWS_CALL_WORST_CASE + WRITE_CALL_WORST_CASE + read + ANSWER_FAILURE_WORST_CASE
+    write = read + AWS_CALL_WORST_CASE + WRITE_CALL_WORST_CASE
+    token_less_conflict = read
+    task_conflict = 2 * read + AWS_CALL_WORST_CASE
+    return write + max(token_less_conflict, task_conflict) + ANSWER_FAILURE_WORST_CASE
 
 
 # The answer's lease: longer than the answer function's timeout (tests/infra), so an answer is resumed

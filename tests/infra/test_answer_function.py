@@ -85,10 +85,13 @@ def test_the_timeout_allows_a_write_at_its_worst_and_ends_before_the_lease(defau
     # Every call after the time check, on each path a write can take, counted here from the budget's pieces:
     # a refused token-less write: the Get before it, writing recorded, the write, the Get its ConflictException
     # calls for, the failure recorded and published; a refused accept task: the List of the invitation's tasks,
-    # writing recorded, the Start, then written recorded and the failure.
+    # writing recorded, the Start, then written recorded and the failure; a conflicting Start: the List and the
+    # Get it calls for before the task it meets is recorded.
+    start = read + record + WRITE_CALL_WORST_CASE
     paths = {
-        "token-less write refused": read + record + WRITE_CALL_WORST_CASE + read + ANSWER_FAILURE_WORST_CASE,
-        "accept task refused": read + record + WRITE_CALL_WORST_CASE + record + ANSWER_FAILURE_WORST_CASE,
+        "token-less write refused": start + read + ANSWER_FAILURE_WORST_CASE,
+        "accept task refused": start + record + ANSWER_FAILURE_WORST_CASE,
+        "accept task conflicting": start + read + read + record + ANSWER_FAILURE_WORST_CASE,
     }
     for path, seconds in paths.items():
         assert answer_write_worst_case(pacing) >= seconds, path

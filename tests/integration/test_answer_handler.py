@@ -25,7 +25,7 @@ def invoked_in(account: str, qualifier: str = "") -> LambdaContext:
     arn = f"arn:aws:lambda:us-east-1:{account}:function:InvitationSync-AnswerFunction{qualifier}"
     return cast(
         LambdaContext,
-        FakeLambdaContext(function_name="InvitationSync-AnswerFunction", invoked_function_arn=arn, timeout_seconds=420),
+        FakeLambdaContext(function_name="InvitationSync-AnswerFunction", invoked_function_arn=arn, timeout_seconds=480),
     )
 
 

@@ -239,6 +239,48 @@ def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_i
     assert task["TaskId"] == result.task_id
 
 
+def test_a_conflicting_start_on_a_resume_takes_over_the_task_it_meets_not_recorded_as_failed(
+    answering: Answering,
+) -> None:
+    """The request that started the task died before recording it; when the next one resumes, List does not show
+    the task yet (read lag) and Partner Central no longer honours the ClientToken (no documented window): its
+    Start meets a ConflictException. It looks for the task again and follows it: accepted, nothing failed."""
+    ident = answering.put(opportunity_invitation(37))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    crashing = answering.answers()
+    record = crashing._answers.record
+
+    def crash_once_written(*args: Any, **changes: Any) -> Any:
+        if changes.get("state") == "written":
+            raise SystemExit("the invocation died after the write call")
+        return record(*args, **changes)
+
+    crashing._answers.record = crash_once_written  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        answering.answer(request(ident), crashing)
+    answering.emulator.forget_client_tokens()
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+    resuming = answering.answers()
+    accept_task = resuming._partner_central.accept_task
+    lookups = itertools.count()
+
+    def list_lags_once(catalog: str, **which: Any) -> Any:
+        return None if next(lookups) == 0 else accept_task(catalog, **which)
+
+    resuming._partner_central.accept_task = list_lags_once  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), resuming)
+
+    assert result.outcome == "accepted", result
+    assert [(call.operation, call.error) for call in answering.writes()] == [
+        (START_TASK, None),
+        (START_TASK, "ConflictException"),
+    ]
+    [task] = answering.emulator.tasks()
+    assert (result.task_id, result.opportunity_id) == (task["TaskId"], task["OpportunityId"])
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
 @pytest.mark.parametrize(("decision", "operation"), [("reject", REJECT), ("accept", ACCEPT)])
 def test_a_lost_token_less_answer_is_never_sent_twice(answering: Answering, decision: str, operation: str) -> None:
     """The answer to a write Partner Central took is lost (a 5xx after the effect): the write is not sent again;
