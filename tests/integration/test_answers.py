@@ -210,13 +210,8 @@ def test_accept_against_reject_at_once_gives_one_decision(answering: Answering) 
     assert len(answering.writes()) == 1
 
 
-def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_invitation(
-    answering: Answering,
-) -> None:
-    """ClientToken idempotency has no documented window: the resuming request lists the tasks accepting the
-    invitation first and follows the one it finds, with no second Start."""
-    ident = answering.put(opportunity_invitation(10))
-    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+def start_then_crash(answering: Answering, ident: str) -> None:
+    """An accept whose invocation dies after the Start went out, before it recorded the task (state writing)."""
     crashing = answering.answers()
     record = crashing._answers.record
 
@@ -228,6 +223,16 @@ def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_i
     crashing._answers.record = crash_once_written  # type: ignore[method-assign]
     with pytest.raises(SystemExit):
         answering.answer(request(ident), crashing)
+
+
+def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_invitation(
+    answering: Answering,
+) -> None:
+    """ClientToken idempotency has no documented window: the resuming request lists the tasks accepting the
+    invitation first and follows the one it finds, with no second Start."""
+    ident = answering.put(opportunity_invitation(10))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    start_then_crash(answering, ident)
     assert answering.answer(request(ident)).outcome == "in-progress"  # the crashed request's lease holds
 
     answering.clock.jump(ANSWER_LEASE_SECONDS)
@@ -247,17 +252,7 @@ def test_a_conflicting_start_on_a_resume_takes_over_the_task_it_meets_not_record
     Start meets a ConflictException. It looks for the task again and follows it: accepted, nothing failed."""
     ident = answering.put(opportunity_invitation(37))
     answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
-    crashing = answering.answers()
-    record = crashing._answers.record
-
-    def crash_once_written(*args: Any, **changes: Any) -> Any:
-        if changes.get("state") == "written":
-            raise SystemExit("the invocation died after the write call")
-        return record(*args, **changes)
-
-    crashing._answers.record = crash_once_written  # type: ignore[method-assign]
-    with pytest.raises(SystemExit):
-        answering.answer(request(ident), crashing)
+    start_then_crash(answering, ident)
     answering.emulator.forget_client_tokens()
     answering.clock.jump(ANSWER_LEASE_SECONDS)
     resuming = answering.answers()
