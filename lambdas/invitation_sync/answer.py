@@ -391,13 +391,14 @@ class InvitationAnswers:
     ) -> AcceptTask | None:
         """Start met a ConflictException: a task holds the invitation, or it is answered. Ours may be that task,
         unlisted when this request looked (List lags) and its ClientToken no longer honoured: a task accepting
-        the invitation that has not failed is taken over. None: Partner Central shows it ACCEPTED (the decision
-        holds, no task to follow). PENDING: not known yet (in-progress); otherwise the refusal stands."""
+        the invitation that has not failed is taken over. None: Partner Central shows it ACCEPTED and lists no
+        task (the decision holds, nothing to follow). PENDING: not known yet (in-progress). Otherwise (refused,
+        or accepted while our listed task failed: someone else's accept) the refusal stands."""
         task = self._partner_central.accept_task(request.catalog, invitation_id=request.invitation_id)
         if task is not None and task.status != "FAILED":
             return task
         shown = self._shown_status(request, held)
-        if shown == ACCEPTED:
+        if shown == ACCEPTED and task is None:  # a failed task of ours listed: accepted by someone else
             return None
         if shown == PENDING:
             raise LaggingReadError(f"{held.operation}: ConflictException, yet no running task and Get says PENDING")

@@ -276,6 +276,25 @@ def test_a_conflicting_start_on_a_resume_takes_over_the_task_it_meets_not_record
     assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
 
 
+def test_a_conflicting_start_after_our_task_failed_and_someone_else_accepted_records_the_failure(
+    answering: Answering,
+) -> None:
+    """Our task failed; then the invitation was accepted in the console. The resumed Start meets a ConflictException:
+    the only task listed is our failed one, so the accept is not ours: recorded and published as failed."""
+    ident = answering.put(opportunity_invitation(38))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
+    start_then_crash(answering, ident)
+    answering.emulator.update("AWS", ident, Status="ACCEPTED")
+    answering.emulator.forget_client_tokens()
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+
+    result = answering.answer(request(ident))
+
+    assert (result.outcome, result.reason_code) == ("failed", "ConflictException"), result
+    assert [call.error for call in answering.writes()] == [None, "ConflictException"]
+    assert [event["eventType"] for event in answering.published()] == ["invitation.answer-failed"]
+
+
 @pytest.mark.parametrize(("decision", "operation"), [("reject", REJECT), ("accept", ACCEPT)])
 def test_a_lost_token_less_answer_is_never_sent_twice(answering: Answering, decision: str, operation: str) -> None:
     """The answer to a write Partner Central took is lost (a 5xx after the effect): the write is not sent again;
