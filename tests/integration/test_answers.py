@@ -276,6 +276,27 @@ def test_a_conflicting_start_on_a_resume_takes_over_the_task_it_meets_not_record
     assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
 
 
+def test_a_conflicting_start_on_an_accepted_invitation_with_no_task_listed_completes_the_answer(
+    answering: Answering,
+) -> None:
+    """As above, but List shows no task during the whole request: Get's ACCEPTED is the answer (ours was sent), so
+    it is recorded as answered and published, without an opportunity to name; never recorded as failed."""
+    ident = answering.put(opportunity_invitation(39))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    start_then_crash(answering, ident)
+    answering.emulator.forget_client_tokens()
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+    resuming = answering.answers()
+    resuming._partner_central.accept_task = lambda *_, **__: None  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), resuming)
+
+    assert (result.outcome, result.opportunity_id) == ("accepted", None), result
+    assert [call.error for call in answering.writes()] == [None, "ConflictException"]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "answered"
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
 def test_a_conflicting_start_after_our_task_failed_and_someone_else_accepted_records_the_failure(
     answering: Answering,
 ) -> None:
