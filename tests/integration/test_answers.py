@@ -225,6 +225,15 @@ def start_then_crash(answering: Answering, ident: str) -> None:
         answering.answer(request(ident), crashing)
 
 
+def resumed_without_its_token(answering: Answering, ident: str) -> InvitationAnswers:
+    """The invocation that resumes an accept whose Start went out (start_then_crash) once its lease ran out and
+    Partner Central no longer honours its ClientToken."""
+    start_then_crash(answering, ident)
+    answering.emulator.forget_client_tokens()
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+    return answering.answers()
+
+
 def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_invitation(
     answering: Answering,
 ) -> None:
@@ -252,10 +261,7 @@ def test_a_conflicting_start_on_a_resume_takes_over_the_task_it_meets_not_record
     Start meets a ConflictException. It looks for the task again and follows it: accepted, nothing failed."""
     ident = answering.put(opportunity_invitation(37))
     answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
-    start_then_crash(answering, ident)
-    answering.emulator.forget_client_tokens()
-    answering.clock.jump(ANSWER_LEASE_SECONDS)
-    resuming = answering.answers()
+    resuming = resumed_without_its_token(answering, ident)
     accept_task = resuming._partner_central.accept_task
     lookups = itertools.count()
 
@@ -283,10 +289,7 @@ def test_a_conflicting_start_on_an_accepted_invitation_with_no_task_listed_compl
     it is recorded as answered and published, without an opportunity to name; never recorded as failed."""
     ident = answering.put(opportunity_invitation(39))
     answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
-    start_then_crash(answering, ident)
-    answering.emulator.forget_client_tokens()
-    answering.clock.jump(ANSWER_LEASE_SECONDS)
-    resuming = answering.answers()
+    resuming = resumed_without_its_token(answering, ident)
     resuming._partner_central.accept_task = lambda *_, **__: None  # type: ignore[method-assign]
 
     result = answering.answer(request(ident), resuming)
@@ -304,12 +307,10 @@ def test_a_conflicting_start_after_our_task_failed_and_someone_else_accepted_rec
     the only task listed is our failed one, so the accept is not ours: recorded and published as failed."""
     ident = answering.put(opportunity_invitation(38))
     answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
-    start_then_crash(answering, ident)
+    resuming = resumed_without_its_token(answering, ident)
     answering.emulator.update("AWS", ident, Status="ACCEPTED")
-    answering.emulator.forget_client_tokens()
-    answering.clock.jump(ANSWER_LEASE_SECONDS)
 
-    result = answering.answer(request(ident))
+    result = answering.answer(request(ident), resuming)
 
     assert (result.outcome, result.reason_code) == ("failed", "ConflictException"), result
     assert [call.error for call in answering.writes()] == [None, "ConflictException"]
