@@ -9,11 +9,12 @@ from infra.acknowledgements import acknowledge
 from infra.function import FunctionWiring, InvitationFunction
 from invitation_sync.adapters.table_design import WRITE_SLOT_PARTITION
 
-# The timeout leaves room for a write at its worst after the claim (budgets.answer_write_worst_case) and
-# stays shorter than the answer's lease (budgets.ANSWER_LEASE_SECONDS): tests/infra checks both. A caller
-# waits for the result: its client's read timeout must be longer.
+# The timeout leaves room for the stored item, the claim, a write at its worst until its last record
+# (budgets.answer_write_worst_case, about 380 s) and the handler's reserve of one call, and stays shorter than
+# the answer's lease (budgets.ANSWER_LEASE_SECONDS): tests/infra checks both. A caller waits for the result:
+# its client's read timeout must be longer.
 MEMORY_MB = 256
-TIMEOUT = Duration.seconds(360)
+TIMEOUT = Duration.seconds(480)
 READ_RATE = 1.0  # Partner Central reads per second of one answer (Get, the task's List): a few per answer
 
 WRITE_ACTIONS = (

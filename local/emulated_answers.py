@@ -63,6 +63,7 @@ class Task:
     reads: int = 0
     opportunity_id: str | None = None
     reason_code: str | None = None
+    token_kept: bool = True  # a Start with its ClientToken answers this task (no documented window)
 
     @property
     def task_id(self) -> str:

@@ -309,6 +309,13 @@ class PartnerCentralEmulator:
             taken, self.events = self.events, []
             return taken
 
+    def forget_client_tokens(self) -> None:
+        """ClientToken idempotency has no documented window: from now on a Start with a token an earlier task
+        took is a new request (a ConflictException while that task holds the invitation)."""
+        with self._lock:
+            for task in self._tasks:
+                task.token_kept = False
+
     def tasks(self) -> list[dict[str, Any]]:
         """Every task started, as List shows it (without counting as a read)."""
         with self._lock:
@@ -512,7 +519,9 @@ class PartnerCentralEmulator:
                 "ClientToken", f"must match the pattern {CLIENT_TOKEN.pattern}", "INVALID_STRING_FORMAT"
             )
             return _refused(violation)
-        same_token = next((t for t in self._tasks if (t.catalog, t.client_token) == (catalog, token)), None)
+        same_token = next(
+            (t for t in self._tasks if t.token_kept and (t.catalog, t.client_token) == (catalog, token)), None
+        )
         if same_token is not None:  # idempotent: the same task, whatever happened since
             if same_token.invitation_id != params["Identifier"].rsplit("/", 1)[-1]:
                 return _error("ConflictException", "ClientToken was used for another engagement invitation")

@@ -6,7 +6,8 @@ lease), then one Get checks Partner Central still shows it PENDING before the fi
 recorded on the item before the next (the audit record), so a request that follows a crash resumes where
 it stopped: with the task it started (found by the invitation, else the same ClientToken) or, for the
 token-less operations, after a Get that shows whether the earlier write arrived. A token-less write whose
-answer was lost is never sent again blindly: Get decides, and until it does the answer is in-progress. The write itself
+answer was lost is never sent again blindly: Get decides, its PENDING only once the write is past read-after-write
+lag (budgets.TOKEN_LESS_SETTLE_SECONDS), and until then the answer is in-progress. The write itself
 waits for a write slot shared by every invocation (write_slots.py). Once Partner Central has the answer,
 the invitation goes through the sync's own write path, so subscribers hear `invitation.accepted` or
 `invitation.rejected` at once; a refused answer is recorded and published as `invitation.answer-failed`.
@@ -29,6 +30,8 @@ from invitation_sync.adapters.store import InvitationStore
 from invitation_sync.budgets import (
     ANSWER_FAILURE_WORST_CASE,
     ANSWER_LEASE_SECONDS,
+    TOKEN_LESS_SETTLE_SECONDS,
+    WRITE_CALL_WORST_CASE,
     answer_write_worst_case,
     call_worst_case,
     sync_worst_case,
@@ -69,6 +72,7 @@ _POLL_SECONDS: Final = (1.0, 2.0, 3.0, 5.0)  # between task reads; the last repe
 # before the request ends in-progress (the next one looks again, and writes only if Get still says PENDING).
 _LOOK_AGAIN_SECONDS: Final = (1.0, 2.0, 4.0, 8.0)
 _LEASE: Final = timedelta(seconds=ANSWER_LEASE_SECONDS)
+_SETTLED_AFTER: Final = timedelta(seconds=WRITE_CALL_WORST_CASE + TOKEN_LESS_SETTLE_SECONDS)  # past sentAt
 _MAYBE_ARRIVED: Final = frozenset({"ConflictException", "ResourceNotFoundException", "AccessDeniedException"})
 # A task that FAILED for one of these passed reasons (the model's ReasonCode) did not refuse the answer: a new
 # attempt (a new ClientToken: the old one answers the failed task) starts a new task.
@@ -113,7 +117,7 @@ class InvitationAnswers:
         try:
             request = AnswerRequest.model_validate(payload)
         except ValidationError as error:
-            return _refused_payload(payload, describe(error))
+            return refused_request(payload, f"malformed request: {describe(error)}")
         if request.catalog not in self._catalogs:
             return _result(
                 request,
@@ -234,7 +238,7 @@ class InvitationAnswers:
                 if (stop := self._not_to_write(request, held, account_id, time_left)) is not None:
                     return stop
                 held = self._write(request, held, time_left)
-            if held.operation == ACCEPT_TASK:
+            if held.operation == ACCEPT_TASK and held.state != "answered":
                 return self._finish_task(request, stored, held, time_left)
             if held.state != "answered":
                 held = self._complete(request, held)
@@ -315,9 +319,11 @@ class InvitationAnswers:
         if held.operation == ACCEPT_TASK:
             return self._start_task(request, held)
         decided = STATUS_AFTER[request.decision]
-        if held.state == "writing" and self._shown_status(request, held) == decided:
-            return held  # the earlier request's write arrived: no second one
-        held = self._record(request, held, state="writing")
+        if held.state == "writing":
+            if self._shown_status(request, held) == decided:
+                return held  # the earlier request's write arrived: no second one
+            self._unless_settled(request, held)
+        held = self._record(request, held, state="writing", sent_at=iso_utc(self._clock()))
         try:
             if request.decision == "reject":
                 self._partner_central.reject(catalog, ident, held.reason or "")
@@ -341,6 +347,16 @@ class InvitationAnswers:
                 raise
         return held
 
+    def _unless_settled(self, request: AnswerRequest, held: AnswerRecord) -> None:
+        """Raise unless an earlier token-less write is long enough past (TOKEN_LESS_SETTLE_SECONDS) for Get's
+        PENDING to mean it did not arrive. A record from before sentAt was kept is dated now: it waits a window."""
+        sent_at = held.sent_at
+        if sent_at is None:
+            sent_at = self._record(request, held, sent_at=iso_utc(self._clock())).sent_at or ""
+        settled_at = iso_utc(datetime.fromisoformat(sent_at) + _SETTLED_AFTER)
+        if settled_at > iso_utc(self._clock()):
+            raise AnswerOutcomeUnknownError(f"{held.operation} sent at {sent_at}; Get may lag it until {settled_at}")
+
     def _start_task(self, request: AnswerRequest, held: AnswerRecord) -> AnswerRecord:
         """Start the accept task, or find the one an earlier request started: a task accepting this invitation
         that has not failed is the accept (ClientToken idempotency has no documented window); else Start with
@@ -351,8 +367,15 @@ class InvitationAnswers:
             task = self._partner_central.accept_task(catalog, invitation_id=ident)
             task = task if task is not None and task.status != "FAILED" else None
         if task is None:
-            held = self._record(request, held, state="writing")
-            task = self._partner_central.start_accept_task(catalog, ident, held.client_token)
+            held = self._record(request, held, state="writing", sent_at=iso_utc(self._clock()))
+            try:
+                task = self._partner_central.start_accept_task(catalog, ident, held.client_token)
+            except AnswerWriteError as error:
+                if error.code != "ConflictException":
+                    raise
+                task = self._task_after_conflict(request, held, error)
+                if task is None:  # accepted, with no task of ours to follow
+                    return self._complete(request, held)
         return self._record(
             request,
             held,
@@ -362,6 +385,24 @@ class InvitationAnswers:
             opportunity_id=task.opportunity_id,
             reason_code=task.reason_code,
         )
+
+    def _task_after_conflict(
+        self, request: AnswerRequest, held: AnswerRecord, error: AnswerWriteError
+    ) -> AcceptTask | None:
+        """Start met a ConflictException: a task holds the invitation, or it is answered. Ours may be that task,
+        unlisted when this request looked (List lags) and its ClientToken no longer honoured: a task accepting
+        the invitation that has not failed is taken over. None: Partner Central shows it ACCEPTED and lists no
+        task (the decision holds, nothing to follow). PENDING: not known yet (in-progress). Otherwise (refused,
+        or accepted while our listed task failed: someone else's accept) the refusal stands."""
+        task = self._partner_central.accept_task(request.catalog, invitation_id=request.invitation_id)
+        if task is not None and task.status != "FAILED":
+            return task
+        shown = self._shown_status(request, held)
+        if shown == ACCEPTED and task is None:  # a failed task of ours listed: accepted by someone else
+            return None
+        if shown == PENDING:
+            raise LaggingReadError(f"{held.operation}: ConflictException, yet no running task and Get says PENDING")
+        raise error
 
     def _shows_in_time(
         self, request: AnswerRequest, held: AnswerRecord, decided: str, time_left: Callable[[], float]
@@ -569,15 +610,16 @@ def _result(request: AnswerRequest, outcome: Outcome, message: str, record: Answ
     )
 
 
-def _refused_payload(payload: object, problems: str) -> AnswerResult:
-    """A malformed request: the members it named that look right are echoed, so the caller can match it."""
+def refused_request(payload: object, message: str) -> AnswerResult:
+    """A request not taken up (malformed, or the function cannot run): nothing was sent. The members it named
+    that look right are echoed, so the caller can match it."""
     given: dict[str, Any] = payload if isinstance(payload, dict) else {}
     return AnswerResult(
         outcome="refused",
         catalog=given.get("catalog") if given.get("catalog") in ("AWS", "Sandbox") else None,
         invitation_id=given["invitationId"] if _is_invitation_id(given.get("invitationId")) else None,
         decision=given.get("decision") if given.get("decision") in ("accept", "reject") else None,
-        message=f"malformed request: {problems}",
+        message=message,
     )
 
 

@@ -108,18 +108,34 @@ WRITE_CALL_WORST_CASE: Final = WRITE_ATTEMPTS * (
     WRITE_SLOT_WAIT_SECONDS + AWS_CALL_WORST_CASE + call_worst_case(PARTNER_CENTRAL_WRITE_CONFIG)
 )
 
+# Read-after-write lag has no documented bound. A token-less write (Accept, Reject) whose answer was lost may
+# have arrived while Get still answers PENDING, so a request that resumes it trusts that PENDING (and sends the
+# write again) only once the write's last attempt is this long past: WRITE_CALL_WORST_CASE after its recorded
+# sentAt, then this settle window (a second review saw lags of a minute matter; twice that, as a guess).
+# Until then the answer is in-progress and nothing is sent.
+TOKEN_LESS_SETTLE_SECONDS: Final = 120.0
+
+
+# A failure at its worst after a write: recorded, published, marked published (or the lease given up). The
+# accept task is followed (one List per poll) only while this much is left after the poll.
+ANSWER_FAILURE_WORST_CASE: Final = 3 * AWS_CALL_WORST_CASE
+
 
 def answer_write_worst_case(pacing: float) -> float:
-    """From the decision to write until Partner Central's answer is recorded: the step recorded (writing), the
-    Get before it (Partner Central's view before a first write, or whether a lost token-less write arrived)
-    and one more in reserve, the write call, the result recorded. A write is started only with this much
-    time left; otherwise the answer stays claimed. The Gets after a lost answer check their own time."""
-    return 2 * AWS_CALL_WORST_CASE + 2 * call_worst_case(PARTNER_CENTRAL_CONFIG, pacing) + WRITE_CALL_WORST_CASE
+    """From the decision to write until the answer's last record, on the longest path, every call at its worst.
+    Every write: the read before it (the Get before a first write or after a lost token-less one, or the List
+    of the invitation's accept tasks), `writing` recorded, the write call. Then, refused with a
+    ConflictException (an earlier write may have arrived): a token-less write's Get; an accept task's List and
+    Get, then the task it meets recorded (`written`). Last, the failure recorded and published. A write is
+    started only with this much time left; otherwise the answer stays claimed. The Gets after a lost answer,
+    and the task's polls, check their own time."""
+    read = call_worst_case(PARTNER_CENTRAL_CONFIG, pacing)
+    write = read + AWS_CALL_WORST_CASE + WRITE_CALL_WORST_CASE
+    token_less_conflict = read
+    task_conflict = 2 * read + AWS_CALL_WORST_CASE
+    return write + max(token_less_conflict, task_conflict) + ANSWER_FAILURE_WORST_CASE
 
 
-# A failure at its worst after a write: recorded, published, marked published. The accept task is followed
-# (one List per poll) only while this much is left after the poll.
-ANSWER_FAILURE_WORST_CASE: Final = 3 * AWS_CALL_WORST_CASE
 # The answer's lease: longer than the answer function's timeout (tests/infra), so an answer is resumed
 # only once the request that held it has surely ended, crashed or timed out.
-ANSWER_LEASE_SECONDS: Final = 420.0
+ANSWER_LEASE_SECONDS: Final = 600.0

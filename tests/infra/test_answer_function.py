@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from infra.answer_function import TIMEOUT, WRITE_ACTIONS
-from invitation_sync.budgets import ANSWER_LEASE_SECONDS, AWS_CALL_WORST_CASE, answer_write_worst_case
+from invitation_sync.adapters.aws import PARTNER_CENTRAL_CONFIG
+from invitation_sync.budgets import (
+    ANSWER_FAILURE_WORST_CASE,
+    ANSWER_LEASE_SECONDS,
+    AWS_CALL_WORST_CASE,
+    WRITE_CALL_WORST_CASE,
+    answer_write_worst_case,
+    call_worst_case,
+)
 from invitation_sync.rate_limit import RateLimiter
 from tests.infra.conftest import Synthesized, synthesize
 
@@ -72,9 +80,24 @@ def test_the_timeout_allows_a_write_at_its_worst_and_ends_before_the_lease(defau
     environment = properties["Environment"]["Variables"]
     assert environment["PARTNER_CENTRAL_WRITE_RATE"] == "1.0"
     pacing = RateLimiter(float(environment["PARTNER_CENTRAL_RATE_CAP"])).longest_wait
-    # The stored item, the claim, then a write at its worst, with the handler's reserve of one call.
-    before_the_write = 2 * AWS_CALL_WORST_CASE + answer_write_worst_case(pacing) + AWS_CALL_WORST_CASE
-    assert before_the_write <= properties["Timeout"] == TIMEOUT.to_seconds() < ANSWER_LEASE_SECONDS
+    read = call_worst_case(PARTNER_CENTRAL_CONFIG, pacing)
+    record = AWS_CALL_WORST_CASE
+    # Every call after the time check, on each path a write can take, counted here from the budget's pieces:
+    # a refused token-less write: the Get before it, writing recorded, the write, the Get its ConflictException
+    # calls for, the failure recorded and published; a refused accept task: the List of the invitation's tasks,
+    # writing recorded, the Start, then written recorded and the failure; a conflicting Start: the List and the
+    # Get it calls for before the task it meets is recorded.
+    start = read + record + WRITE_CALL_WORST_CASE
+    paths = {
+        "token-less write refused": start + read + ANSWER_FAILURE_WORST_CASE,
+        "accept task refused": start + record + ANSWER_FAILURE_WORST_CASE,
+        "accept task conflicting": start + read + read + record + ANSWER_FAILURE_WORST_CASE,
+    }
+    for path, seconds in paths.items():
+        assert answer_write_worst_case(pacing) >= seconds, path
+    # The stored item and the claim before the time check, the handler's reserve of one call after the write.
+    invocation = 2 * record + answer_write_worst_case(pacing) + AWS_CALL_WORST_CASE
+    assert invocation <= properties["Timeout"] == TIMEOUT.to_seconds() < ANSWER_LEASE_SECONDS
 
 
 def test_the_table_deletes_write_slots_by_time_to_live(default_stack: Synthesized) -> None:

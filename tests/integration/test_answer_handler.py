@@ -25,7 +25,7 @@ def invoked_in(account: str, qualifier: str = "") -> LambdaContext:
     arn = f"arn:aws:lambda:us-east-1:{account}:function:InvitationSync-AnswerFunction{qualifier}"
     return cast(
         LambdaContext,
-        FakeLambdaContext(function_name="InvitationSync-AnswerFunction", invoked_function_arn=arn, timeout_seconds=360),
+        FakeLambdaContext(function_name="InvitationSync-AnswerFunction", invoked_function_arn=arn, timeout_seconds=480),
     )
 
 
@@ -110,3 +110,18 @@ def test_the_answering_account_is_the_one_in_the_invoked_arn(
     assert (result["outcome"], result["invitationId"]) == ("refused", stored_lead)
     assert refusal in result["message"]
     assert writes(local_aws) == []
+
+
+def test_a_misconfigured_function_answers_refused_naming_the_setting(
+    local_aws: LocalAws, stored_lead: str, monkeypatch: pytest.MonkeyPatch, log_lines: LogLines
+) -> None:
+    monkeypatch.setenv("PARTNER_CENTRAL_WRITE_RATE", "0")
+    answer_services.cache_clear()
+
+    result = lambda_handler(reject(stored_lead), invoked_in(RECEIVER))
+
+    assert (result["outcome"], result["invitationId"], result["decision"]) == ("refused", stored_lead, "reject")
+    assert "PARTNER_CENTRAL_WRITE_RATE" in result["message"]
+    assert result["message"].endswith("nothing was sent")
+    assert writes(local_aws) == []
+    assert "ana@example.com" not in log_lines.text

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from invitation_sync.answer import InvitationAnswers
-from invitation_sync.budgets import ANSWER_LEASE_SECONDS
+from invitation_sync.budgets import ANSWER_LEASE_SECONDS, TOKEN_LESS_SETTLE_SECONDS, WRITE_CALL_WORST_CASE
 from invitation_sync.errors import StoreUnavailableError
 from invitation_sync.models.answer import AnswerResult
 from invitation_sync.settings import AnswerSettings
@@ -210,13 +210,8 @@ def test_accept_against_reject_at_once_gives_one_decision(answering: Answering) 
     assert len(answering.writes()) == 1
 
 
-def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_invitation(
-    answering: Answering,
-) -> None:
-    """ClientToken idempotency has no documented window: the resuming request lists the tasks accepting the
-    invitation first and follows the one it finds, with no second Start."""
-    ident = answering.put(opportunity_invitation(10))
-    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+def start_then_crash(answering: Answering, ident: str) -> None:
+    """An accept whose invocation dies after the Start went out, before it recorded the task (state writing)."""
     crashing = answering.answers()
     record = crashing._answers.record
 
@@ -228,6 +223,25 @@ def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_i
     crashing._answers.record = crash_once_written  # type: ignore[method-assign]
     with pytest.raises(SystemExit):
         answering.answer(request(ident), crashing)
+
+
+def resumed_without_its_token(answering: Answering, ident: str) -> InvitationAnswers:
+    """The invocation that resumes an accept whose Start went out (start_then_crash) once its lease ran out and
+    Partner Central no longer honours its ClientToken."""
+    start_then_crash(answering, ident)
+    answering.emulator.forget_client_tokens()
+    answering.clock.jump(ANSWER_LEASE_SECONDS)
+    return answering.answers()
+
+
+def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_invitation(
+    answering: Answering,
+) -> None:
+    """ClientToken idempotency has no documented window: the resuming request lists the tasks accepting the
+    invitation first and follows the one it finds, with no second Start."""
+    ident = answering.put(opportunity_invitation(10))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    start_then_crash(answering, ident)
     assert answering.answer(request(ident)).outcome == "in-progress"  # the crashed request's lease holds
 
     answering.clock.jump(ANSWER_LEASE_SECONDS)
@@ -237,6 +251,70 @@ def test_a_crash_after_the_write_resumes_with_the_task_it_started_found_by_its_i
     assert [call.operation for call in answering.writes()] == [START_TASK]
     [task] = answering.emulator.tasks()
     assert task["TaskId"] == result.task_id
+
+
+def test_a_conflicting_start_on_a_resume_takes_over_the_task_it_meets_not_recorded_as_failed(
+    answering: Answering,
+) -> None:
+    """The request that started the task died before recording it; when the next one resumes, List does not show
+    the task yet (read lag) and Partner Central no longer honours the ClientToken (no documented window): its
+    Start meets a ConflictException. It looks for the task again and follows it: accepted, nothing failed."""
+    ident = answering.put(opportunity_invitation(37))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    resuming = resumed_without_its_token(answering, ident)
+    accept_task = resuming._partner_central.accept_task
+    lookups = itertools.count()
+
+    def list_lags_once(catalog: str, **which: Any) -> Any:
+        return None if next(lookups) == 0 else accept_task(catalog, **which)
+
+    resuming._partner_central.accept_task = list_lags_once  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), resuming)
+
+    assert result.outcome == "accepted", result
+    assert [(call.operation, call.error) for call in answering.writes()] == [
+        (START_TASK, None),
+        (START_TASK, "ConflictException"),
+    ]
+    [task] = answering.emulator.tasks()
+    assert (result.task_id, result.opportunity_id) == (task["TaskId"], task["OpportunityId"])
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_a_conflicting_start_on_an_accepted_invitation_with_no_task_listed_completes_the_answer(
+    answering: Answering,
+) -> None:
+    """As above, but List shows no task during the whole request: Get's ACCEPTED is the answer (ours was sent), so
+    it is recorded as answered and published, without an opportunity to name; never recorded as failed."""
+    ident = answering.put(opportunity_invitation(39))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=1))
+    resuming = resumed_without_its_token(answering, ident)
+    resuming._partner_central.accept_task = lambda *_, **__: None  # type: ignore[method-assign]
+
+    result = answering.answer(request(ident), resuming)
+
+    assert (result.outcome, result.opportunity_id) == ("accepted", None), result
+    assert [call.error for call in answering.writes()] == [None, "ConflictException"]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "answered"
+    assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_a_conflicting_start_after_our_task_failed_and_someone_else_accepted_records_the_failure(
+    answering: Answering,
+) -> None:
+    """Our task failed; then the invitation was accepted in the console. The resumed Start meets a ConflictException:
+    the only task listed is our failed one, so the accept is not ours: recorded and published as failed."""
+    ident = answering.put(opportunity_invitation(38))
+    answering.emulator.script_tasks("AWS", ident, TaskScript(reads_in_progress=0, reason_code="EngagementConflict"))
+    resuming = resumed_without_its_token(answering, ident)
+    answering.emulator.update("AWS", ident, Status="ACCEPTED")
+
+    result = answering.answer(request(ident), resuming)
+
+    assert (result.outcome, result.reason_code) == ("failed", "ConflictException"), result
+    assert [call.error for call in answering.writes()] == [None, "ConflictException"]
+    assert [event["eventType"] for event in answering.published()] == ["invitation.answer-failed"]
 
 
 @pytest.mark.parametrize(("decision", "operation"), [("reject", REJECT), ("accept", ACCEPT)])
@@ -258,7 +336,8 @@ def test_an_unknown_token_less_answer_is_in_progress_never_failed_and_sent_again
     answering: Answering,
 ) -> None:
     """A 5xx that may or may not have taken effect (here: it did not): nothing is resent while Get could still
-    lag; the request ends in-progress with the write recorded as under way; the next one sends it."""
+    lag; the request ends in-progress with the write recorded as under way, and so does the next one while the
+    write is not settled; the first after that, Get still answering PENDING, sends it."""
     ident = answering.put(lead_invitation(16))
     answering.emulator.fail_next("InternalServerException", ACCEPT)
 
@@ -268,6 +347,9 @@ def test_an_unknown_token_less_answer_is_in_progress_never_failed_and_sent_again
     assert [call.error for call in answering.writes()] == ["InternalServerException"]
     assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
     assert answering.published() == []
+    assert answering.answer(request(ident)).outcome == "in-progress"
+    assert len(answering.writes()) == 1
+    answering.clock.jump(WRITE_CALL_WORST_CASE + TOKEN_LESS_SETTLE_SECONDS)
 
     second = answering.answer(request(ident))
 
@@ -350,6 +432,27 @@ def test_a_lost_accept_answer_met_by_a_lagging_read_is_not_recorded_as_failed(an
     assert second.outcome == "accepted", second
     assert len(answering.writes()) == 1
     assert [event["eventType"] for event in answering.published()] == ["invitation.accepted"]
+
+
+def test_a_lost_accept_is_not_sent_again_while_a_long_read_lag_still_shows_pending(answering: Answering) -> None:
+    """Partner Central took the accept, its answer was lost, and Get answers PENDING for a minute: the request
+    that sent it gives up in-progress, and the next one, while Get still lags, does not send it again (it would
+    be a second write, then a ConflictException). Once Get catches up, the answer completes with one write.
+    (A lost reject shows at once: the emulator, like Partner Central, then answers not-found.)"""
+    ident = answering.put(lead_invitation(35))
+    answering.emulator.faults.read_lag_seconds = 60.0
+    answering.emulator.fail_next("InternalServerException", ACCEPT, after_effect=True)
+    assert answering.answer(request(ident)).outcome == "in-progress"
+
+    again = answering.answer(request(ident))
+
+    assert again.outcome == "in-progress", again
+    assert [call.operation for call in answering.writes()] == [ACCEPT]
+    assert answering.item("AWS", ident)["answer"]["M"]["state"]["S"] == "writing"
+    answering.clock.jump(60.0)  # Get catches up
+
+    assert answering.answer(request(ident)).outcome == "accepted"
+    assert [call.operation for call in answering.writes()] == [ACCEPT]
 
 
 def test_a_failure_being_published_by_its_request_is_not_published_again_by_another(answering: Answering) -> None:

@@ -88,6 +88,7 @@ class AnswerRecord(CamelModel):
     state: AnswerState
     lease_until: str  # the request that holds it answers until then; afterwards the next one resumes
     operation: str | None = None  # the write operation sent (or to be sent)
+    sent_at: str | None = None  # when the last write was recorded as going out (state writing), just before it
     task_id: str | None = None
     task_status: str | None = None
     opportunity_id: str | None = None
