@@ -14,6 +14,7 @@ import boto3
 
 from benchmarks.api_calls import CallCounter
 from invitation_sync.answer import InvitationAnswers
+from invitation_sync.budgets import ANSWER_TIMEOUT_SECONDS, AWS_CALL_WORST_CASE
 from invitation_sync.models.answer import AnswerResult
 from invitation_sync.settings import AnswerSettings
 from invitation_sync.wiring.answer import build_answers
@@ -25,6 +26,7 @@ from local.partner_central_emulator import PartnerCentralEmulator
 from local.samples import dated, lead_invitation, opportunity_invitation
 from local.sped_up_clock import SpedUpClock
 
+INVOCATION_SECONDS: Final = ANSWER_TIMEOUT_SECONDS - AWS_CALL_WORST_CASE  # the handler keeps one call
 SPEED: Final = 2.0  # clock seconds per real second: a write slot's send window stays 125 ms of real time
 TASK_SECONDS: Final = 10.0  # a slower accept task, counted by time rather than by reads
 
@@ -48,7 +50,9 @@ class _Answering:
     def answer(self, ident: str, decision: str, instance: InvitationAnswers | None = None) -> AnswerResult:
         payload = {"catalog": "AWS", "invitationId": ident, "decision": decision, "requestedBy": "bench"}
         reason = {"reason": "Unable to support"} if decision == "reject" else {}
-        return (instance or self.instance()).answer(payload | reason, RECEIVER, time_left=lambda: 300.0)
+        return (instance or self.instance()).answer(
+            payload | reason, RECEIVER, time_left=lambda: ANSWER_TIMEOUT_SECONDS - AWS_CALL_WORST_CASE
+        )
 
     def published(self) -> int:
         return len(drain_published(boto3.client("sqs"), self.probe_queue_url))

@@ -8,13 +8,14 @@ from constructs import Construct
 from infra.acknowledgements import acknowledge
 from infra.function import FunctionWiring, InvitationFunction
 from invitation_sync.adapters.table_design import WRITE_SLOT_PARTITION
+from invitation_sync.budgets import ANSWER_TIMEOUT_SECONDS
 
 # The timeout leaves room for the stored item, the claim, a write at its worst until its last record
 # (budgets.answer_write_worst_case, about 380 s) and the handler's reserve of one call, and stays shorter than
 # the answer's lease (budgets.ANSWER_LEASE_SECONDS): tests/infra checks both. A caller waits for the result:
 # its client's read timeout must be longer.
 MEMORY_MB = 256
-TIMEOUT = Duration.seconds(480)
+TIMEOUT = Duration.seconds(ANSWER_TIMEOUT_SECONDS)
 READ_RATE = 1.0  # Partner Central reads per second of one answer (Get, the task's List): a few per answer
 
 WRITE_ACTIONS = (

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import boto3
 
-from invitation_sync.budgets import ANSWER_LEASE_SECONDS
+from invitation_sync.budgets import ANSWER_LEASE_SECONDS, ANSWER_TIMEOUT_SECONDS, AWS_CALL_WORST_CASE
 from invitation_sync.handlers.sync_handler import sync_batch
 from invitation_sync.observability import logger
 from invitation_sync.settings import AnswerSettings
@@ -60,9 +60,12 @@ class AnswerFaultsConfig:
     crashes_after_write: int = 2  # invocations that die right after a write call succeeded
     lost_write_answers: int = 1  # writes that take effect while their answer is lost (a 500)
     write_throttle_rate: float = 0.2  # random ThrottlingException on top of the 1-per-second quota
-    attempts: int = 40  # per requester, before its answer counts as lost
-    function_seconds: float = 300.0  # what an invocation has left when it starts
-    repeat_after: float = 1.0  # seconds a requester waits before repeating an unfinished answer
+    attempts: int = 60  # per requester, before its answer counts as lost
+    # What an invocation has left when it starts: the function's timeout less the handler's reserve.
+    function_seconds: float = ANSWER_TIMEOUT_SECONDS - AWS_CALL_WORST_CASE
+    # Seconds a requester waits before repeating an unfinished answer: the attempts span a lost token-less
+    # write's settle window (budgets.TOKEN_LESS_SETTLE_SECONDS past its last attempt) several times over.
+    repeat_after: float = 10.0
 
 
 @dataclass

@@ -36,8 +36,18 @@ def local_process_environment(**environment: str) -> Iterator[None]:
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        _restore(saved)
+
+
+def _restore(saved: dict[str, str]) -> None:
+    """Only the variables that differ: setenv and unsetenv race with other threads' getenv in C (glibc), and
+    servers and pollers may still be running threads here. Clearing the whole environment and setting it
+    again was seen to crash a worker with a segmentation fault."""
+    for name in set(os.environ) - set(saved):
+        os.environ.pop(name, None)
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 @contextmanager

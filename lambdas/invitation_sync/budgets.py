@@ -139,3 +139,6 @@ def answer_write_worst_case(pacing: float) -> float:
 # The answer's lease: longer than the answer function's timeout (tests/infra), so an answer is resumed
 # only once the request that held it has surely ended, crashed or timed out.
 ANSWER_LEASE_SECONDS: Final = 600.0
+# The answer function's timeout (infra/answer_function.py), here so the fault suite and the bench give an
+# invocation the time Lambda gives it.
+ANSWER_TIMEOUT_SECONDS: Final = 480
