@@ -7,7 +7,7 @@ from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StringConstra
 from pydantic.json_schema import SkipJsonSchema
 
 from invitation_sync.domain import Catalog
-from invitation_sync.models.base import CamelModel, absent_when_none, optional_member
+from invitation_sync.models.base import CamelModel, absent_unless_set, absent_when_none, optional_member
 
 Decision = Literal["accept", "reject"]
 Outcome = Literal["accepted", "rejected", "in-progress", "already-answered", "refused", "failed"]
@@ -94,11 +94,8 @@ class AnswerResult(CamelModel):
     )
     catalog: Optional = Field(None, description="As requested; absent only when the payload lacked it.")
     invitation_id: Optional = Field(None, description="As requested; absent only when the payload lacked it.")
-    decision: Decision | SkipJsonSchema[None] = Field(
-        None,
-        exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
-        description="The requested decision; on already-answered, the decision that holds.",
+    decision: Decision | SkipJsonSchema[None] = absent_unless_set(
+        "The requested decision; on already-answered, the decision that holds."
     )
     message: str = Field(description="One line for a person: what happened, or why not.")
     task_id: Optional = Field(None, description="The accept task (opportunity invitations).")

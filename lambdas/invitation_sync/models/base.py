@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic.fields import ComputedFieldInfo, FieldInfo
 
@@ -67,3 +67,8 @@ def absent_when_none(value: object) -> bool:
 def optional_member(schema: dict[str, Any]) -> None:
     """json_schema_extra for an optional member: the schema shows only the present form."""
     schema.pop("default", None)
+
+
+def absent_unless_set(description: str) -> Any:
+    """The Field of an optional member: absent rather than null when unset, present-only in the schema."""
+    return Field(None, exclude_if=absent_when_none, json_schema_extra=optional_member, description=description)

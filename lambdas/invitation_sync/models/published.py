@@ -6,7 +6,7 @@ from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from invitation_sync.domain import STATUSES
-from invitation_sync.models.base import CamelModel, absent_when_none, known_values, optional_member
+from invitation_sync.models.base import CamelModel, absent_unless_set, known_values
 from invitation_sync.models.invitation import CATALOG_VALUES, KNOWN_PAYLOAD_TYPES, Invitation
 from invitation_sync.models.stored import (
     PUBLISHED_ANSWER_STATES,
@@ -55,20 +55,12 @@ class PublishedAnswer(CamelModel):
     decision: Literal["accept", "reject"]
     requested_by: str = Field(description="Who asked for it (the answer request's requestedBy).")
     requested_at: str = Field(description="When it was asked for, ISO-8601 UTC.")
-    reason: str | SkipJsonSchema[None] = Field(
-        None, exclude_if=absent_when_none, json_schema_extra=optional_member, description="A reject's reason."
+    reason: str | SkipJsonSchema[None] = absent_unless_set("A reject's reason.")
+    opportunity_id: str | SkipJsonSchema[None] = absent_unless_set(
+        "The opportunity the accept task created, once it is known."
     )
-    opportunity_id: str | SkipJsonSchema[None] = Field(
-        None,
-        exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
-        description="The opportunity the accept task created, once it is known.",
-    )
-    failure_code: str | SkipJsonSchema[None] = Field(
-        None,
-        exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
-        description="Only on invitation.answer-failed: the task's ReasonCode or Partner Central's error code.",
+    failure_code: str | SkipJsonSchema[None] = absent_unless_set(
+        "Only on invitation.answer-failed: the task's ReasonCode or Partner Central's error code."
     )
 
     @classmethod
@@ -99,27 +91,16 @@ class InvitationChangedEvent(CamelModel):
         description="Status before this change; null when created and on invitation.expiring."
     )
     invitation: Invitation
-    changed_fields: list[str] | SkipJsonSchema[None] = Field(
-        None,
-        exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
-        description="Dotted paths (relative to `invitation`) of the members this version changed, sorted; "
+    changed_fields: list[str] | SkipJsonSchema[None] = absent_unless_set(
+        "Dotted paths (relative to `invitation`) of the members this version changed, sorted; "
         "a list is one member. Paths only, never values. Absent on invitation.created and invitation.expiring; "
-        "empty on an invitation.updated that only announces what `answer` gained (the accept task's opportunity).",
+        "empty on an invitation.updated that only announces what `answer` gained (the accept task's opportunity)."
     )
-    reminder: ExpiryReminder | SkipJsonSchema[None] = Field(
-        None,
-        exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
-        description="Only on invitation.expiring.",
-    )
-    answer: PublishedAnswer | SkipJsonSchema[None] = Field(
-        None,
-        exclude_if=absent_when_none,
-        json_schema_extra=optional_member,
-        description="When the invitation holds the answer this stack's answer function gave (from its "
+    reminder: ExpiryReminder | SkipJsonSchema[None] = absent_unless_set("Only on invitation.expiring.")
+    answer: PublishedAnswer | SkipJsonSchema[None] = absent_unless_set(
+        "When the invitation holds the answer this stack's answer function gave (from its "
         "invitation.accepted or invitation.rejected on), and on invitation.answer-failed. An opportunity the "
-        "accept task creates after the invitation.accepted went out comes on an invitation.updated.",
+        "accept task creates after the invitation.accepted went out comes on an invitation.updated."
     )
 
     @classmethod
